@@ -1,0 +1,56 @@
+using System.CommandLine;
+
+namespace EdgeSam.Video.Cli;
+
+/// <summary>Builds the <c>edgesam-video</c> command tree and runs it with the tool's error policy.</summary>
+public static class CliApp
+{
+    /// <summary>Exit code for bad input or environment (<see cref="EdgeSamException"/>).</summary>
+    public const int ExitUserError = 2;
+
+    /// <summary>Exit code after Ctrl-C (128 + SIGINT), as shells report it.</summary>
+    public const int ExitInterrupted = 130;
+
+    public static RootCommand Build(CliContext ctx)
+    {
+        var root = new RootCommand("EdgeSam.Video: segment objects through whole videos the SAM-PT way (point tracking + EdgeSAM).");
+        foreach (Command c in Commands.CommandRegistry.Create(ctx))
+            root.Add(c);
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, CliContext ctx, CancellationToken cancel = default)
+    {
+        RootCommand root = Build(ctx);
+        ParseResult parsed = root.Parse(args);
+        var config = new InvocationConfiguration
+        {
+            Output = new AnsiConsoleWriter(ctx.Console),
+            Error = ctx.Error,
+            EnableDefaultExceptionHandler = false,
+        };
+        try
+        {
+            return await parsed.InvokeAsync(config, cancel);
+        }
+        catch (EdgeSamException e)
+        {
+            ctx.Error.WriteLine($"error: {e.Message}");
+            return ExitUserError;
+        }
+        catch (OperationCanceledException)
+        {
+            ctx.Error.WriteLine("interrupted: partial outputs were not finalised (finished items are kept; rerun to resume).");
+            return ExitInterrupted;
+        }
+    }
+
+    /// <summary>Lets System.CommandLine's help and messages go through the injected console.</summary>
+    private sealed class AnsiConsoleWriter(Spectre.Console.IAnsiConsole console) : TextWriter
+    {
+        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+        public override void Write(char value) => console.Profile.Out.Writer.Write(value);
+        public override void Write(string? value) => console.Profile.Out.Writer.Write(value);
+        public override void WriteLine(string? value) => console.Profile.Out.Writer.WriteLine(value);
+    }
+}

@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace EdgeSam.Video.Cli.Commands;
+
+/// <summary>
+/// The top-level commands, one folder each under <c>Commands/</c> (a typed settings class and a command class).
+/// </summary>
+internal static class CommandRegistry
+{
+    public static IEnumerable<Command> Create(CliContext ctx)
+    {
+        yield return Info.InfoCommand.Create(ctx);
+    }
+}

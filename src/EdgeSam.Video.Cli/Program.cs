@@ -1,0 +1,4 @@
+using EdgeSam.Video.Cli;
+using Spectre.Console;
+
+return await CliApp.RunAsync(args, new CliContext(AnsiConsole.Console, Console.Error));

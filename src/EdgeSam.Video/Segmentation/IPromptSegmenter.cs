@@ -1,0 +1,61 @@
+using EdgeSam.Video.Media;
+using EdgeSam.Video.Prompts;
+
+namespace EdgeSam.Video.Segmentation;
+
+/// <summary>Which of the decoder's masks to return.</summary>
+public enum MaskSelection
+{
+    /// <summary>Mask 0, SAM's single-mask token (multimask_output=False).</summary>
+    Single,
+    /// <summary>The best of masks 1..3 by the exported stability score.</summary>
+    BestStability,
+}
+
+/// <summary>
+/// One object's prompt on one frame: points (original-image pixels; Positive/Negative labels) and an optional box.
+/// <see cref="Prior"/> is the object's previous mask when the caller has one; segmenters that cannot use it
+/// (EdgeSAM has no mask input) ignore it.
+/// </summary>
+public sealed record SegmentationPrompt(IReadOnlyList<PromptPoint> Points, BoxF? Box = null)
+{
+    public Mask? Prior { get; init; }
+}
+
+/// <summary>A segmentation of one prompt.</summary>
+public sealed class SegmentationResult
+{
+    public required Mask Mask { get; init; }
+
+    /// <summary>The chosen mask's score (EdgeSAM: stability score; NaN where the model gives NaN).</summary>
+    public float Score { get; init; }
+
+    /// <summary>Low-resolution logits of the chosen mask, <c>[LowResSize * LowResSize]</c> in the padded 1024 frame
+    /// (EdgeSAM: 256x256); null for segmenters without them.</summary>
+    public float[]? LowResLogits { get; init; }
+
+    public int LowResSize { get; init; }
+}
+
+/// <summary>
+/// A prompt-driven segmenter (EdgeSAM, or the weights-free graph cut). Heavy per-frame work happens once in
+/// <see cref="Embed"/>; every object and refinement pass on that frame reuses the embedding.
+/// </summary>
+public interface IPromptSegmenter : IDisposable
+{
+    string Name { get; }
+
+    IFrameEmbedding Embed(RgbImage frame);
+}
+
+/// <summary>A frame's embedding. Dispose it when the frame is done so its buffers can be reused.</summary>
+public interface IFrameEmbedding : IDisposable
+{
+    int Width { get; }
+    int Height { get; }
+
+    SegmentationResult Segment(SegmentationPrompt prompt);
+
+    /// <summary>Several prompts on the one embedding (e.g. every object of the frame).</summary>
+    IReadOnlyList<SegmentationResult> Segment(IReadOnlyList<SegmentationPrompt> prompts);
+}

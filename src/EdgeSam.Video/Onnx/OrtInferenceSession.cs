@@ -123,7 +123,7 @@ public sealed unsafe class OrtInferenceSession : IDisposable
         for (int i = 0; i < n; i++)
         {
             NamedOrtValue o = outputs[i];
-            ArgumentNullException.ThrowIfNull(o.Value, $"outputs[{i}].Value");
+            if (o.Value is null) throw new ArgumentNullException(nameof(outputs), $"outputs[{i}] has no value");
             which[i] = FindOutput(o.Name);
             for (int j = 0; j < i; j++)
                 if (which[j] == which[i]) throw new ArgumentException($"output '{o.Name}' given twice", nameof(outputs));
@@ -188,7 +188,7 @@ public sealed unsafe class OrtInferenceSession : IDisposable
         for (int i = 0; i < n; i++)
         {
             NamedOrtValue v = inputs[i];
-            ArgumentNullException.ThrowIfNull(v.Value, $"inputs[{i}].Value");
+            if (v.Value is null) throw new ArgumentNullException(nameof(inputs), $"inputs[{i}] has no value");
             int index = FindInput(v.Name);
             if (seen[index]) throw new ArgumentException($"input '{v.Name}' given twice", nameof(inputs));
             seen[index] = true;

@@ -49,6 +49,18 @@ public sealed class OrtSessionOptions
     /// <summary>TensorRT only: cache built engines in this folder (engine builds take minutes; strongly recommended).</summary>
     public string? TensorRtEngineCacheDirectory { get; set; }
 
+    /// <summary>
+    /// Whether idle ORT worker threads spin waiting for work (ORT's default, true). Spinning lowers latency but keeps
+    /// cores busy between runs; turn it off when managed code runs between inferences on a machine with few cores.
+    /// </summary>
+    public bool AllowThreadSpinning { get; set; } = true;
+
+    /// <summary>
+    /// Extra session configuration entries (keys from ORT's onnxruntime_session_options_config_keys.h, e.g.
+    /// "session.disable_prepacking" = "1"), applied after the settings above.
+    /// </summary>
+    public IDictionary<string, string> ConfigEntries { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Per-session log severity; null uses <see cref="OrtRuntime.LoggingLevel"/>.</summary>
     public OrtLoggingLevel? LogSeverityLevel { get; set; }
 
@@ -76,6 +88,12 @@ public sealed class OrtSessionOptions
             OrtStatusCheck.ThrowIfError(api.SetIntraOpNumThreads(p, IntraOpThreads), "setting intra-op threads");
             OrtStatusCheck.ThrowIfError(api.SetInterOpNumThreads(p, InterOpThreads), "setting inter-op threads");
             OrtStatusCheck.ThrowIfError(api.SetSessionGraphOptimizationLevel(p, (int)GraphOptimizationLevel), "setting the graph optimisation level");
+            if (!AllowThreadSpinning)
+            {
+                AddConfigEntry(api, p, "session.intra_op.allow_spinning", "0");
+                AddConfigEntry(api, p, "session.inter_op.allow_spinning", "0");
+            }
+            foreach (var (key, value) in ConfigEntries) AddConfigEntry(api, p, key, value);
             if (LogSeverityLevel is { } level)
                 OrtStatusCheck.ThrowIfError(api.SetSessionLogSeverityLevel(p, (int)level), "setting the session log level");
             switch (ExecutionDevice)
@@ -96,6 +114,13 @@ public sealed class OrtSessionOptions
             options.Dispose();
             throw;
         }
+    }
+
+    private static unsafe void AddConfigEntry(OrtApi api, IntPtr sessionOptions, string key, string value)
+    {
+        fixed (byte* k = OrtNative.PinnedUtf8(key))
+        fixed (byte* v = OrtNative.PinnedUtf8(value))
+            OrtStatusCheck.ThrowIfError(api.AddSessionConfigEntry(sessionOptions, k, v), $"setting session option {key}={value}");
     }
 
     private unsafe void AppendCuda(OrtApi api, IntPtr sessionOptions)

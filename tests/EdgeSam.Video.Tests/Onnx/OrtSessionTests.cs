@@ -235,6 +235,36 @@ public class OrtSessionTests
         Assert.Equal(new float[6], r[0].ToArray<float>());
     }
 
+    [Fact]
+    public void Session_config_entries_reach_ort()
+    {
+        // [130] AddSessionConfigEntry: "session.load_model_format" = "ORT" makes ORT expect its flatbuffer format, so an
+        // ONNX protobuf must then fail to load; without the entry the same bytes load.
+        var options = OrtSessionOptions.SingleThreadedCpu();
+        options.ConfigEntries["session.load_model_format"] = "ORT";
+        Assert.Throws<OrtException>(() => OrtInferenceSession.FromBytes(OrtTestModels.Add(), "add", options));
+        using var ok = OrtInferenceSession.FromBytes(OrtTestModels.Add(), "add", new OrtSessionOptions { IntraOpThreads = 1, AllowThreadSpinning = false });
+        Assert.Equal(2, ok.Inputs.Count);
+    }
+
+    [Fact]
+    public void Concurrent_runs_on_one_session_give_each_caller_its_own_result()
+    {
+        using var s = OrtInferenceSession.FromBytes(OrtTestModels.MatMulBatch(), "matmul", Cpu1);
+        Parallel.For(0, 4, t =>
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                float[] x = [t, i, 0];
+                using var v = OrtValue.CreateTensor(x, 1, 3);
+                using OrtRunOutputs r = s.Run([("x", v)], ["y"]);
+                float[] y = r[0].ToArray<float>();
+                Assert.Equal(t * 1f + i * 0.5f, y[0], 4);
+                Assert.Equal(t * -2f + i * 4f, y[1], 4);
+            }
+        });
+    }
+
     [Theory]
     [InlineData(ExecutionDevice.Cuda)]
     [InlineData(ExecutionDevice.TensorRt)]

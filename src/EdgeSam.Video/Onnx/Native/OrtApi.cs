@@ -72,6 +72,9 @@ internal sealed unsafe class OrtApi
     public readonly delegate* unmanaged[Cdecl]<IntPtr, int, IntPtr> SetIntraOpNumThreads;
     /// <summary>[25] OrtStatus* SetInterOpNumThreads(OrtSessionOptions* options, int inter_op_num_threads)</summary>
     public readonly delegate* unmanaged[Cdecl]<IntPtr, int, IntPtr> SetInterOpNumThreads;
+    /// <summary>[130] OrtStatus* AddSessionConfigEntry(OrtSessionOptions* options, const char* config_key, const char* config_value)
+    /// — keys from onnxruntime_session_options_config_keys.h.</summary>
+    public readonly delegate* unmanaged[Cdecl]<IntPtr, byte*, byte*, IntPtr> AddSessionConfigEntry;
     /// <summary>[100] void ReleaseSessionOptions(OrtSessionOptions* input)</summary>
     public readonly delegate* unmanaged[Cdecl]<IntPtr, void> ReleaseSessionOptions;
 
@@ -212,6 +215,7 @@ internal sealed unsafe class OrtApi
         ReleaseTensorTypeAndShapeInfo = (delegate* unmanaged[Cdecl]<IntPtr, void>)t[99];
         ReleaseSessionOptions = (delegate* unmanaged[Cdecl]<IntPtr, void>)t[100];
         GetAvailableProviders = (delegate* unmanaged[Cdecl]<byte***, int*, IntPtr>)t[125];
+        AddSessionConfigEntry = (delegate* unmanaged[Cdecl]<IntPtr, byte*, byte*, IntPtr>)t[130];
         ReleaseAvailableProviders = (delegate* unmanaged[Cdecl]<byte**, int, IntPtr>)t[126];
         SessionOptionsAppendExecutionProvider_TensorRT_V2 = (delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr>)t[170];
         CreateTensorRTProviderOptions = (delegate* unmanaged[Cdecl]<IntPtr*, IntPtr>)t[171];

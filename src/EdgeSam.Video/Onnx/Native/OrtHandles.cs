@@ -93,14 +93,23 @@ internal sealed unsafe class OrtAllocatedStringHandle : OrtHandle
 /// </summary>
 internal sealed unsafe class OrtValueHandle : OrtHandle
 {
+    private static long s_live;
     private MemoryHandle _pin;
 
-    public OrtValueHandle(IntPtr raw, MemoryHandle pin = default) : base(raw) => _pin = pin;
+    public OrtValueHandle(IntPtr raw, MemoryHandle pin = default) : base(raw)
+    {
+        _pin = pin;
+        Interlocked.Increment(ref s_live);
+    }
+
+    /// <summary>OrtValues created and not yet released in this process (for leak checks).</summary>
+    internal static long LiveCount => Interlocked.Read(ref s_live);
 
     protected override bool ReleaseHandle()
     {
         OrtNative.Api.ReleaseValue(handle);
         _pin.Dispose();
+        Interlocked.Decrement(ref s_live);
         return true;
     }
 }

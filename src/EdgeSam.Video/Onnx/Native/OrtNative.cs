@@ -146,8 +146,8 @@ internal static unsafe class OrtNative
             }
         }
         if (list.Count == 0)
-            list.Add(new OrtLibraryCandidate(Path.Combine(baseDirectory, "..", ".native", "onnxruntime", LibraryFileName),
-                $".native/onnxruntime/{LibraryFileName} in any folder above {baseDirectory}", IsFile: true));
+            list.Add(new OrtLibraryCandidate(Path.Combine(baseDirectory, ".native", "onnxruntime", LibraryFileName),
+                "nor in any folder above it", IsFile: true));
         list.Add(new OrtLibraryCandidate(LibraryFileName, "the system library path", IsFile: false));
         return list;
     }

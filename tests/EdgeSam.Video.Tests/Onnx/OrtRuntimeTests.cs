@@ -88,6 +88,23 @@ public class OrtRuntimeTests
     }
 
     [Fact]
+    public void Bad_library_variable_is_reported_without_falling_back()
+    {
+        string bogus = Path.Combine(TestPaths.NewTempDir("ort-env"), "libonnxruntime.so.1");
+        string? error = OrtNative.ProbeLoadError(bogus, AppContext.BaseDirectory);
+        Assert.NotNull(error);
+        Assert.Contains($"{bogus} (EDGESAM_ORT_LIB): no such file", error);
+        Assert.DoesNotContain("system library path", error);   // an explicit choice is not replaced by another library
+
+        Assert.Null(OrtNative.ProbeLoadError(OrtRuntime.LibraryPath, "/"));   // the real library via the variable
+
+        string libm = File.ReadLines("/proc/self/maps").Select(l => l[(l.IndexOf('/') is var i and >= 0 ? i : l.Length)..])
+            .First(p => Path.GetFileName(p).StartsWith("libm.so", StringComparison.Ordinal));
+        string? notOrt = OrtNative.ProbeLoadError(libm, "/");
+        Assert.Equal($"{libm} is not an ONNX Runtime library (it has no OrtGetApiBase export); set EDGESAM_ORT_LIB to a libonnxruntime.so.1.", notOrt);
+    }
+
+    [Fact]
     public void Logging_level_cannot_change_after_the_environment_exists()
     {
         _ = OrtNative.Env;

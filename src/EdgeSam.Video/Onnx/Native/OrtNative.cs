@@ -179,11 +179,19 @@ internal static unsafe class OrtNative
         return (IntPtr.Zero, "", error);
     }
 
-    private static Loaded Load()
+    private static Loaded Load() => Load(Environment.GetEnvironmentVariable(LibraryEnvVar), AppContext.BaseDirectory);
+
+    /// <summary>
+    /// The whole lookup for a given EDGESAM_ORT_LIB value and application folder, without caching: null when a usable
+    /// library is found, else the one-line error first use would throw. (Tests probe failure paths with it.)
+    /// </summary>
+    internal static string? ProbeLoadError(string? envValue, string baseDirectory) => Load(envValue, baseDirectory).Error;
+
+    private static Loaded Load(string? envValue, string baseDirectory)
     {
         try
         {
-            var (handle, path, error) = TryLoad(Candidates(Environment.GetEnvironmentVariable(LibraryEnvVar), AppContext.BaseDirectory));
+            var (handle, path, error) = TryLoad(Candidates(envValue, baseDirectory));
             if (error != null) return new Loaded(null, null, null, error);
             if (!NativeLibrary.TryGetExport(handle, "OrtGetApiBase", out IntPtr getApiBase))
                 return new Loaded(null, null, null, $"{path} is not an ONNX Runtime library (it has no OrtGetApiBase export); set {LibraryEnvVar} to a {LibraryFileName}.");

@@ -185,6 +185,7 @@ public sealed unsafe class OrtInferenceSession : IDisposable
         byte** inNames = stackalloc byte*[Math.Max(n, 1)];
         IntPtr* inValues = stackalloc IntPtr[Math.Max(n, 1)];
         Span<bool> seen = _inputs.Length <= 256 ? stackalloc bool[_inputs.Length] : new bool[_inputs.Length];
+        seen.Clear();   // stackalloc is only zeroed while the assembly does not opt into SkipLocalsInit
         for (int i = 0; i < n; i++)
         {
             NamedOrtValue v = inputs[i];

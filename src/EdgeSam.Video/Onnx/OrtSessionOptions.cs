@@ -61,6 +61,18 @@ public sealed class OrtSessionOptions
     /// </summary>
     public IDictionary<string, string> ConfigEntries { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Extra CUDA provider options (keys of OrtCUDAProviderOptionsV2, e.g. "cudnn_conv_algo_search" = "HEURISTIC",
+    /// "gpu_mem_limit"), applied after <see cref="DeviceId"/>; used for Cuda and for TensorRT's CUDA fallback.
+    /// </summary>
+    public IDictionary<string, string> CudaProviderOptions { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Extra TensorRT provider options (keys of OrtTensorRTProviderOptionsV2, e.g. "trt_max_workspace_size",
+    /// "trt_profile_min_shapes"/"trt_profile_opt_shapes"/"trt_profile_max_shapes" for dynamic inputs).
+    /// </summary>
+    public IDictionary<string, string> TensorRtProviderOptions { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Per-session log severity; null uses <see cref="OrtRuntime.LoggingLevel"/>.</summary>
     public OrtLoggingLevel? LogSeverityLevel { get; set; }
 
@@ -129,7 +141,9 @@ public sealed class OrtSessionOptions
         IntPtr raw;
         CheckProvider(api.CreateCUDAProviderOptions(&raw), CudaProvider);
         using var cuda = new OrtCudaProviderOptionsHandle(raw);
-        UpdateProviderOptions(api.UpdateCUDAProviderOptions, cuda.Pointer, [("device_id", DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture))], CudaProvider);
+        var keys = new List<(string, string)> { ("device_id", DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture)) };
+        foreach (var (key, value) in CudaProviderOptions) keys.Add((key, value));
+        UpdateProviderOptions(api.UpdateCUDAProviderOptions, cuda.Pointer, keys, CudaProvider);
         CheckProvider(api.SessionOptionsAppendExecutionProvider_CUDA_V2(sessionOptions, cuda.Pointer), CudaProvider);
     }
 
@@ -150,6 +164,7 @@ public sealed class OrtSessionOptions
             keys.Add(("trt_engine_cache_enable", "1"));
             keys.Add(("trt_engine_cache_path", Path.GetFullPath(TensorRtEngineCacheDirectory)));
         }
+        foreach (var (key, value) in TensorRtProviderOptions) keys.Add((key, value));
         UpdateProviderOptions(api.UpdateTensorRTProviderOptions, trt.Pointer, keys, TensorRtProvider);
         CheckProvider(api.SessionOptionsAppendExecutionProvider_TensorRT_V2(sessionOptions, trt.Pointer), TensorRtProvider);
     }

@@ -41,8 +41,9 @@ internal readonly record struct ShapeExpression(long? Fixed, string? Symbol, lon
 /// differs. Rules: every expected input must exist (unless optional) and every expected output must exist, with the
 /// same element type and rank; a fixed expected size must match a fixed actual size; a dynamic actual dimension
 /// accepts anything (the model is more general than needed); a symbol binds to the first fixed size it meets,
-/// across all tensors, and every other use of it (including <c>H/8</c>-style expressions) must agree. Actual inputs
-/// the manifest does not know are errors (nobody would feed them); extra outputs are ignored.
+/// across all tensors (or, if it only appears in expressions, to the value the first expression implies), and
+/// every other use of it (including <c>H/8</c>-style expressions) must agree. Actual inputs the manifest does not
+/// know are errors (nobody would feed them); extra outputs are ignored.
 /// </summary>
 public static class SignatureCheck
 {
@@ -78,6 +79,17 @@ public static class SignatureCheck
                 ShapeExpression.TryParse(e.Shape[i], out ShapeExpression x);
                 if (x.Symbol != null && x.Multiply == 1 && x.Divide == 1 && TryFixed(a.Shape[i], out long v))
                     bindings.TryAdd(x.Symbol, v);
+            }
+        }
+        // A symbol seen only through expressions (TAPIR's R/8 and R/4) binds from the first one, read exactly.
+        foreach (var (kind, e, a) in pairs)
+        {
+            if (badTensors.Contains(e)) continue;
+            for (int i = 0; i < e.Shape.Count; i++)
+            {
+                ShapeExpression.TryParse(e.Shape[i], out ShapeExpression x);
+                if (x.Symbol != null && !bindings.ContainsKey(x.Symbol) && TryFixed(a.Shape[i], out long v) && v * x.Divide % x.Multiply == 0)
+                    bindings[x.Symbol] = v * x.Divide / x.Multiply;
             }
         }
         foreach (var (kind, e, a) in pairs)

@@ -1,0 +1,81 @@
+using System.Text;
+using EdgeSam.Video.Models;
+
+namespace EdgeSam.Video.Tests.Models;
+
+public class OnnxSignatureReaderTests
+{
+    [Theory]
+    [InlineData("xfeat_256x256", 256, 256, "763")]
+    [InlineData("xfeat_320x160", 320, 160, "735")]
+    [InlineData("xfeat_320x224", 320, 224, "791")]
+    public void Reads_the_real_xfeat_signatures(string name, int w, int h, string logitsName)
+    {
+        ModelSignature s = OnnxSignatureReader.Read(Path.Combine(TestPaths.ModelMirror, "xfeat", name + ".onnx"));
+        Assert.Equal([$"'input' float32 [1,3,{h},{w}]"], s.Inputs.Select(t => t.ToString()));
+        Assert.Equal([$"'output' float32 [1,64,{h / 8},{w / 8}]", $"'{logitsName}' float32 [1,65,{h / 8},{w / 8}]", $"'268' float32 [1,1,{h / 8},{w / 8}]"],
+            s.Outputs.Select(t => t.ToString()));
+        Assert.Equal(ModelManifest.Embedded.Get(name).Signature.Outputs.Select(t => t.Name), s.Outputs.Select(t => t.Name));
+    }
+
+    [Fact]
+    public void Reads_symbolic_dims_and_leaves_out_initialisers_listed_as_inputs()
+    {
+        var tensor = new ProtoWriter().Str(8, "w").Bytes(9, new byte[1 << 20]); // name, raw_data: 1 MiB of weights
+        var model = new ProtoWriter()
+            .Varint(1, 3) // ir_version 3: weights are also listed as inputs
+            .Message(7, new ProtoWriter()
+                .Message(5, tensor)
+                .Message(11, ValueInfo("x", 1, ["N", 3L, null]))
+                .Message(11, ValueInfo("w", 1, [3L]))
+                .Message(12, ValueInfo("y", 7, ["N"]))
+                .Message(12, ValueInfo("ok", 9, [])));
+        ModelSignature s = OnnxSignatureReader.Read(new MemoryStream(model.ToArray()), "test.onnx");
+        Assert.Equal(["'x' float32 [N,3,?]"], s.Inputs.Select(t => t.ToString()));
+        Assert.Equal(["'y' int64 [N]", "'ok' bool []"], s.Outputs.Select(t => t.ToString()));
+    }
+
+    [Fact]
+    public void Truncated_or_foreign_files_give_one_line()
+    {
+        byte[] real = File.ReadAllBytes(Path.Combine(TestPaths.ModelMirror, "xfeat", "xfeat_256x256.onnx"));
+        // Cuts inside the graph (which runs to near the end; only the opset list follows it).
+        foreach (int cut in new[] { 20, 1000, real.Length / 2, real.Length * 9 / 10 })
+        {
+            var ex = Assert.Throws<EdgeSamException>(() => OnnxSignatureReader.Read(new MemoryStream(real[..cut]), "cut.onnx"));
+            Assert.StartsWith("cut.onnx is not", ex.Message);
+        }
+        var text = Assert.Throws<EdgeSamException>(() => OnnxSignatureReader.Read(new MemoryStream(Encoding.ASCII.GetBytes("<html>not found</html>")), "page.onnx"));
+        Assert.StartsWith("page.onnx is not", text.Message);
+    }
+
+    private static ProtoWriter ValueInfo(string name, int elemType, object?[] dims)
+    {
+        var shape = new ProtoWriter();
+        foreach (object? d in dims)
+        {
+            var dim = new ProtoWriter();
+            if (d is long v) dim.Varint(1, (ulong)v);
+            else if (d is string p) dim.Str(2, p);
+            shape.Message(1, dim);
+        }
+        var tensorType = new ProtoWriter().Varint(1, (ulong)elemType).Message(2, shape);
+        return new ProtoWriter().Str(1, name).Message(2, new ProtoWriter().Message(1, tensorType));
+    }
+
+    /// <summary>Protobuf writer for hand-built test models.</summary>
+    private sealed class ProtoWriter
+    {
+        private readonly MemoryStream _s = new();
+        public byte[] ToArray() => _s.ToArray();
+        public ProtoWriter Varint(int field, ulong v) { Raw((ulong)(field << 3)); Raw(v); return this; }
+        public ProtoWriter Bytes(int field, byte[] b) { Raw((ulong)(field << 3 | 2)); Raw((ulong)b.Length); _s.Write(b); return this; }
+        public ProtoWriter Str(int field, string s) => Bytes(field, Encoding.UTF8.GetBytes(s));
+        public ProtoWriter Message(int field, ProtoWriter m) => Bytes(field, m.ToArray());
+        private void Raw(ulong v)
+        {
+            while (v >= 0x80) { _s.WriteByte((byte)(v | 0x80)); v >>= 7; }
+            _s.WriteByte((byte)v);
+        }
+    }
+}

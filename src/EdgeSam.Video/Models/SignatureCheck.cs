@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeSam.Video.Onnx;
 
 namespace EdgeSam.Video.Models;
 
@@ -114,6 +115,24 @@ public static class SignatureCheck
                 problems.Add($"{what} {kind} '{e.Name}': expected {e.Describe()}{context}, got {a.Describe()}");
         }
         return problems;
+    }
+
+    /// <summary>The signature ONNX Runtime reports for an open session.</summary>
+    public static ModelSignature Of(OrtInferenceSession session) =>
+        new(session.Inputs.Select(TensorSpec.FromOrt).ToArray(), session.Outputs.Select(TensorSpec.FromOrt).ToArray());
+
+    /// <summary>
+    /// Throws <see cref="EdgeSamException"/> (one line, every difference) unless the open session satisfies the
+    /// manifest contract of <paramref name="model"/>. Call it right after opening a model file.
+    /// </summary>
+    public static void Require(ModelEntry model, OrtInferenceSession session) => Require(model, Of(session), session.ModelName);
+
+    /// <summary>As <see cref="Require(ModelEntry, OrtInferenceSession)"/> for a signature read another way.</summary>
+    public static void Require(ModelEntry model, ModelSignature actual, string path)
+    {
+        IReadOnlyList<string> problems = Compare(model.Name, model.Signature, actual);
+        if (problems.Count > 0)
+            throw new EdgeSamException($"{path} is not a usable {model.Name} model: {string.Join("; ", problems)} (the expected contract is in models/README.md).");
     }
 
     private static void Match(string kind, IReadOnlyList<TensorSpec> expected, IReadOnlyList<TensorSpec> actual,

@@ -1,4 +1,5 @@
 using EdgeSam.Video.Models;
+using EdgeSam.Video.Onnx;
 
 namespace EdgeSam.Video.Tests.Models;
 
@@ -54,7 +55,7 @@ public class ManifestTests
         Assert.Equal("float32 [1,T,3,H,W]", window.Signature.Inputs.Single(t => t.Name == "video").Describe());
         Assert.Equal("float32 [1,T,N,2]", window.Signature.Outputs.Single(t => t.Name == "tracks").Describe());
         Assert.True(m.Get("tapir").UserSupplied);
-        Assert.Equal(TensorDataType.Bool, m.Get("tapir").Signature.Outputs.Single(t => t.Name == "visibles").ElementType);
+        Assert.Equal(TensorElementType.Bool, m.Get("tapir").Signature.Outputs.Single(t => t.Name == "visibles").ElementType);
         Assert.True(m.Get("tapir_pointencoder").Signature.Inputs.Single(t => t.Name == "input_resolution").Optional);
         Assert.Same(m.Get("tapir"), m.Find("tapir.onnx"));
     }
@@ -94,7 +95,7 @@ public class ManifestTests
         ModelEntry e = m.Models.Single();
         Assert.Equal(ModelRole.Decoder, e.Role);
         Assert.Equal(["1", "N", "H/8"], e.Signature.Inputs[0].Shape);
-        Assert.Equal(TensorDataType.UInt8, e.Signature.Outputs[0].ElementType);
+        Assert.Equal(TensorElementType.UInt8, e.Signature.Outputs[0].ElementType);
     }
 
     [Theory]

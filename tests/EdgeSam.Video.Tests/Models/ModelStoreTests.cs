@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using EdgeSam.Video.Models;
+using EdgeSam.Video.Onnx;
 
 namespace EdgeSam.Video.Tests.Models;
 
@@ -25,7 +26,7 @@ public class ModelStoreTests
         Url = url,
         Size = content.Length,
         Sha256 = Convert.ToHexStringLower(SHA256.HashData(content)),
-        Signature = new ModelSignature([new TensorSpec("x", TensorDataType.Float32, ["1"])], [new TensorSpec("y", TensorDataType.Float32, ["1"])]),
+        Signature = new ModelSignature([new TensorSpec("x", TensorElementType.Float, ["1"])], [new TensorSpec("y", TensorElementType.Float, ["1"])]),
     };
 
     private static (ModelStore Store, ModelEntry Entry, string Cache, string Mirror) NewStore(string url, byte[]? content = null, bool allowDownload = true)

@@ -1,5 +1,6 @@
 using System.Text;
 using EdgeSam.Video.Models;
+using EdgeSam.Video.Onnx;
 
 namespace EdgeSam.Video.Tests.Models;
 
@@ -77,5 +78,45 @@ public class OnnxSignatureReaderTests
             while (v >= 0x80) { _s.WriteByte((byte)(v | 0x80)); v >>= 7; }
             _s.WriteByte((byte)v);
         }
+    }
+}
+
+/// <summary>The managed reader and ONNX Runtime must see the same signature; the ORT adapter feeds the same check.</summary>
+public class OrtSignatureTests
+{
+    [Theory]
+    [InlineData("xfeat_256x256")]
+    [InlineData("xfeat_320x160")]
+    [InlineData("xfeat_320x224")]
+    public void Ort_and_the_managed_reader_agree_on_real_xfeat_files(string name)
+    {
+        string path = Path.Combine(TestPaths.ModelMirror, "xfeat", name + ".onnx");
+        using var session = new OrtInferenceSession(path);
+        ModelSignature fromOrt = SignatureCheck.Of(session);
+        Assert.Equal(OnnxSignatureReader.Read(path), fromOrt);
+        SignatureCheck.Require(ModelManifest.Embedded.Get(name), session); // does not throw
+        Assert.Empty(SignatureCheck.Compare(name, ModelManifest.Embedded.Get(name).Signature, fromOrt));
+    }
+
+    [Fact]
+    public void Require_names_every_difference_of_a_wrong_decoder_export_in_one_line()
+    {
+        // A decoder-shaped graph whose point_coords has 3 columns and whose masks output is missing.
+        var b = new EdgeSam.Video.Onnx.Builder.OnnxGraphBuilder("fake_decoder");
+        b.AddInput("image_embeddings", TensorElementType.Float, 1, 256, 64, 64)
+         .AddInput("point_coords", TensorElementType.Float, 1, "num_points", 3)
+         .AddInput("point_labels", TensorElementType.Float, 1, "num_points")
+         .AddFloatInitializer("s", [0f, 0f, 0f, 0f], 1, 4)
+         .AddNode("Identity", ["s"], ["scores"])
+         .AddOutput("scores", TensorElementType.Float, 1, 4);
+        string path = Path.Combine(TestPaths.NewTempDir("fake-decoder"), "decoder.onnx");
+        b.Save(path);
+
+        using var session = new OrtInferenceSession(path);
+        var ex = Assert.Throws<EdgeSamException>(() => SignatureCheck.Require(ModelManifest.Embedded.Get("edge_sam_3x_decoder"), session));
+        Assert.DoesNotContain('\n', ex.Message);
+        Assert.Contains("edge_sam_3x_decoder input 'point_coords': expected float32 [1,N,2], got float32 [1,num_points,3]", ex.Message);
+        Assert.Contains("edge_sam_3x_decoder output 'masks': expected float32 [1,4,256,256], missing", ex.Message);
+        Assert.StartsWith($"{path} is not a usable edge_sam_3x_decoder model: ", ex.Message);
     }
 }

@@ -1,10 +1,11 @@
 using EdgeSam.Video.Models;
+using EdgeSam.Video.Onnx;
 
 namespace EdgeSam.Video.Tests.Models;
 
 public class SignatureCheckTests
 {
-    private static TensorSpec T(string name, string shape, TensorDataType type = TensorDataType.Float32) =>
+    private static TensorSpec T(string name, string shape, TensorElementType type = TensorElementType.Float) =>
         new(name, type, shape.Length == 0 ? [] : shape.Split(','));
 
     private static ModelSignature Sig(TensorSpec[] inputs, TensorSpec[] outputs) => new(inputs, outputs);
@@ -34,7 +35,7 @@ public class SignatureCheckTests
     [Fact]
     public void Wrong_type_rank_missing_and_unexpected_tensors_are_each_reported()
     {
-        var actual = Sig([T("image_embeddings", "1,256,64,64", TensorDataType.Float16), T("point_coords", "1,N,2"), T("mask_input", "1,1,256,256")],
+        var actual = Sig([T("image_embeddings", "1,256,64,64", TensorElementType.Float16), T("point_coords", "1,N,2"), T("mask_input", "1,1,256,256")],
                          [T("scores", "4"), T("low_res_masks", "1,4,256,256")]);
         IReadOnlyList<string> p = SignatureCheck.Compare("decoder", Decoder, actual);
         Assert.Contains("decoder input 'image_embeddings': expected float32 [1,256,64,64], got float16 [1,256,64,64]", p);
@@ -78,7 +79,7 @@ public class SignatureCheckTests
     [Fact]
     public void FromDims_names_dynamic_dims()
     {
-        TensorSpec t = TensorSpec.FromDims("x", TensorDataType.Int64, [1, -1, -1, 3], [null, "num_points", "", null]);
+        TensorSpec t = TensorSpec.FromDims("x", TensorElementType.Int64, [1, -1, -1, 3], [null, "num_points", "", null]);
         Assert.Equal("int64 [1,num_points,?,3]", t.Describe());
     }
 }

@@ -1,4 +1,6 @@
 using EdgeSam.Video.Cli;
+using EdgeSam.Video.Cli.Commands.Models;
+using EdgeSam.Video.Models;
 using Spectre.Console;
 
 namespace EdgeSam.Video.Tests.Models;
@@ -95,5 +97,84 @@ public class ModelsCommandTests
         var (code, output, _) = await Run("models", "fetch", "xfeat_256x256", "--cache", TestPaths.NewTempDir("cli-fetch2"), "--mirror", TestPaths.ModelMirror);
         Assert.Equal(0, code);
         Assert.Contains($"ok xfeat_256x256  mirror  {Path.Combine(TestPaths.ModelMirror, "xfeat", "xfeat_256x256.onnx")}", output);
+    }
+}
+
+public class ModelsFetchCommandTests
+{
+    private static readonly byte[] Content = Enumerable.Range(0, 200_000).Select(i => (byte)(i * 7 + (i >> 9))).ToArray();
+
+    private static (ModelStore Store, string Cache) StoreFor(TestHttpServer server)
+    {
+        var entry = new ModelEntry
+        {
+            Name = "local_model",
+            File = "local_model.onnx",
+            Family = "test",
+            Role = ModelRole.Decoder,
+            License = "test",
+            Url = server.Url("local_model.onnx"),
+            Size = Content.Length,
+            Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Content)),
+            Signature = new ModelSignature([new TensorSpec("x", EdgeSam.Video.Onnx.TensorElementType.Float, ["1"])], [new TensorSpec("y", EdgeSam.Video.Onnx.TensorElementType.Float, ["1"])]),
+        };
+        string cache = TestPaths.NewTempDir("cli-dl");
+        return (new ModelStore(new ModelStoreOptions { CacheDirectory = cache, MirrorDirectory = TestPaths.NewTempDir("cli-nomirror") }, new ModelManifest([entry])), cache);
+    }
+
+    private static (CliContext Ctx, StringWriter Out) Console(bool interactive)
+    {
+        var output = new StringWriter();
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = interactive ? AnsiSupport.Yes : AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        console.Profile.Width = 200;
+        return (new CliContext(console, new StringWriter()), output);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Fetch_downloads_with_a_progress_display_and_then_finds_the_cached_copy(bool interactive)
+    {
+        using var server = new TestHttpServer(Content);
+        var (store, cache) = StoreFor(server);
+        var (ctx, output) = Console(interactive);
+
+        int code = await ModelsCommand.Fetch(store, "local_model", force: false, ctx, CancellationToken.None);
+
+        Assert.Equal(0, code);
+        string path = Path.Combine(cache, "local_model.onnx");
+        Assert.Equal(Content, File.ReadAllBytes(path));
+        string text = output.ToString();
+        Assert.Contains($"ok local_model  cache  {path}", text);
+        if (interactive)
+            Assert.Contains("100%", text); // the Spectre bar reached the end
+        else
+            Assert.Contains($"downloading local_model ({Content.Length} bytes) from {server.Url("local_model.onnx")}", text);
+
+        // Second fetch: the verified cached copy is kept, nothing is requested.
+        (ctx, output) = Console(interactive);
+        Assert.Equal(0, await ModelsCommand.Fetch(store, "all", force: false, ctx, CancellationToken.None));
+        Assert.Single(server.Ranges);
+        Assert.Contains($"ok local_model  cache  {path}", output.ToString());
+    }
+
+    [Fact]
+    public async Task Resolve_with_progress_announces_a_resumed_download()
+    {
+        using var server = new TestHttpServer(Content);
+        var (store, cache) = StoreFor(server);
+        File.WriteAllBytes(Path.Combine(cache, "local_model.onnx.partial"), Content[..5000]);
+        var (ctx, output) = Console(interactive: false);
+
+        string path = await ModelDownloadProgress.ResolveAsync(ctx, store, store.Manifest.Get("local_model"), null, CancellationToken.None);
+
+        Assert.Equal(Content, File.ReadAllBytes(path));
+        Assert.Contains("resuming at 5000 bytes", output.ToString());
     }
 }

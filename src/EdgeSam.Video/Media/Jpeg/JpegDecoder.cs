@@ -56,6 +56,7 @@ public static class JpegDecoder
                 ValPtr[len] = k;
                 MinCode[len] = code;
                 int n = counts[len - 1];
+                if (code + n > (1 << len)) throw Bad(source, "Huffman table code lengths are inconsistent");
                 for (int i = 0; i < n; i++, k++, code++)
                 {
                     if (len <= FastBits)
@@ -65,7 +66,6 @@ public static class JpegDecoder
                     }
                 }
                 MaxCode[len] = n > 0 ? code - 1 : -1;
-                if (code > (1 << len)) throw Bad(source, "Huffman table code lengths are inconsistent");
                 code <<= 1;
             }
             MaxCode[17] = int.MaxValue;

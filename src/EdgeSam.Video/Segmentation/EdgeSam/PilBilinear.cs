@@ -1,0 +1,153 @@
+using EdgeSam.Video.Media;
+
+namespace EdgeSam.Video.Segmentation.EdgeSam;
+
+/// <summary>
+/// Bilinear resize of 8-bit RGB with the arithmetic of Pillow's <c>Image.resize(..., BILINEAR)</c>, which is what
+/// EdgeSAM's <c>ResizeLongestSide</c> uses (torchvision <c>resize</c> on a PIL image). Reproducing it (rather than any
+/// bilinear) keeps the encoder input identical to the authors' pipeline:
+/// separable, horizontal pass first into an 8-bit intermediate, then vertical; a triangle filter whose support widens by
+/// the scale factor when shrinking (antialiasing); weights normalised per output pixel, then quantised to 22-bit fixed
+/// point (32 - 8 - 2 bits); accumulation starts at half an LSB and the result is clipped to 0..255.
+/// </summary>
+public static class PilBilinear
+{
+    private const int PrecisionBits = 32 - 8 - 2;
+
+    /// <summary>Resizes <paramref name="src"/> to <paramref name="width"/> x <paramref name="height"/>.</summary>
+    public static RgbImage Resize(RgbImage src, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(src);
+        var dst = new RgbImage(width, height);
+        Resize(src, dst);
+        return dst;
+    }
+
+    /// <summary>Resizes into a caller-owned image (its size is the target size).</summary>
+    public static void Resize(RgbImage src, RgbImage dst)
+    {
+        ArgumentNullException.ThrowIfNull(src);
+        ArgumentNullException.ThrowIfNull(dst);
+        if (src.Width == dst.Width && src.Height == dst.Height)
+        {
+            src.Pixels.CopyTo(dst.Pixels, 0);
+            return;
+        }
+        // Pillow skips a pass whose size does not change; passing through it would be the identity anyway except for
+        // the extra rounding, which it does not do.
+        if (src.Width == dst.Width)
+        {
+            Vertical(src.Pixels, src.Width, src.Height, dst.Pixels, dst.Height);
+            return;
+        }
+        if (src.Height == dst.Height)
+        {
+            Horizontal(src.Pixels, src.Width, src.Height, dst.Pixels, dst.Width);
+            return;
+        }
+        byte[] tmp = new byte[dst.Width * src.Height * 3];
+        Horizontal(src.Pixels, src.Width, src.Height, tmp, dst.Width);
+        Vertical(tmp, dst.Width, src.Height, dst.Pixels, dst.Height);
+    }
+
+    /// <summary>Per output index: first input index, tap count, and fixed-point weights (<c>ksize</c> apart).</summary>
+    internal readonly record struct Coefficients(int[] Start, int[] Count, int[] Weights, int KernelSize);
+
+    /// <summary>
+    /// Pillow's coefficient precomputation for a triangle filter (support 1) from <paramref name="inSize"/> samples to
+    /// <paramref name="outSize"/>: centre = (i + 0.5) * scale, support = max(scale, 1), taps from
+    /// trunc(centre - support + 0.5) to trunc(centre + support + 0.5) (clamped), weight = tri((j - centre + 0.5) / filterscale).
+    /// All in double, as in C.
+    /// </summary>
+    internal static Coefficients Precompute(int inSize, int outSize)
+    {
+        double scale = (double)inSize / outSize;
+        double filterScale = Math.Max(scale, 1.0);
+        double support = 1.0 * filterScale;
+        int ksize = (int)Math.Ceiling(support) * 2 + 1;
+        var start = new int[outSize];
+        var count = new int[outSize];
+        var weights = new int[outSize * ksize];
+        var k = new double[ksize];
+        double ss = 1.0 / filterScale;
+        for (int o = 0; o < outSize; o++)
+        {
+            double center = (o + 0.5) * scale;
+            int xmin = (int)(center - support + 0.5);
+            if (xmin < 0) xmin = 0;
+            int xmax = (int)(center + support + 0.5);
+            if (xmax > inSize) xmax = inSize;
+            xmax -= xmin;
+            double ww = 0.0;
+            for (int x = 0; x < xmax; x++)
+            {
+                double t = Math.Abs((x + xmin - center + 0.5) * ss);
+                double w = t < 1.0 ? 1.0 - t : 0.0;
+                k[x] = w;
+                ww += w;
+            }
+            for (int x = 0; x < xmax; x++)
+            {
+                double v = ww != 0.0 ? k[x] / ww : k[x];
+                // Round half away from zero, as Pillow's normalize_coeffs_8bpc.
+                weights[o * ksize + x] = v < 0 ? (int)(-0.5 + v * (1 << PrecisionBits)) : (int)(0.5 + v * (1 << PrecisionBits));
+            }
+            start[o] = xmin;
+            count[o] = xmax;
+        }
+        return new Coefficients(start, count, weights, ksize);
+    }
+
+    private static byte Clip8(int acc)
+    {
+        int v = acc >> PrecisionBits;
+        return v < 0 ? (byte)0 : v > 255 ? (byte)255 : (byte)v;
+    }
+
+    private static void Horizontal(byte[] src, int inW, int h, byte[] dst, int outW)
+    {
+        Coefficients c = Precompute(inW, outW);
+        const int half = 1 << (PrecisionBits - 1);
+        Parallel.For(0, h, y =>
+        {
+            int srow = y * inW * 3, drow = y * outW * 3;
+            for (int o = 0; o < outW; o++)
+            {
+                int s = srow + c.Start[o] * 3, kb = o * c.KernelSize, n = c.Count[o];
+                int r = half, g = half, b = half;
+                for (int j = 0; j < n; j++, s += 3)
+                {
+                    int w = c.Weights[kb + j];
+                    r += src[s] * w;
+                    g += src[s + 1] * w;
+                    b += src[s + 2] * w;
+                }
+                int d = drow + o * 3;
+                dst[d] = Clip8(r);
+                dst[d + 1] = Clip8(g);
+                dst[d + 2] = Clip8(b);
+            }
+        });
+    }
+
+    private static void Vertical(byte[] src, int w, int inH, byte[] dst, int outH)
+    {
+        Coefficients c = Precompute(inH, outH);
+        const int half = 1 << (PrecisionBits - 1);
+        int stride = w * 3;
+        Parallel.For(0, outH, o =>
+        {
+            int kb = o * c.KernelSize, n = c.Count[o], y0 = c.Start[o];
+            Span<int> acc = stride <= 16384 ? stackalloc int[stride] : new int[stride];
+            acc.Fill(half);
+            for (int j = 0; j < n; j++)
+            {
+                int wgt = c.Weights[kb + j];
+                ReadOnlySpan<byte> row = src.AsSpan((y0 + j) * stride, stride);
+                for (int i = 0; i < stride; i++) acc[i] += row[i] * wgt;
+            }
+            Span<byte> drow = dst.AsSpan(o * stride, stride);
+            for (int i = 0; i < stride; i++) drow[i] = Clip8(acc[i]);
+        });
+    }
+}

@@ -20,7 +20,7 @@ public enum VideoCodec
 /// <param name="H264Preset">libx264 preset (<c>ultrafast</c> .. <c>veryslow</c>).</param>
 /// <param name="Vp9Crf">libvpx-vp9 constant quality (0 .. 63, with <c>-b:v 0</c>).</param>
 /// <param name="Vp9CpuUsed">libvpx-vp9 speed (0 slowest .. 8 fastest; realtime-ish above 5).</param>
-public sealed record VideoWriterOptions(int H264Crf = 20, string H264Preset = "medium", int Vp9Crf = 30, int Vp9CpuUsed = 4);
+public sealed record VideoWriterOptions(int H264Crf = 20, string H264Preset = "veryfast", int Vp9Crf = 30, int Vp9CpuUsed = 4);
 
 /// <summary>
 /// Encodes frames through one ffmpeg process fed rawvideo (rgb24 for H.264, rgba for the alpha codecs) on stdin.

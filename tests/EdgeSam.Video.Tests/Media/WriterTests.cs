@@ -143,6 +143,7 @@ public class WriterTests
             w.Complete();
         });
         Assert.Contains("out.mp4", e.Message);
+        Assert.Contains("no-such-preset", e.Message); // the encoder's own complaint, not ffmpeg's generic summary
         Assert.DoesNotContain('\n', e.Message);
         Assert.Empty(Directory.GetFiles(dir));
 

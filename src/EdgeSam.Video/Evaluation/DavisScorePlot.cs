@@ -25,8 +25,7 @@ public static class DavisScorePlot
             EvalFiles.WriteAtomic(path, Encoding.UTF8.GetBytes(ToSvg(evaluation)));
         else if (ext == ".png")
         {
-            // PENDING: PngCodec.WriteRgb (png branch encoder) is not merged yet.
-            throw new EdgeSamException($"plot file {path}: PNG plots need the PNG encoder, which is not in this build yet; use a .svg path.");
+            PngCodec.WriteRgb(path, Rasterize(evaluation));
         }
         else
             throw new EdgeSamException($"plot file {path} must end in .svg or .png.");

@@ -8,7 +8,7 @@ namespace EdgeSam.Video.Cli.Commands.Bench;
 
 /// <summary>
 /// <c>edgesam-video bench ...</c>: throughput and memory figures of the data path. Subcommands:
-/// <c>decode</c> (frame reading through ffmpeg) and <c>encode</c> (the video writers).
+/// <c>decode</c> (frame reading through ffmpeg), <c>encode</c> (the video writers), <c>eval</c> (DAVIS evaluation).
 /// </summary>
 internal static class BenchCommand
 {
@@ -17,6 +17,8 @@ internal static class BenchCommand
         var cmd = new Command("bench", "Measure the speed and memory of parts of the pipeline.");
         cmd.Add(CreateDecode(ctx));
         cmd.Add(CreateEncode(ctx));
+        // Subcommands owned by other areas live in their own command folders.
+        cmd.Add(Eval.EvalBenchCommand.Create(ctx));
         return cmd;
     }
 

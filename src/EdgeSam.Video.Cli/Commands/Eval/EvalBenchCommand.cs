@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using EdgeSam.Video.Evaluation;
+using Spectre.Console;
+
+namespace EdgeSam.Video.Cli.Commands.Eval;
+
+/// <summary>
+/// <c>edgesam-video bench eval</c>: wall time of the full DAVIS evaluation (PNG decoding included), median of
+/// several runs after one warm-up, and its ratio to the official Python toolkit's time on the same data.
+/// </summary>
+internal static class EvalBenchCommand
+{
+    /// <summary>The official toolkit's measured time for the 10 mirrored DAVIS 2016 val sequences on this machine.</summary>
+    public const double OfficialToolkitSeconds = 16.0;
+
+    public static Command Create(CliContext ctx)
+    {
+        var root = new Option<string>("--root") { Description = "DAVIS root (holds Annotations/480p and ImageSets).", Required = true };
+        var results = new Option<string?>("--results") { Description = "Results folder (default: the ground truth itself, a gt_copy prediction)." };
+        var year = EvalCommand.YearOption();
+        year.DefaultValueFactory = _ => 2016;
+        var runs = new Option<int>("--runs") { Description = "Timed runs (after one warm-up); the median is reported.", DefaultValueFactory = _ => 5 };
+        var threads = EvalCommand.ThreadsOption();
+        var baseline = new Option<double>("--baseline-seconds") { Description = "Reference time to compare with (the official toolkit).", DefaultValueFactory = _ => OfficialToolkitSeconds };
+        var cmd = new Command("eval", "Time the DAVIS evaluation (median of runs, ratio to the official toolkit).");
+        foreach (Option o in new Option[] { root, results, year, runs, threads, baseline }) cmd.Add(o);
+        cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(new EvalBenchSettings(
+            r.GetValue(root)!, r.GetValue(results), EvalCommand.ParseYear(r.GetValue(year)), r.GetValue(runs), r.GetValue(threads), r.GetValue(baseline)), ctx, ct)));
+        return cmd;
+    }
+
+    private static double Median(double[] v)
+    {
+        double[] s = (double[])v.Clone();
+        Array.Sort(s);
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+
+    private static double ReadLoadAverage()
+    {
+        try
+        {
+            string text = File.ReadAllText("/proc/loadavg");
+            return double.Parse(text.Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return double.NaN;
+        }
+    }
+
+    internal static int Run(EvalBenchSettings s, CliContext ctx, CancellationToken ct)
+    {
+        if (s.Runs < 1) throw new EdgeSamException($"--runs {s.Runs} must be at least 1.");
+        if (s.Threads < 1) throw new EdgeSamException($"--threads {s.Threads} must be at least 1.");
+        string results = s.Results ?? Path.Combine(s.Root, "Annotations", "480p");
+        var options = new DavisEvalOptions { Year = s.Year, MaxDegreeOfParallelism = s.Threads };
+        var inv = CultureInfo.InvariantCulture;
+
+        DavisEvaluation warm = DavisFolderEvaluation.Evaluate(s.Root, results, options, ct);
+        int frames = warm.Objects.Sum(o => o.J.Count);
+        var wall = new double[s.Runs];
+        var cpu = new double[s.Runs];
+        int gen2 = GC.CollectionCount(2);
+        using var process = Process.GetCurrentProcess();
+        for (int i = 0; i < s.Runs; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            process.Refresh();
+            TimeSpan cpu0 = process.TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            DavisFolderEvaluation.Evaluate(s.Root, results, options, ct);
+            wall[i] = sw.Elapsed.TotalSeconds;
+            process.Refresh();
+            cpu[i] = (process.TotalProcessorTime - cpu0).TotalSeconds;
+        }
+        gen2 = GC.CollectionCount(2) - gen2;
+        double medianWall = Median(wall), medianCpu = Median(cpu);
+        // CPU seconds / threads is what the run would take on idle cores; wall time also counts waiting for a busy machine.
+        double idleEstimate = medianCpu / Math.Min(s.Threads, Environment.ProcessorCount);
+        double load = ReadLoadAverage();
+        ctx.Console.WriteLine(string.Format(inv,
+            "eval davis {0}: {1} sequences, {2} object-frames (PNG decoding included), {3} thread(s), {4} runs after a warm-up",
+            (int)s.Year, warm.Sequences.Count, frames, s.Threads, s.Runs));
+        ctx.Console.WriteLine(string.Format(inv,
+            "  wall: median {0:0.000} s (min {1:0.000}, max {2:0.000}) = {3:0.0}x the official toolkit's {4:0.#} s",
+            medianWall, wall.Min(), wall.Max(), s.BaselineSeconds / medianWall, s.BaselineSeconds));
+        ctx.Console.WriteLine(string.Format(inv,
+            "  cpu:  median {0:0.000} s ({1:0.00} ms per object-frame); on {2} idle core(s) ~ {3:0.000} s = {4:0.0}x the official toolkit",
+            medianCpu, medianCpu * 1000 / Math.Max(1, frames), Math.Min(s.Threads, Environment.ProcessorCount), idleEstimate, s.BaselineSeconds / idleEstimate));
+        ctx.Console.WriteLine(string.Format(inv,
+            "  machine load average {0:0.0} on {1} cores; {2} gen2 GCs; J&F-Mean {3:0.000000}",
+            load, Environment.ProcessorCount, gen2, warm.Global.JFMean));
+        return 0;
+    }
+}

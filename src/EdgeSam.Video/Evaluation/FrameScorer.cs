@@ -1,0 +1,328 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace EdgeSam.Video.Evaluation;
+
+/// <summary>Region similarity J and boundary F-measure of one object in one frame.</summary>
+public readonly record struct FrameScore(double J, double F);
+
+/// <summary>
+/// Scores one object in one frame exactly as the DAVIS 2017 toolkit (davis2017-evaluation, semi-supervised)
+/// does: J = |G∩P| / |G∪P| (1 when the union is empty); F = boundary F-measure of the <c>_seg2bmap</c> boundaries,
+/// where a boundary pixel matches when a boundary pixel of the other mask lies inside the toolkit's
+/// <c>skimage.morphology.disk(r)</c> around it (what <c>cv2.dilate</c> + product computes), with
+/// r = ceil(bound_th * image diagonal).
+/// </summary>
+/// <remarks>
+/// Masks are given as label planes (one byte per pixel, row-major) plus an object id: the object mask is
+/// <c>label == id</c>, so DAVIS 2017 void (255) is background for every id, as in the toolkit (which zeroes
+/// 255 before splitting objects). Instead of dilating whole images, the scorer lists boundary pixels per row and
+/// asks, per boundary pixel and disk row dy, whether the other boundary has a pixel within the disk's half-width
+/// in row y+dy: a merge over sorted x lists, O(r * boundary length), exact for the disk structuring element.
+/// An instance holds scratch buffers for one image size and is not thread-safe: use one per thread.
+/// </remarks>
+public sealed class FrameScorer
+{
+    private readonly BoundaryList _gtBoundary;
+    private readonly BoundaryList _predBoundary;
+    private readonly int[] _halfWidth;
+    private readonly RowSpans _gtSpans, _predSpans;
+    private bool[] _matched = new bool[1024];
+
+    public int Width { get; }
+    public int Height { get; }
+
+    /// <summary>Tolerance radius in pixels (the disk radius).</summary>
+    public int Radius { get; }
+
+    /// <param name="width">Image width in pixels.</param>
+    /// <param name="height">Image height in pixels.</param>
+    /// <param name="boundaryThreshold">The toolkit's <c>bound_th</c>: below 1 a fraction of the image diagonal,
+    /// from 1 on a radius in pixels (must then be a whole number).</param>
+    public FrameScorer(int width, int height, double boundaryThreshold = DavisMetrics.DefaultBoundaryThreshold)
+    {
+        Media.RgbImage.ValidateSize(width, height);
+        Width = width;
+        Height = height;
+        Radius = DavisMetrics.BoundaryRadius(width, height, boundaryThreshold);
+        _halfWidth = DavisMetrics.DiskHalfWidths(Radius);
+        _gtBoundary = new BoundaryList(height);
+        _predBoundary = new BoundaryList(height);
+        _gtSpans = new RowSpans(height);
+        _predSpans = new RowSpans(height);
+    }
+
+    /// <summary>J and F of the object <paramref name="objectId"/> (mask = label == id) of the prediction against
+    /// the ground truth; both planes are <c>Width*Height</c> bytes, row-major.</summary>
+    public FrameScore Score(ReadOnlySpan<byte> groundTruth, ReadOnlySpan<byte> prediction, byte objectId)
+    {
+        int n = Width * Height;
+        if (groundTruth.Length != n || prediction.Length != n)
+            throw new ArgumentException($"Label planes hold {groundTruth.Length} and {prediction.Length} bytes, a {Width}x{Height} frame needs {n}.");
+        double j = JaccardAndSpans(groundTruth, prediction, objectId, Width, _gtSpans, _predSpans);
+        ExtractBoundary(groundTruth, Width, Height, objectId, _gtSpans, _gtBoundary);
+        ExtractBoundary(prediction, Width, Height, objectId, _predSpans, _predBoundary);
+        double f = BoundaryF(_gtBoundary, _predBoundary);
+        return new FrameScore(j, f);
+    }
+
+    /// <summary>The toolkit's <c>f_measure</c> arithmetic over the two boundary lists.</summary>
+    private double BoundaryF(BoundaryList gt, BoundaryList fg)
+    {
+        long nFg = fg.Count, nGt = gt.Count;
+        double precision, recall;
+        // f_measure's empty-boundary conventions, in its order.
+        if (nFg == 0 && nGt > 0) { precision = 1; recall = 0; }
+        else if (nFg > 0 && nGt == 0) { precision = 0; recall = 1; }
+        else if (nFg == 0 && nGt == 0) { precision = 1; recall = 1; }
+        else
+        {
+            long fgMatch = CountMatched(fg, gt); // fg_boundary * gt_dil
+            long gtMatch = CountMatched(gt, fg); // gt_boundary * fg_dil
+            precision = fgMatch / (double)nFg;
+            recall = gtMatch / (double)nGt;
+        }
+        return precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+    }
+
+    /// <summary>Pixels of <paramref name="a"/> with a pixel of <paramref name="b"/> inside the disk around them
+    /// (the disk is symmetric, so this is a·dilate(b, disk)).</summary>
+    private long CountMatched(BoundaryList a, BoundaryList b)
+    {
+        int r = Radius;
+        int h = Height;
+        long total = 0;
+        int[] ax = a.Xs, bx = b.Xs;
+        int[] aStart = a.RowStart, bStart = b.RowStart;
+        for (int y = 0; y < h; y++)
+        {
+            int a0 = aStart[y], a1 = aStart[y + 1];
+            int count = a1 - a0;
+            if (count == 0) continue;
+            if (_matched.Length < count) _matched = new bool[Math.Max(count, _matched.Length * 2)];
+            Span<bool> matched = _matched.AsSpan(0, count);
+            matched.Clear();
+            int remaining = count;
+            // Rows nearest first (dy = 0, +1, -1, +2, ...): good predictions match early and the loop stops.
+            for (int k = 0; k <= 2 * r && remaining > 0; k++)
+            {
+                int dy = (k + 1) >> 1;
+                int yy = (k & 1) == 0 ? y - dy : y + dy;
+                if ((uint)yy >= (uint)h) continue;
+                int p = bStart[yy], pEnd = bStart[yy + 1];
+                if (p == pEnd) continue;
+                int hw = _halfWidth[dy];
+                // Both x lists ascend, so the first b pixel at or right of x - hw only moves forward.
+                for (int i = 0; i < count; i++)
+                {
+                    int x = ax[a0 + i];
+                    int lo = x - hw;
+                    while (p < pEnd && bx[p] < lo) p++;
+                    if (p == pEnd) break;
+                    if (!matched[i] && bx[p] <= x + hw)
+                    {
+                        matched[i] = true;
+                        remaining--;
+                    }
+                }
+            }
+            total += count - remaining;
+        }
+        return total;
+    }
+
+    /// <summary>The toolkit's <c>db_eval_iou</c> without void pixels: inters / union, 1 when the union is empty.</summary>
+    internal static double Jaccard(ReadOnlySpan<byte> gt, ReadOnlySpan<byte> pred, byte id, int width)
+    {
+        int h = gt.Length / width;
+        return JaccardAndSpans(gt, pred, id, width, new RowSpans(h), new RowSpans(h));
+    }
+
+    /// <summary>
+    /// One pass over both planes: the IoU counts, and per row the first and last x of each mask, which bound where
+    /// boundary pixels can be (a boundary pixel has an object pixel among itself, its right, lower and lower-right
+    /// neighbours), so the boundary scan skips empty rows and the empty ends of rows.
+    /// </summary>
+    private static double JaccardAndSpans(ReadOnlySpan<byte> gt, ReadOnlySpan<byte> pred, byte id, int w, RowSpans gSpans, RowSpans pSpans)
+    {
+        long inter = 0, union = 0;
+        int h = gt.Length / w;
+        ref byte g0 = ref MemoryMarshal.GetReference(gt);
+        ref byte p0 = ref MemoryMarshal.GetReference(pred);
+        const int V = 32; // Vector256<byte>.Count
+        bool vector = Vector256.IsHardwareAccelerated && w >= V;
+        Vector256<byte> idv = Vector256.Create(id);
+        for (int y = 0; y < h; y++)
+        {
+            int gFirst = -1, gLast = -1, pFirst = -1, pLast = -1;
+            int rowStart = y * w;
+            int x = 0;
+            if (vector)
+            {
+                while (x < w)
+                {
+                    // The last vector of a row overlaps the previous one; its already-counted low lanes are shifted out.
+                    int at = Math.Min(x, w - V);
+                    int skip = x - at;
+                    uint gb = Vector256.Equals(Vector256.LoadUnsafe(ref g0, (nuint)(rowStart + at)), idv).ExtractMostSignificantBits() >> skip;
+                    uint pb = Vector256.Equals(Vector256.LoadUnsafe(ref p0, (nuint)(rowStart + at)), idv).ExtractMostSignificantBits() >> skip;
+                    if ((gb | pb) != 0)
+                    {
+                        union += BitOperations.PopCount(gb | pb);
+                        inter += BitOperations.PopCount(gb & pb);
+                        if (gb != 0)
+                        {
+                            if (gFirst < 0) gFirst = x + BitOperations.TrailingZeroCount(gb);
+                            gLast = x + 31 - BitOperations.LeadingZeroCount(gb);
+                        }
+                        if (pb != 0)
+                        {
+                            if (pFirst < 0) pFirst = x + BitOperations.TrailingZeroCount(pb);
+                            pLast = x + 31 - BitOperations.LeadingZeroCount(pb);
+                        }
+                    }
+                    x = at + V;
+                }
+            }
+            else
+            {
+                for (; x < w; x++)
+                {
+                    bool g = Unsafe.Add(ref g0, rowStart + x) == id, p = Unsafe.Add(ref p0, rowStart + x) == id;
+                    if (g | p) union++;
+                    if (g & p) inter++;
+                    if (g) { if (gFirst < 0) gFirst = x; gLast = x; }
+                    if (p) { if (pFirst < 0) pFirst = x; pLast = x; }
+                }
+            }
+            gSpans.First[y] = gFirst;
+            gSpans.Last[y] = gLast;
+            pSpans.First[y] = pFirst;
+            pSpans.Last[y] = pLast;
+        }
+        return union == 0 ? 1.0 : inter / (double)union;
+    }
+
+    /// <summary>Per-row first and last x of the object pixels (-1 for a row without any).</summary>
+    internal sealed class RowSpans(int height)
+    {
+        public readonly int[] First = new int[height];
+        public readonly int[] Last = new int[height];
+
+        public static RowSpans Of(ReadOnlySpan<byte> labels, int w, int h, byte id)
+        {
+            var s = new RowSpans(h);
+            for (int y = 0; y < h; y++)
+            {
+                ReadOnlySpan<byte> row = labels.Slice(y * w, w);
+                s.First[y] = row.IndexOf(id);
+                s.Last[y] = row.LastIndexOf(id);
+            }
+            return s;
+        }
+    }
+
+    /// <summary>
+    /// The toolkit's <c>_seg2bmap</c> (same resolution) of the mask label == id, as per-row sorted x lists.
+    /// b(y,x) = s ^ s(y,x+1) | s ^ s(y+1,x) | s ^ s(y+1,x+1); the last row keeps only the right-neighbour term,
+    /// the last column only the lower-neighbour term, and the bottom-right pixel is 0.
+    /// Only x in [first - 1, last] of rows y and y+1 can hold boundary pixels (<paramref name="spans"/>).
+    /// </summary>
+    internal static void ExtractBoundary(ReadOnlySpan<byte> labels, int w, int h, byte id, RowSpans spans, BoundaryList list)
+    {
+        list.Reset(h);
+        for (int y = 0; y < h; y++)
+        {
+            int lo = spans.First[y], hi = spans.Last[y];
+            if (y < h - 1 && spans.First[y + 1] >= 0)
+            {
+                lo = lo < 0 ? spans.First[y + 1] : Math.Min(lo, spans.First[y + 1]);
+                hi = Math.Max(hi, spans.Last[y + 1]);
+            }
+            if (lo >= 0)
+            {
+                lo = Math.Max(0, lo - 1);
+                ReadOnlySpan<byte> row = labels.Slice(y * w, w);
+                if (y < h - 1)
+                    BoundaryRow(row, labels.Slice((y + 1) * w, w), id, lo, hi, list);
+                else
+                    LastBoundaryRow(row, id, lo, hi, list);
+            }
+            list.EndRow(y);
+        }
+    }
+
+    private static void BoundaryRow(ReadOnlySpan<byte> row, ReadOnlySpan<byte> below, byte id, int lo, int hi, BoundaryList list)
+    {
+        int w = row.Length;
+        int x = lo;
+        ref byte r0 = ref MemoryMarshal.GetReference(row);
+        ref byte b0 = ref MemoryMarshal.GetReference(below);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<byte> idv = Vector256.Create(id);
+            // Loads reach x + Count (the right neighbours), so stop one vector before the last column. Lanes past hi
+            // see no object pixel and so report nothing.
+            for (; x <= hi && x + Vector256<byte>.Count < w; x += Vector256<byte>.Count)
+            {
+                Vector256<byte> s = Vector256.Equals(Vector256.LoadUnsafe(ref r0, (nuint)x), idv);
+                Vector256<byte> e = Vector256.Equals(Vector256.LoadUnsafe(ref r0, (nuint)(x + 1)), idv);
+                Vector256<byte> d = Vector256.Equals(Vector256.LoadUnsafe(ref b0, (nuint)x), idv);
+                Vector256<byte> se = Vector256.Equals(Vector256.LoadUnsafe(ref b0, (nuint)(x + 1)), idv);
+                uint bits = ((s ^ e) | (s ^ d) | (s ^ se)).ExtractMostSignificantBits();
+                while (bits != 0)
+                {
+                    list.Add(x + BitOperations.TrailingZeroCount(bits));
+                    bits &= bits - 1;
+                }
+            }
+        }
+        int end = Math.Min(hi, w - 2);
+        for (; x <= end; x++)
+        {
+            bool s = Unsafe.Add(ref r0, x) == id;
+            if (s != (Unsafe.Add(ref r0, x + 1) == id) || s != (Unsafe.Add(ref b0, x) == id) || s != (Unsafe.Add(ref b0, x + 1) == id))
+                list.Add(x);
+        }
+        // Last column: b[:, -1] = seg[:, -1] ^ s[:, -1].
+        if (hi == w - 1 && (row[w - 1] == id) != (below[w - 1] == id))
+            list.Add(w - 1);
+    }
+
+    private static void LastBoundaryRow(ReadOnlySpan<byte> row, byte id, int lo, int hi, BoundaryList list)
+    {
+        // b[-1, :] = seg[-1, :] ^ e[-1, :], then b[-1, -1] = 0.
+        int end = Math.Min(hi, row.Length - 2);
+        for (int x = lo; x <= end; x++)
+            if ((row[x] == id) != (row[x + 1] == id))
+                list.Add(x);
+    }
+
+    /// <summary>Boundary pixels as x positions grouped by row (CSR: <see cref="RowStart"/> has h+1 entries).</summary>
+    internal sealed class BoundaryList
+    {
+        public int[] RowStart;
+        public int[] Xs = new int[4096];
+        public int Count;
+
+        public BoundaryList(int height) => RowStart = new int[height + 1];
+
+        public void Reset(int height)
+        {
+            if (RowStart.Length != height + 1) RowStart = new int[height + 1];
+            Count = 0;
+            RowStart[0] = 0;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Add(int x)
+        {
+            if (Count == Xs.Length) Array.Resize(ref Xs, Xs.Length * 2);
+            Xs[Count++] = x;
+        }
+
+        public void EndRow(int y) => RowStart[y + 1] = Count;
+    }
+}

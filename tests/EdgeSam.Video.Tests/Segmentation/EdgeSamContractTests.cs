@@ -1,7 +1,7 @@
 using System.Text.Json;
 using EdgeSam.Video.Segmentation.EdgeSam;
 
-namespace EdgeSam.Video.Tests.EdgeSam;
+namespace EdgeSam.Video.Tests.Segmentation;
 
 /// <summary>Golden tests against ../shared/reference/edgesam-contract (values from the authors' own code).</summary>
 public class EdgeSamContractTests

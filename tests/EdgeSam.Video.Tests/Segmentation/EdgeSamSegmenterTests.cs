@@ -4,7 +4,7 @@ using EdgeSam.Video.Segmentation;
 using EdgeSam.Video.Segmentation.EdgeSam;
 using EdgeSam.Video.Onnx;
 
-namespace EdgeSam.Video.Tests.EdgeSam;
+namespace EdgeSam.Video.Tests.Segmentation;
 
 /// <summary>
 /// Plumbing of <see cref="EdgeSamSegmenter"/> over the synthetic EdgeSAM-signature models, whose decoder draws a disk

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using EdgeSam.Video.Media;
 using EdgeSam.Video.Media.Jpeg;
 
-namespace EdgeSam.Video.Tests.EdgeSam;
+namespace EdgeSam.Video.Tests.Segmentation;
 
 /// <summary>
 /// The managed JPEG decoder. Bit-exactness with libjpeg-turbo is checked by the golden resize test (the reference image

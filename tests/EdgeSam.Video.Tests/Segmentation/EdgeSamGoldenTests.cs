@@ -4,7 +4,7 @@ using EdgeSam.Video.Media.Jpeg;
 using EdgeSam.Video.Segmentation.EdgeSam;
 using Xunit.Abstractions;
 
-namespace EdgeSam.Video.Tests.EdgeSam;
+namespace EdgeSam.Video.Tests.Segmentation;
 
 /// <summary>
 /// Golden tests against ../shared/reference/edgesam-contract, whose values were computed with the authors' code

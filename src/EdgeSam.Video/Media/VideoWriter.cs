@@ -240,6 +240,7 @@ public sealed class VideoWriter : IDisposable
             // A closed pipe: ffmpeg exited (bad option, disk full) or was killed by cancellation.
             _cancel.ThrowIfCancellationRequested();
             _ffmpeg.WaitForExit();
+            if (_ffmpeg.ExitCode == 255) throw _ffmpeg.Failure(Path); // interrupted by a signal
             throw new EdgeSamException($"ffmpeg stopped while writing {Path} (frame {FramesWritten}): {_ffmpeg.LastErrorLine}", e);
         }
         FramesWritten++;

@@ -118,9 +118,15 @@ internal sealed partial class FfmpegProcess : IDisposable
             throw Failure(what);
     }
 
-    /// <summary>The one-line error for a failed run over <paramref name="what"/> (usually a file name).</summary>
-    public EdgeSamException Failure(string what)
+    /// <summary>
+    /// The exception for a failed run over <paramref name="what"/> (usually a file name): one-line
+    /// <see cref="EdgeSamException"/>, or <see cref="OperationCanceledException"/> when ffmpeg stopped on a signal
+    /// (exit code 255, e.g. the terminal's Ctrl-C reaching the child too), which is an interruption, not bad input.
+    /// </summary>
+    public Exception Failure(string what)
     {
+        if (_process.HasExited && _process.ExitCode == 255)
+            return new OperationCanceledException($"{Tool} was interrupted while working on {what}.");
         string code = _process.HasExited ? $" (exit code {_process.ExitCode})" : "";
         return new EdgeSamException($"{Tool} failed on {what}{code}: {OneLine(LastErrorLine)}");
     }

@@ -211,6 +211,21 @@ public class FrameSourceTests
         });
         Assert.Equal(2, seen);
         AssertNoFfmpegOn(clip);
+
+        // Ctrl-C in a terminal reaches ffmpeg too: its exit on SIGINT is an interruption, not a decoding error.
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+        {
+            bool signalled = false;
+            foreach (RgbImage _ in src.Read(0, 400))
+            {
+                if (signalled) continue;
+                int pid = MediaFixtures.FfmpegPidsMentioning(clip).Single();
+                using var kill = System.Diagnostics.Process.Start("kill", ["-INT", pid.ToString()]);
+                kill.WaitForExit();
+                signalled = true;
+            }
+        });
+        AssertNoFfmpegOn(clip);
     }
 
     private static void AssertNoFfmpegOn(string path)

@@ -57,6 +57,7 @@ public class WriterTests
         using (var w = VideoWriter.Create(path, 33, 21, 25, VideoCodec.H264))
         {
             Assert.False(w.HasAlpha);
+            Assert.Equal((34, 22), (w.EncodedWidth, w.EncodedHeight));
             for (int n = 0; n < 5; n++) w.Write(Frame(33, 21, n));
             Assert.False(File.Exists(path));
             w.Complete();

@@ -7,8 +7,11 @@ namespace EdgeSam.Video.Media;
 /// Frames of a folder of images (<c>.jpg .jpeg .png .bmp</c>) in natural order (<c>frame2</c> before <c>frame10</c>).
 /// Numbering may have gaps (YouTube-VOS: <c>00000, 00005, 00010</c>): the index is the position in that order and
 /// <see cref="FrameName"/> gives the file stem. All frames must have one size (checked from the file headers when
-/// opened). Each <see cref="Read"/> decodes through one ffmpeg process (the concat demuxer fed a file list on stdin),
-/// one process per run of files of the same codec when a folder mixes JPEG and PNG.
+/// opened). JPEG and PNG frames are decoded in managed code: baseline JPEG with libjpeg-turbo's default arithmetic
+/// (<see cref="Jpeg.JpegDecoder"/>), so frames are bit-identical to what Pillow/OpenCV give the reference Python
+/// pipelines (ffmpeg's JPEG decoder differs by up to ~30 grey levels), two frames decoded ahead on the thread pool.
+/// Other files (BMP, progressive JPEG) go through one ffmpeg process per run of files of one codec (the concat demuxer
+/// fed a file list on stdin).
 /// </summary>
 public sealed class FrameFolderSource : IFrameSource
 {
@@ -82,11 +85,47 @@ public sealed class FrameFolderSource : IFrameSource
             string kind = CodecOf(_files[runStart]);
             int runEnd = runStart + 1;
             while (runEnd < end && CodecOf(_files[runEnd]) == kind) runEnd++;
-            foreach (RgbImage img in ReadRun(runStart, runEnd, cancel))
+            IEnumerable<RgbImage> run = kind is "jpeg" or ".png" ? ReadManaged(runStart, runEnd, cancel) : ReadRun(runStart, runEnd, cancel);
+            foreach (RgbImage img in run)
                 yield return img;
             runStart = runEnd;
         }
     }
+
+    /// <summary>Managed decoding with a lookahead of two frames (bounded memory; abandoning the enumeration just lets
+    /// the in-flight decodes finish).</summary>
+    private IEnumerable<RgbImage> ReadManaged(int start, int end, CancellationToken cancel)
+    {
+        const int lookahead = 2;
+        var pending = new Queue<Task<RgbImage>>();
+        int next = start;
+        while (next < end && pending.Count < lookahead) pending.Enqueue(DecodeAsync(next++, cancel));
+        while (pending.Count > 0)
+        {
+            RgbImage img = pending.Dequeue().GetAwaiter().GetResult();
+            if (next < end) pending.Enqueue(DecodeAsync(next++, cancel));
+            yield return img;
+        }
+    }
+
+    private Task<RgbImage> DecodeAsync(int index, CancellationToken cancel) => Task.Run(() =>
+    {
+        cancel.ThrowIfCancellationRequested();
+        string file = _files[index];
+        RgbImage img;
+        if (CodecOf(file) == "jpeg")
+        {
+            try { img = Jpeg.JpegDecoder.Decode(File.ReadAllBytes(file), file); }
+            catch (Jpeg.JpegUnsupportedException) { img = ImageFile.ReadRgb(file, cancel); }
+        }
+        else
+        {
+            img = PngCodec.Read(file).ToRgb(file);
+        }
+        if (img.Width != Width || img.Height != Height)
+            throw new EdgeSamException($"frame {Path.GetFileName(file)} in {Folder} decodes to {img.Width}x{img.Height}, the folder's frames are {Width}x{Height}; resize it.");
+        return img;
+    }, cancel);
 
     private IEnumerable<RgbImage> ReadRun(int start, int end, CancellationToken cancel)
     {

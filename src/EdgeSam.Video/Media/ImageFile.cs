@@ -9,13 +9,24 @@ public static class ImageFile
     public static IReadOnlySet<string> FrameExtensions { get; } =
         new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".png", ".bmp" };
 
-    /// <summary>Decodes the first frame of <paramref name="path"/> to RGB24.</summary>
+    /// <summary>
+    /// Decodes <paramref name="path"/> (the first frame, for videos) to RGB24. Baseline JPEG and PNG are decoded in managed
+    /// code (JPEG bit-identical to libjpeg-turbo, as Python pipelines see it); everything else through ffmpeg.
+    /// </summary>
     public static RgbImage ReadRgb(string path, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(path);
         string full = Path.GetFullPath(path);
         if (!File.Exists(full))
             throw new EdgeSamException($"image not found: {path}; check the path.");
+        string ext = Path.GetExtension(full).ToLowerInvariant();
+        if (ext is ".jpg" or ".jpeg")
+        {
+            try { return Jpeg.JpegDecoder.Decode(File.ReadAllBytes(full), full); }
+            catch (Jpeg.JpegUnsupportedException) { }
+        }
+        else if (ext == ".png")
+            return PngCodec.Read(full).ToRgb(full);
         (int w, int h) = Size(full, cancel);
         foreach (RgbImage img in RawFramePipe.Stream(DecodeArgs(["-i", full], w, h), null, w, h, 1, full, cancel))
             return img;

@@ -8,7 +8,7 @@ namespace EdgeSam.Video.Cli.Commands.Bench;
 
 /// <summary>
 /// <c>edgesam-video bench ...</c>: throughput and memory figures of the data path. Subcommands:
-/// <c>decode</c> (frame reading through ffmpeg), <c>encode</c> (the video writers), <c>eval</c> (DAVIS evaluation).
+/// <c>decode</c> (frame reading through ffmpeg), <c>encode</c> (the video writers), <c>eval</c> (DAVIS evaluation), <c>segmenter</c> (EdgeSAM-contract models).
 /// </summary>
 internal static class BenchCommand
 {
@@ -19,6 +19,7 @@ internal static class BenchCommand
         cmd.Add(CreateEncode(ctx));
         // Subcommands owned by other areas live in their own command folders.
         cmd.Add(Eval.EvalBenchCommand.Create(ctx));
+        cmd.Add(BenchSegmenter.BenchSegmenterCommand.Create(ctx));
         return cmd;
     }
 

@@ -10,6 +10,18 @@ internal static class ModelsCommand
     /// <summary>Exit code of <c>models verify</c> when a present model is corrupt or a different export.</summary>
     public const int ExitCorrupt = 1;
 
+    /// <summary>Writes the synthetic EdgeSAM-signature models the tests use (same generator), for trying the pipeline.</summary>
+    internal static int Synth(ModelsSynthSettings s, CliContext ctx)
+    {
+        (string enc, string dec) = Segmentation.EdgeSam.SyntheticEdgeSamModels.Write(s.Out);
+        ctx.Console.WriteLine($"wrote {enc}");
+        ctx.Console.WriteLine($"wrote {dec}");
+        if (s.BenchmarkEncoder)
+            ctx.Console.WriteLine($"wrote {Segmentation.EdgeSam.SyntheticEdgeSamModels.Write(s.Out, Segmentation.EdgeSam.SyntheticEdgeSamModels.EncoderSize.Benchmark).Encoder}");
+        ctx.Console.WriteLine("These are synthetic stand-ins with EdgeSAM's ONNX signatures (a disk around the positive points), not EdgeSAM.");
+        return 0;
+    }
+
     public static Command Create(CliContext ctx)
     {
         var cmd = new Command("models", "List, download and verify the model files (EdgeSAM, XFeat, tracker exports).");
@@ -37,6 +49,15 @@ internal static class ModelsCommand
         verify.SetAction((ParseResult r, CancellationToken ct) =>
             Task.FromResult(Verify(new ModelsVerifySettings(StoreOf(r, verifyCache, verifyMirror), r.GetValue(verifyName)), ctx)));
         cmd.Add(verify);
+
+        var synth = new Command("synth", "Write the synthetic test models (EdgeSAM-signature encoder/decoder; NOT EdgeSAM) into a folder.");
+        var synthOut = new Option<string>("--out") { Description = "Folder to write into.", Required = true };
+        var synthBench = new Option<bool>("--benchmark-encoder") { Description = "Also write the ~40 GFLOP benchmark encoder." };
+        synth.Add(synthOut);
+        synth.Add(synthBench);
+        synth.SetAction((ParseResult r, CancellationToken ct) =>
+            Task.FromResult(Synth(new ModelsSynthSettings(r.GetValue(synthOut)!, r.GetValue(synthBench)), ctx)));
+        cmd.Add(synth);
         return cmd;
     }
 

@@ -11,3 +11,6 @@ internal sealed record ModelsFetchSettings(ModelStoreSettings Store, string Name
 
 /// <summary><c>models verify [name]</c>; a null name verifies every model.</summary>
 internal sealed record ModelsVerifySettings(ModelStoreSettings Store, string? Name);
+
+/// <summary><c>models synth --out dir [--benchmark-encoder]</c>: writes the synthetic EdgeSAM-signature models.</summary>
+internal sealed record ModelsSynthSettings(string Out, bool BenchmarkEncoder);

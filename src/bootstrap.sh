@@ -57,8 +57,11 @@ fi
 stamp="$native/build.stamp"
 changed=yes
 if [ -f "$stamp" ] && [ -f "$root/src/EdgeSam.Video.Cli/bin/Release/net10.0/edgesam-video.dll" ]; then
-  changed="$(find "$root/src" "$root/trackers" "$root/tests" "$root/models" "$root/EdgeSam.Video.sln" "$root/Directory.Build.props" \
-      \( -name bin -o -name obj \) -prune -o -type f -newer "$stamp" -print -quit)"
+  watch=()
+  for p in src trackers tests models EdgeSam.Video.sln Directory.Build.props global.json; do
+    [ -e "$root/$p" ] && watch+=("$root/$p")
+  done
+  changed="$(find "${watch[@]}" \( -name bin -o -name obj \) -prune -o -type f -newer "$stamp" -print -quit 2>/dev/null || echo yes)"
 fi
 if [ -n "$changed" ]; then
   say "building (Release)..."

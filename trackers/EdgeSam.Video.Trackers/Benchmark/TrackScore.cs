@@ -26,6 +26,18 @@ public sealed record TrackScoreResult
     /// <summary>Tracker time (Start + Steps), milliseconds.</summary>
     public double TrackMs { get; init; }
 
+    /// <summary>
+    /// Prompt-sampling probes timed (one per window when enabled): 8 K-Medoids positives + 72 mixed negatives from
+    /// the start mask and frame, SAM-PT's re-initialisation recipe. Not part of <see cref="TrackMs"/>.
+    /// </summary>
+    public int SamplingProbes { get; init; }
+
+    /// <summary>Total milliseconds of the sampling probes.</summary>
+    public double SamplingMs { get; init; }
+
+    /// <summary>Mean milliseconds of one sampling probe (NaN when none ran).</summary>
+    public double SamplingMsPerProbe => SamplingProbes == 0 ? double.NaN : SamplingMs / SamplingProbes;
+
     /// <summary>Share of visible points inside the ground truth (NaN when none is visible).</summary>
     public double Inside => Visible == 0 ? double.NaN : (double)VisibleInside / Visible;
 
@@ -46,6 +58,8 @@ public sealed record TrackScoreResult
             Windows = list.Sum(p => p.Windows),
             TrackedFrames = list.Sum(p => p.TrackedFrames),
             TrackMs = list.Sum(p => p.TrackMs),
+            SamplingProbes = list.Sum(p => p.SamplingProbes),
+            SamplingMs = list.Sum(p => p.SamplingMs),
         };
     }
 }
@@ -69,6 +83,9 @@ public sealed class TrackScore
 
     public int Horizon { get; }
 
+    /// <summary>Also time SAM-PT's re-initialisation sampling (8 + 72 points) on each window's start frame.</summary>
+    public bool ProbeSampling { get; init; }
+
     /// <summary>
     /// Scores one sequence. <paramref name="frame"/> returns frame i (called in increasing order within a window);
     /// <paramref name="mask"/> returns the ground-truth mask of frame i.
@@ -76,8 +93,8 @@ public sealed class TrackScore
     public TrackScoreResult Run(IPointTracker tracker, int frameCount, Func<int, RgbImage> frame, Func<int, Mask> mask, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(tracker);
-        int points = 0, visible = 0, inside = 0, windows = 0, fed = 0;
-        double ms = 0;
+        int points = 0, visible = 0, inside = 0, windows = 0, fed = 0, probes = 0;
+        double ms = 0, sampleMs = 0;
         var sw = new Stopwatch();
         for (int t = 0; t + Horizon < frameCount; t += Horizon)
         {
@@ -86,6 +103,15 @@ public sealed class TrackScore
             if (start.Area() < PointsPerWindow) continue;
             var query = PointSampler.Default.SamplePixels(start, 1, PointsPerWindow, SamplingMethod.KMedoids, seed: t);
             RgbImage first = frame(t);
+            if (ProbeSampling)
+            {
+                sw.Restart();
+                PointSampler.Default.Positives(start, 8, SamplingMethod.KMedoids, t, first);
+                PointSampler.Default.Negatives(start, 72, SamplingMethod.Mixed, t, first);
+                sw.Stop();
+                sampleMs += sw.Elapsed.TotalMilliseconds;
+                probes++;
+            }
             sw.Restart();
             TrackedPoint[] last;
             using (IPointTrack track = tracker.Start(first, query))
@@ -113,6 +139,6 @@ public sealed class TrackScore
                 if (x >= 0 && y >= 0 && x < end.Width && y < end.Height && end[x, y]) inside++;
             }
         }
-        return new TrackScoreResult { Points = points, Visible = visible, VisibleInside = inside, Windows = windows, TrackedFrames = fed, TrackMs = ms };
+        return new TrackScoreResult { Points = points, Visible = visible, VisibleInside = inside, Windows = windows, TrackedFrames = fed, TrackMs = ms, SamplingProbes = probes, SamplingMs = sampleMs };
     }
 }

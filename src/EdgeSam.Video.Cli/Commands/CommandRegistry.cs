@@ -11,5 +11,6 @@ internal static class CommandRegistry
     {
         yield return Info.InfoCommand.Create(ctx);
         yield return TrackBench.TrackBenchCommand.Create(ctx);
+        yield return Models.ModelsCommand.Create(ctx);
     }
 }

@@ -1,4 +1,5 @@
 using EdgeSam.Video.Trackers.Lk;
+using EdgeSam.Video.Trackers.Onnx;
 using EdgeSam.Video.Trackers.XFeat;
 using EdgeSam.Video.Tracking;
 
@@ -17,7 +18,11 @@ public static class TrackerFactory
         {
             TrackerKind.Lk => new LkTracker(options.Lk, options.VisibilityThreshold),
             TrackerKind.XFeat => CreateXFeat(options),
-            _ => throw new EdgeSamException($"tracker '{kind.CliName()}' is not available in this build; use --tracker lk"),
+            TrackerKind.OnnxWindow => new OnnxWindowTracker(options.WindowModel
+                ?? throw new EdgeSamException("tracker 'onnx-window' needs its model: pass --window-model with a windowed tracker ONNX export (video [1,T,3,H,W], queries [1,N,3] -> tracks, visibility)"), options),
+            TrackerKind.Tapir => new TapirTracker(options.TapirModelDirectory
+                ?? throw new EdgeSamException($"tracker 'tapir' needs its model: pass --tapir-dir with a folder holding {TapirTracker.EncoderFile} and {TapirTracker.PredictorFile}"), options),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }
 

@@ -1,3 +1,4 @@
+using EdgeSam.Video.Models;
 using EdgeSam.Video.Trackers.Lk;
 using EdgeSam.Video.Trackers.Onnx;
 using EdgeSam.Video.Trackers.XFeat;
@@ -28,10 +29,20 @@ public static class TrackerFactory
 
     private static XFeatTracker CreateXFeat(TrackerOptions options)
     {
-        string given = options.XFeatModel
-            ?? throw new EdgeSamException("tracker 'xfeat' needs its model: pass --xfeat-model with an xfeat_WxH.onnx file or a folder of them (e.g. the model cache or mirror's xfeat folder)");
-        string path = XFeatTracker.PickModel(given)
-            ?? throw new EdgeSamException($"no XFeat model at {given}: give an xfeat_WxH.onnx file or a folder holding one");
+        string path;
+        if (options.XFeatModel is string given)
+        {
+            path = XFeatTracker.PickModel(given)
+                ?? throw new EdgeSamException($"no XFeat model at {given}: give an xfeat_WxH.onnx file or a folder holding one");
+        }
+        else
+        {
+            // The model store's cache or mirror; no download here (a tracker is created mid-run).
+            var store = new ModelStore();
+            ModelEntry entry = store.Manifest.Get(XFeatTracker.DefaultModelName);
+            path = store.Locate(entry).Path
+                ?? throw new EdgeSamException($"tracker 'xfeat' needs {entry.File}: {store.MissingHint(entry)}, or pass --xfeat-model");
+        }
         return new XFeatTracker(path, options.Threads, options.Lk, options.XFeat, options.VisibilityThreshold);
     }
 }

@@ -75,3 +75,21 @@ public class XFeatTrackerTests(ITestOutputHelper log)
         Assert.True(right >= 3, $"{right} of {pts.Length} points found at the shifted position");
     }
 }
+
+public class XFeatTrackScoreTests
+{
+    [Fact]
+    public void KeepsBlackswanPointsOnTheSwan()
+    {
+        // TrackScore@8 on one easy DAVIS sequence (6 windows x 8 points): every visible point must stay on the swan.
+        string seq = "blackswan";
+        using var frames = FrameSources.Open(Path.Combine(TestPaths.Davis2016, "JPEGImages", "480p", seq));
+        var all = frames.Read(0, frames.FrameCount).ToArray();
+        using var xfeat = TrackerFactory.Create(TrackerKind.XFeat, new TrackerOptions { XFeatModel = Path.Combine(TestPaths.ModelMirror, "xfeat"), Threads = 1 });
+        var r = new EdgeSam.Video.Trackers.Benchmark.TrackScore(8).Run(xfeat, all.Length, i => all[i],
+            i => PngCodec.ReadMask(Path.Combine(TestPaths.Davis2016, "Annotations", "480p", seq, frames.FrameName(i) + ".png")));
+        Assert.Equal(48, r.Points);
+        Assert.Equal(1.0, r.Inside);
+        Assert.True(r.VisibleShare >= 0.9, $"visible {r.VisibleShare}");
+    }
+}

@@ -21,6 +21,13 @@ internal interface ICoarseMatcher : IDisposable
     /// <summary>Similarity in [-1, 1] of point <paramref name="i"/>'s appearance and the new frame at (x, y).</summary>
     float Similarity(int i, float x, float y);
 
+    /// <summary>
+    /// Cycle check of a match: the new frame's appearance at (<paramref name="x"/>, <paramref name="y"/>), searched in
+    /// the previous frame within <paramref name="radius"/> of (<paramref name="prevX"/>, <paramref name="prevY"/>),
+    /// lands within <paramref name="tolerance"/> frame pixels of that previous position.
+    /// </summary>
+    bool CycleConsistent(float x, float y, float prevX, float prevY, float radius, float tolerance);
+
     /// <summary>Point <paramref name="i"/> was reliably found at (x, y) on the new frame: refresh its appearance.</summary>
     void Update(int i, float x, float y);
 }

@@ -14,9 +14,9 @@ public sealed record LkOptions
 
     /// <summary>
     /// Scale of the forward-backward error (pixels) in the visibility score <c>exp(-(fb/sigma)^2 / 2)</c>;
-    /// with the default threshold 0.5 a point is visible while its round trip lands within 1.18 sigma of its start.
+    /// with the default threshold 0.5 a point is visible while its round trip lands within 1.18 sigma (1.8 px) of its start.
     /// </summary>
-    public float ForwardBackwardSigma { get; init; } = 0.85f;
+    public float ForwardBackwardSigma { get; init; } = 1.5f;
 
     /// <summary>
     /// Largest mean absolute intensity difference (0..255) between the source window and the tracked window before

@@ -7,7 +7,13 @@ namespace EdgeSam.Video.Trackers.Lk;
 /// <param name="SearchRadius">Frame pixels around the predicted position searched by the matcher.</param>
 /// <param name="MinSimilarity">Descriptor similarity below which a position is not the point (occluded or lost).</param>
 /// <param name="Margin">How much better the matcher's best position must look than LK's before LK is restarted there.</param>
-internal readonly record struct CoarseFusion(float SearchRadius, float MinSimilarity, float Margin);
+/// <param name="MatchSimilarity">
+/// Similarity at or above which a descriptor match that LK cannot confirm (blur, deformation) is accepted on its own,
+/// at descriptor precision, when it is also cycle-consistent with the previous frame.
+/// </param>
+/// <param name="CycleTolerance">Frame pixels the backward descriptor match may land from the previous position.</param>
+/// <param name="Neighbours">Nearest points whose median motion a coarse match must agree with.</param>
+internal readonly record struct CoarseFusion(float SearchRadius, float MinSimilarity, float Margin, float MatchSimilarity, float CycleTolerance, int Neighbours);
 
 /// <summary>
 /// <c>lk</c>: pyramidal Lucas-Kanade point tracking with a forward-backward visibility score. No weights.
@@ -136,6 +142,7 @@ public sealed class LkTracker : OnlineTrackerBase
                 _matcher.Prepare(frame, predicted, live);
             }
             float thr = _tracker._threshold;
+            var coarse = new List<(int I, float X, float Y, float Sim)>();
             for (int i = 0; i < n; i++)
             {
                 nx[i] = _x[i];
@@ -168,14 +175,18 @@ public sealed class LkTracker : OnlineTrackerBase
                                 nx[i] = fwdC.X;
                                 ny[i] = fwdC.Y;
                             }
+                            else if (simB >= _fusion.MatchSimilarity && _age[i] == 0
+                                && _matcher.CycleConsistent(bx, by, _x[i], _y[i], _fusion.SearchRadius, _fusion.CycleTolerance))
+                            {
+                                coarse.Add((i, bx, by, simB));
+                            }
                         }
                     }
                 }
-                if (score[i] >= thr)
-                {
-                    moves.Add((nx[i] - _x[i], ny[i] - _y[i]));
-                }
             }
+            if (coarse.Count > 0) AcceptCoarse(coarse, score, nx, ny, thr);
+            for (int i = 0; i < n; i++)
+                if (score[i] >= thr) moves.Add((nx[i] - _x[i], ny[i] - _y[i]));
             // Unreliable points move with the reliable ones (median: robust to the odd bad track).
             (float mdx, float mdy) = moves.Count > 0 ? (Median(moves.Select(m => m.Dx)), Median(moves.Select(m => m.Dy))) : (_vx, _vy);
             if (_tracker._options.PredictMotion) { _vx = mdx; _vy = mdy; }
@@ -202,6 +213,47 @@ public sealed class LkTracker : OnlineTrackerBase
                 result[i] = new TrackedPoint(nx[i], ny[i], vis);
             }
             return result;
+        }
+
+        /// <summary>
+        /// LK could not confirm these descriptor matches (blur, deformation), but they are cycle-consistent. One is kept,
+        /// at descriptor precision, when its motion agrees with its nearest neighbours' motion (confirmed points and
+        /// the other candidates): a match that jumped to look-alike background moves unlike the points around it.
+        /// </summary>
+        private void AcceptCoarse(List<(int I, float X, float Y, float Sim)> coarse, float[] score, float[] nx, float[] ny, float thr)
+        {
+            int n = _x.Length;
+            var mvx = new float[n];
+            var mvy = new float[n];
+            var has = new bool[n];
+            for (int i = 0; i < n; i++)
+                if (score[i] >= thr) { mvx[i] = nx[i] - _x[i]; mvy[i] = ny[i] - _y[i]; has[i] = true; }
+            foreach (var c in coarse) { mvx[c.I] = c.X - _x[c.I]; mvy[c.I] = c.Y - _y[c.I]; has[c.I] = true; }
+            var accepted = new List<(int I, float X, float Y, float Sim)>();
+            foreach (var c in coarse)
+            {
+                // The k nearest other points (on the previous frame) that have a motion estimate.
+                var near = new List<(float D, int J)>();
+                for (int j = 0; j < n; j++)
+                {
+                    if (j == c.I || !has[j]) continue;
+                    float dx = _x[j] - _x[c.I], dy = _y[j] - _y[c.I];
+                    near.Add((dx * dx + dy * dy, j));
+                }
+                if (near.Count < _fusion.Neighbours) continue;
+                near.Sort((a, b) => a.D.CompareTo(b.D));
+                var js = near.Take(_fusion.Neighbours).Select(p => p.J).ToArray();
+                float rx = Median(js.Select(j => mvx[j])), ry = Median(js.Select(j => mvy[j]));
+                float ex = mvx[c.I] - rx, ey = mvy[c.I] - ry;
+                float tol = Math.Max(_fusion.CycleTolerance, 0.5f * MathF.Sqrt(rx * rx + ry * ry));
+                if (ex * ex + ey * ey <= tol * tol) accepted.Add(c);
+            }
+            foreach (var c in accepted)
+            {
+                score[c.I] = thr + (1 - thr) * (c.Sim - _fusion.MatchSimilarity) / Math.Max(1e-3f, 1 - _fusion.MatchSimilarity);
+                nx[c.I] = c.X;
+                ny[c.I] = c.Y;
+            }
         }
 
         private static float Median(IEnumerable<float> values)

@@ -11,10 +11,19 @@ public sealed record XFeatOptions
     public float SearchRadius { get; init; } = 72;
 
     /// <summary>Cosine similarity of XFeat descriptors below which a position is not the tracked point.</summary>
-    public float MinSimilarity { get; init; } = 0.6f;
+    public float MinSimilarity { get; init; } = 0.7f;
 
     /// <summary>How much more similar the best descriptor match must be than LK's position to overrule LK.</summary>
     public float Margin { get; init; } = 0.15f;
+
+    /// <summary>Similarity at or above which a cycle-consistent descriptor match is accepted when LK cannot confirm it.</summary>
+    public float MatchSimilarity { get; init; } = 0.75f;
+
+    /// <summary>Frame pixels a backward descriptor match may land from the previous position (cycle consistency).</summary>
+    public float CycleTolerance { get; init; } = 8;
+
+    /// <summary>Nearest points whose median motion a descriptor-only match must agree with (0 = no check).</summary>
+    public int Neighbours { get; init; } = 3;
 
     /// <summary>Context kept around the points' bounding box when choosing the region XFeat describes, in frame pixels.</summary>
     public float RegionMargin { get; init; } = 64;
@@ -59,6 +68,9 @@ public sealed class XFeatTracker : OnlineTrackerBase
         _model = new XFeatModel(modelPath, threads);
     }
 
+    /// <summary>The model-store entry used when no model path is given (the largest input of the published files).</summary>
+    public const string DefaultModelName = "xfeat_320x224";
+
     public override string Name => "xfeat";
     public override float VisibilityThreshold => _lk.VisibilityThreshold;
     public XFeatOptions Options => _options;
@@ -87,7 +99,7 @@ public sealed class XFeatTracker : OnlineTrackerBase
     }
 
     public override IPointTrack Start(RgbImage frame, ReadOnlySpan<(float X, float Y)> points) =>
-        _lk.Start(frame, points, new Matcher(_model, _options), new CoarseFusion(_options.SearchRadius, _options.MinSimilarity, _options.Margin));
+        _lk.Start(frame, points, new Matcher(_model, _options), new CoarseFusion(_options.SearchRadius, _options.MinSimilarity, _options.Margin, _options.MatchSimilarity, _options.CycleTolerance, _options.Neighbours));
 
     public override void Dispose()
     {
@@ -101,7 +113,7 @@ public sealed class XFeatTracker : OnlineTrackerBase
         private float[] _first = [];
         private float[] _last = [];
         private float[] _reference = [];
-        private DescriptorMap? _map;
+        private DescriptorMap? _map, _previous;
         private readonly float[] _tmp = new float[DescriptorMap.Dim];
 
         public void Start(RgbImage frame, ReadOnlySpan<(float X, float Y)> points)
@@ -140,6 +152,7 @@ public sealed class XFeatTracker : OnlineTrackerBase
             float fw = model.Width / scale, fh = model.Height / scale;
             float cx = (x0 + x1) * 0.5f, cy = (y0 + y1) * 0.5f;
             float ox = Fit(cx - fw * 0.5f, fw, frame.Width), oy = Fit(cy - fh * 0.5f, fh, frame.Height);
+            _previous = _map;
             _map = model.Describe(frame, ox, oy, scale);
         }
 
@@ -147,10 +160,21 @@ public sealed class XFeatTracker : OnlineTrackerBase
         private static float Fit(float start, float length, int size) =>
             length >= size ? (size - length) * 0.5f : Math.Clamp(start, 0, size - length);
 
-        public (float X, float Y, float Similarity) Match(int i, float x, float y, float radius)
+        public (float X, float Y, float Similarity) Match(int i, float x, float y, float radius) =>
+            Search(_map!, _reference.AsSpan(i * DescriptorMap.Dim, DescriptorMap.Dim), x, y, radius);
+
+        public bool CycleConsistent(float x, float y, float prevX, float prevY, float radius, float tolerance)
         {
-            DescriptorMap map = _map!;
-            ReadOnlySpan<float> r = _reference.AsSpan(i * DescriptorMap.Dim, DescriptorMap.Dim);
+            if (_previous is null || !_map!.Covers(x, y)) return false;
+            var d = new float[DescriptorMap.Dim];
+            _map.SampleAt(x, y, d);
+            var (bx, by, _) = Search(_previous, d, prevX, prevY, radius);
+            float ex = bx - prevX, ey = by - prevY;
+            return ex * ex + ey * ey <= tolerance * tolerance;
+        }
+
+        private static (float X, float Y, float Similarity) Search(DescriptorMap map, ReadOnlySpan<float> r, float x, float y, float radius)
+        {
             var (pcx, pcy) = map.ToCell(x, y);
             float rc = radius * map.Scale / 8;
             int cx0 = Math.Max(0, (int)MathF.Floor(pcx - rc)), cx1 = Math.Min(map.CellsX - 1, (int)MathF.Ceiling(pcx + rc));

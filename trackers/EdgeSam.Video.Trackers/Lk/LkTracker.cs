@@ -63,11 +63,11 @@ public sealed class LkTracker : OnlineTrackerBase
     }
 
     /// <summary>Forward-backward tracking of one point; shared with trackers that refine coarse matches by LK.</summary>
-    internal static (LkResult Forward, float FbError) TrackFb(LucasKanade lk, ImagePyramid from, ImagePyramid to, float x, float y, float guessX, float guessY)
+    internal static (LkResult Forward, float FbError) TrackFb(LucasKanade lk, ImagePyramid from, ImagePyramid to, float x, float y, float guessX, float guessY, int maxLevels = int.MaxValue)
     {
-        LkResult fwd = lk.Track(from, to, x, y, guessX, guessY);
+        LkResult fwd = lk.Track(from, to, x, y, guessX, guessY, maxLevels);
         if (!fwd.Ok) return (fwd, float.PositiveInfinity);
-        LkResult back = lk.Track(to, from, fwd.X, fwd.Y, x, y);
+        LkResult back = lk.Track(to, from, fwd.X, fwd.Y, x, y, maxLevels);
         if (!back.Ok) return (fwd, float.PositiveInfinity);
         float ex = back.X - x, ey = back.Y - y;
         return (fwd, MathF.Sqrt(ex * ex + ey * ey));
@@ -121,6 +121,9 @@ public sealed class LkTracker : OnlineTrackerBase
 
         public int PointCount => _x.Length;
 
+        // LK restarted from a descriptor match (within a cell or two of the truth) needs only the finest levels.
+        private const int RefineLevels = 2;
+
         public TrackedPoint[] Step(RgbImage frame)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -166,7 +169,7 @@ public sealed class LkTracker : OnlineTrackerBase
                         score[i] = 0;
                         if (simB >= _fusion.MinSimilarity)
                         {
-                            var (fwdC, fbC) = TrackFb(_lk, anchor, current, _ax[i], _ay[i], bx, by);
+                            var (fwdC, fbC) = TrackFb(_lk, anchor, current, _ax[i], _ay[i], bx, by, RefineLevels);
                             float sC = _tracker.Score(fwdC, fbC);
                             float simC = fwdC.Ok ? _matcher.Similarity(i, fwdC.X, fwdC.Y) : -1;
                             if (sC >= thr && simC >= _fusion.MinSimilarity)

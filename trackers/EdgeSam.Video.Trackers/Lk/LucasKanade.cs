@@ -47,11 +47,12 @@ internal sealed class LucasKanade
     /// <summary>
     /// Tracks the content at (<paramref name="x"/>, <paramref name="y"/>) of <paramref name="from"/> into
     /// <paramref name="to"/>, starting from the guess (<paramref name="guessX"/>, <paramref name="guessY"/>).
-    /// Both pyramids must have the same size and depth. Not thread-safe (scratch buffers).
+    /// Both pyramids must have the same size and depth. <paramref name="maxLevels"/> limits the pyramid levels used
+    /// (a good guess needs only the finest ones, and coarse levels could pull it away). Not thread-safe (scratch buffers).
     /// </summary>
-    public LkResult Track(ImagePyramid from, ImagePyramid to, float x, float y, float guessX, float guessY)
+    public LkResult Track(ImagePyramid from, ImagePyramid to, float x, float y, float guessX, float guessY, int maxLevels = int.MaxValue)
     {
-        int levels = Math.Min(from.Levels.Count, to.Levels.Count);
+        int levels = Math.Min(Math.Min(from.Levels.Count, to.Levels.Count), Math.Max(1, maxLevels));
         int top = levels - 1;
         float scale = 1f / (1 << top);
         float nx = guessX * scale, ny = guessY * scale;

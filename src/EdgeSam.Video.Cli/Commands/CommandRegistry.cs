@@ -10,6 +10,7 @@ internal static class CommandRegistry
     public static IEnumerable<Command> Create(CliContext ctx)
     {
         yield return Info.InfoCommand.Create(ctx);
+        yield return TrackBench.TrackBenchCommand.Create(ctx);
         yield return Models.ModelsCommand.Create(ctx);
         yield return Eval.EvalCommand.Create(ctx);
         yield return Bench.BenchCommand.Create(ctx);

@@ -1,0 +1,48 @@
+using EdgeSam.Video.Models;
+using EdgeSam.Video.Trackers.Lk;
+using EdgeSam.Video.Trackers.Onnx;
+using EdgeSam.Video.Trackers.XFeat;
+using EdgeSam.Video.Tracking;
+
+namespace EdgeSam.Video.Trackers;
+
+/// <summary>Creates point trackers by kind.</summary>
+public static class TrackerFactory
+{
+    /// <summary>
+    /// Creates a tracker. Throws <see cref="EdgeSamException"/> when a model file the kind needs is missing or unusable.
+    /// </summary>
+    public static IPointTracker Create(TrackerKind kind, TrackerOptions? options = null)
+    {
+        options ??= new TrackerOptions();
+        return kind switch
+        {
+            TrackerKind.Lk => new LkTracker(options.Lk, options.VisibilityThreshold),
+            TrackerKind.XFeat => CreateXFeat(options),
+            TrackerKind.OnnxWindow => new OnnxWindowTracker(options.WindowModel
+                ?? throw new EdgeSamException("tracker 'onnx-window' needs its model: pass --window-model with a windowed tracker ONNX export (video [1,T,3,H,W], queries [1,N,3] -> tracks, visibility)"), options),
+            TrackerKind.Tapir => new TapirTracker(options.TapirModelDirectory
+                ?? throw new EdgeSamException($"tracker 'tapir' needs its model: pass --tapir-dir with a folder holding {TapirTracker.EncoderFile} and {TapirTracker.PredictorFile}"), options),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+    }
+
+    private static XFeatTracker CreateXFeat(TrackerOptions options)
+    {
+        string path;
+        if (options.XFeatModel is string given)
+        {
+            path = XFeatTracker.PickModel(given)
+                ?? throw new EdgeSamException($"no XFeat model at {given}: give an xfeat_WxH.onnx file or a folder holding one");
+        }
+        else
+        {
+            // The model store's cache or mirror; no download here (a tracker is created mid-run).
+            var store = new ModelStore();
+            ModelEntry entry = store.Manifest.Get(XFeatTracker.DefaultModelName);
+            path = store.Locate(entry).Path
+                ?? throw new EdgeSamException($"tracker 'xfeat' needs {entry.File}: {store.MissingHint(entry)}, or pass --xfeat-model");
+        }
+        return new XFeatTracker(path, options.Threads, options.Lk, options.XFeat, options.VisibilityThreshold);
+    }
+}

@@ -1,0 +1,121 @@
+using EdgeSam.Video.Media;
+using EdgeSam.Video.Prompts;
+
+namespace EdgeSam.Video.Pipeline;
+
+/// <summary>When an object's query points are discarded and re-sampled from its latest predicted mask.</summary>
+public enum ReinitMode
+{
+    /// <summary>Track the query points of the seed frame for the whole propagation (SAM-PT without reinit).</summary>
+    None,
+
+    /// <summary>
+    /// Every <see cref="VideoSegmenterOptions.ReinitHorizon"/> frames after the seed, re-sample the points from that
+    /// frame's predicted mask and restart the tracker there (SAM-PT-reinit, "reinit-on-horizon"). Streams with no
+    /// extra work.
+    /// </summary>
+    Every,
+
+    /// <summary>
+    /// SAM-PT's "reinit-on-similar-mask-area": track a window of <see cref="VideoSegmenterOptions.ReinitHorizon"/>
+    /// frames, then re-sample on the frame (among the last three quarters of the window) whose mask area is closest
+    /// to the seed mask's area; frames after it are segmented again from the new points. Costs extra decoder calls
+    /// (never extra encoder runs: the window's embeddings are kept) and delays output by up to one window.
+    /// </summary>
+    OnSimilarMaskArea,
+}
+
+/// <summary>Direction of a propagation through the video.</summary>
+public enum PropagationDirection
+{
+    /// <summary>Increasing frame index.</summary>
+    Forward,
+
+    /// <summary>Decreasing frame index (frames are read in blocks and each block is walked in reverse).</summary>
+    Backward,
+}
+
+/// <summary>
+/// Samples an object's query points from its mask: <paramref name="positives"/> points labelled
+/// <see cref="PointLabel.Positive"/> inside the mask, then <paramref name="negatives"/> labelled
+/// <see cref="PointLabel.Negative"/> outside it (fewer when the mask or the background is too small).
+/// Must be deterministic for a given <paramref name="seed"/>. Coordinates are pixels of <paramref name="frame"/>.
+/// </summary>
+public delegate IReadOnlyList<PromptPoint> QueryPointSampler(Mask mask, RgbImage frame, int positives, int negatives, int seed);
+
+/// <summary>
+/// The knobs of the SAM-PT algorithm as this pipeline runs it. Defaults follow the SAM-PT paper's configuration
+/// (configs/model/sam_pt.yaml and sam_pt_reinit.yaml of SysCV/sam-pt) unless noted.
+/// </summary>
+public sealed record VideoSegmenterOptions
+{
+    /// <summary>Positive query points per object (SAM-PT <c>positive_points_per_mask</c> = 8, K-Medoids).</summary>
+    public int PositivePoints { get; init; } = 8;
+
+    /// <summary>Negative query points per object (SAM-PT <c>negative_points_per_mask</c> = 1, "mixed").</summary>
+    public int NegativePoints { get; init; } = 1;
+
+    /// <summary>
+    /// Samples query points from a mask. Required: the CLI passes the K-Medoids positive / mixed negative sampler of
+    /// <c>Prompts.PointSampler</c>; tests pass their own.
+    /// </summary>
+    public QueryPointSampler? Sampler { get; init; }
+
+    /// <summary>Seed handed to <see cref="Sampler"/> (mixed with the frame index and object id so runs are reproducible).</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Other objects' visible positive points are negatives for this object
+    /// (SAM-PT <c>add_other_objects_positive_points_as_negative_points</c> = true).</summary>
+    public bool OtherObjectsPositivesAsNegatives { get; init; } = true;
+
+    /// <summary>At most this many of the other objects' points are added (SAM-PT <c>max_other_objects_positive_points</c>
+    /// = null, i.e. all); the first ones in object-id order are kept so the choice is deterministic.</summary>
+    public int? MaxOtherObjectsPositives { get; init; }
+
+    /// <summary>
+    /// Refinement passes after the first decode: all visible points plus the box of the current mask, the current
+    /// mask as <see cref="Segmentation.SegmentationPrompt.Prior"/>; stops early when the mask has fewer than 2 pixels.
+    /// SAM-PT uses 12 (<c>iterative_refinement_iterations</c>); every pass costs one decoder call per object (EdgeSAM on
+    /// 2 CPU cores: ~33 ms, a sixth of an encoder run), so the default is chosen by measurement on the DAVIS dev set.
+    /// </summary>
+    public int RefinementPasses { get; init; } = 12;
+
+    /// <summary>
+    /// A mask whose segmenter score is below this is dropped (SAM-PT <c>sam_iou_threshold</c> = 0.7). NaN scores
+    /// (EdgeSAM's stability score of an all-background mask) are never dropped by this rule. 0 disables it.
+    /// </summary>
+    public float MinMaskScore { get; init; } = 0.7f;
+
+    /// <summary>The object's mask on the previous frame goes to the first decode as
+    /// <see cref="Segmentation.SegmentationPrompt.Prior"/> (EdgeSAM ignores it; the graph cut uses it as a colour model).</summary>
+    public bool PreviousMaskAsPrior { get; init; } = true;
+
+    /// <summary>Point re-initialisation (SAM-PT-reinit: <see cref="ReinitMode.Every"/>).</summary>
+    public ReinitMode Reinit { get; init; } = ReinitMode.Every;
+
+    /// <summary>Frames between re-initialisations (SAM-PT <c>reinit_horizon</c> = <c>reinit_point_tracker_horizon</c> = 8).</summary>
+    public int ReinitHorizon { get; init; } = 8;
+
+    /// <summary>A mask must have more than this many pixels to re-sample points from it (SAM-PT: 25); otherwise the
+    /// previous points keep being tracked so the object is not lost.</summary>
+    public int MinReinitArea { get; init; } = 25;
+
+    /// <summary>Frames each pipeline stage may run ahead of the next (bounded channels; memory is proportional).</summary>
+    public int PipelineDepth { get; init; } = 4;
+
+    /// <summary>Frames read at once by a backward propagation (each block is walked in reverse).</summary>
+    public int BackwardBlockSize { get; init; } = 16;
+
+    internal void Validate()
+    {
+        if (PositivePoints < 1) throw new ArgumentOutOfRangeException(nameof(PositivePoints), PositivePoints, "At least one positive point is needed.");
+        if (NegativePoints < 0) throw new ArgumentOutOfRangeException(nameof(NegativePoints), NegativePoints, "Must be >= 0.");
+        if (Sampler is null) throw new ArgumentException("VideoSegmenterOptions.Sampler is required (e.g. the K-Medoids sampler of Prompts.PointSampler).", nameof(Sampler));
+        if (MaxOtherObjectsPositives is < 0) throw new ArgumentOutOfRangeException(nameof(MaxOtherObjectsPositives), MaxOtherObjectsPositives, "Must be >= 0.");
+        if (RefinementPasses < 0) throw new ArgumentOutOfRangeException(nameof(RefinementPasses), RefinementPasses, "Must be >= 0.");
+        if (ReinitHorizon < 2) throw new ArgumentOutOfRangeException(nameof(ReinitHorizon), ReinitHorizon, "Must be >= 2.");
+        if (MinReinitArea < 0) throw new ArgumentOutOfRangeException(nameof(MinReinitArea), MinReinitArea, "Must be >= 0.");
+        if (PipelineDepth < 1) throw new ArgumentOutOfRangeException(nameof(PipelineDepth), PipelineDepth, "Must be >= 1.");
+        if (BackwardBlockSize < 1) throw new ArgumentOutOfRangeException(nameof(BackwardBlockSize), BackwardBlockSize, "Must be >= 1.");
+    }
+}

@@ -10,6 +10,7 @@ internal static class CommandRegistry
     public static IEnumerable<Command> Create(CliContext ctx)
     {
         yield return Info.InfoCommand.Create(ctx);
+        yield return Models.ModelsCommand.Create(ctx);
         yield return PipelineBench.PipelineBenchCommand.Create(ctx);
     }
 }

@@ -11,6 +11,7 @@ internal static class CommandRegistry
     {
         yield return Info.InfoCommand.Create(ctx);
         yield return Models.ModelsCommand.Create(ctx);
-        yield return PipelineBench.PipelineBenchCommand.Create(ctx);
+        yield return Eval.EvalCommand.Create(ctx);
+        yield return Bench.BenchCommand.Create(ctx);
     }
 }

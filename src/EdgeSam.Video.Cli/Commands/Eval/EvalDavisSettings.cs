@@ -1,0 +1,22 @@
+using EdgeSam.Video.Evaluation;
+
+namespace EdgeSam.Video.Cli.Commands.Eval;
+
+/// <summary>Settings of <c>edgesam-video eval davis</c>.</summary>
+internal sealed record EvalDavisSettings(
+    string Root,
+    string Results,
+    DavisYear Year,
+    IReadOnlyList<string>? Sequences,
+    string? Json,
+    string? Plot,
+    int Threads);
+
+/// <summary>Settings of <c>edgesam-video bench eval</c>.</summary>
+internal sealed record EvalBenchSettings(
+    string Root,
+    string? Results,
+    DavisYear Year,
+    int Runs,
+    int Threads,
+    double BaselineSeconds);

@@ -10,7 +10,7 @@ using Spectre.Console;
 namespace EdgeSam.Video.Cli.Commands.PipelineBench;
 
 /// <summary>
-/// <c>edgesam-video pipeline-bench</c>: measures how well the propagation pipeline overlaps its stages, with a cost
+/// <c>edgesam-video bench pipeline</c>: measures how well the propagation pipeline overlaps its stages, with a cost
 /// model in place of the networks (busy-waiting encoder, decoder and tracker of configurable cost over a generated
 /// clip). Reports end-to-end frames/s against the encoder-bound rate (frames / total encoder time); the pipeline's
 /// goal is a ratio of at least 0.9. With real models, <c>segment</c> prints the same figures at the end of a run.
@@ -26,7 +26,7 @@ internal static class PipelineBenchCommand
         var decoderMs = new Option<double>("--decoder-ms") { Description = "Busy time of one decoder call (EdgeSAM, 2 cores: ~33).", DefaultValueFactory = _ => 33 };
         var trackerMs = new Option<double>("--tracker-ms") { Description = "Busy time of one tracker step per object.", DefaultValueFactory = _ => 10 };
         var refine = new Option<int>("--refine") { Description = "Refinement passes per object and frame.", DefaultValueFactory = _ => 2 };
-        var cmd = new Command("pipeline-bench", "Benchmark the propagation pipeline's stage overlap with a cost model of the networks.");
+        var cmd = new Command("pipeline", "Benchmark the propagation pipeline's stage overlap with a cost model of the networks.");
         foreach (Option o in new Option[] { frames, size, objects, encoderMs, decoderMs, trackerMs, refine }) cmd.Add(o);
         cmd.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
@@ -50,7 +50,7 @@ internal static class PipelineBenchCommand
     internal static async Task<int> RunAsync(PipelineBenchSettings s, CliContext ctx, CancellationToken cancel)
     {
         if (s.Frames < 2 || s.Objects is < 1 or > 254 || s.EncoderMs < 0 || s.DecoderMs < 0 || s.TrackerMs < 0 || s.RefinementPasses < 0)
-            throw new EdgeSamException("pipeline-bench: --frames must be >= 2, --objects 1..254, costs and --refine >= 0.");
+            throw new EdgeSamException("bench pipeline: --frames must be >= 2, --objects 1..254, costs and --refine >= 0.");
         using var clip = new SyntheticClip(s.Width, s.Height, s.Frames);
         var segmenter = new CostSegmenter(clip, s.EncoderMs, s.DecoderMs);
         var tracker = new CostTracker(s.TrackerMs);
@@ -63,9 +63,9 @@ internal static class PipelineBenchCommand
         int n = 0;
         await foreach (FrameResult _ in session.Propagate(0, stats: stats, cancel: cancel)) n++;
         double encoderOnly = s.Frames * s.EncoderMs / 1000;
-        ctx.Console.WriteLine($"pipeline-bench: {s.Width}x{s.Height}, {s.Objects} object(s), cost model encoder {s.EncoderMs} ms, decoder {s.DecoderMs} ms x (1 + {s.RefinementPasses}) per object, tracker {s.TrackerMs} ms per object; {Environment.ProcessorCount} cores");
-        ctx.Console.WriteLine($"pipeline-bench: encoder alone {encoderOnly:F2} s for {s.Frames} frames; {stats}");
-        ctx.Console.WriteLine($"pipeline-bench: end-to-end / encoder-bound = {stats.FramesPerSecond / stats.EncoderBoundFramesPerSecond:F3} (goal >= 0.9)");
+        ctx.Console.WriteLine($"bench pipeline: {s.Width}x{s.Height}, {s.Objects} object(s), cost model encoder {s.EncoderMs} ms, decoder {s.DecoderMs} ms x (1 + {s.RefinementPasses}) per object, tracker {s.TrackerMs} ms per object; {Environment.ProcessorCount} cores");
+        ctx.Console.WriteLine($"bench pipeline: encoder alone {encoderOnly:F2} s for {s.Frames} frames; {stats}");
+        ctx.Console.WriteLine($"bench pipeline: end-to-end / encoder-bound = {stats.FramesPerSecond / stats.EncoderBoundFramesPerSecond:F3} (goal >= 0.9)");
         return n == s.Frames ? 0 : 1;
     }
 

@@ -1,6 +1,6 @@
 namespace EdgeSam.Video.Cli.Commands.PipelineBench;
 
-/// <summary>Settings of <c>edgesam-video pipeline-bench</c>: the cost model of the simulated stages.</summary>
+/// <summary>Settings of <c>edgesam-video bench pipeline</c>: the cost model of the simulated stages.</summary>
 internal sealed record PipelineBenchSettings
 {
     public int Frames { get; init; } = 60;

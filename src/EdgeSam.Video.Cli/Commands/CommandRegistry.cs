@@ -14,5 +14,6 @@ internal static class CommandRegistry
         yield return Eval.EvalCommand.Create(ctx);
         yield return Bench.BenchCommand.Create(ctx);
         yield return TrackBench.TrackBenchCommand.Create(ctx);
+        yield return Segment.SegmentCommand.Create(ctx);
     }
 }

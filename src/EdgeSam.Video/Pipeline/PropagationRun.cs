@@ -58,6 +58,7 @@ internal sealed class PropagationRun : IDisposable
 
     private readonly VideoSegmenterOptions _options;
     private readonly IPointTracker _tracker;
+    private readonly QueryPointSampler _sampler;
     private readonly ObjRun[] _objects;
     private readonly List<Slot> _pending = new();
     private readonly PropagationStats _stats;
@@ -73,6 +74,7 @@ internal sealed class PropagationRun : IDisposable
     {
         _options = options;
         _tracker = tracker;
+        _sampler = options.EffectiveSampler;
         _stats = stats;
         _width = width;
         _height = height;
@@ -429,7 +431,7 @@ internal sealed class PropagationRun : IDisposable
     {
         // A fixed mix (not HashCode, which is randomised per process) so runs are reproducible.
         int seed = unchecked(_options.Seed * 1_000_003 + frame * 7_919 + objectId * 104_729);
-        IReadOnlyList<PromptPoint> got = _options.Sampler!(mask, image, _options.PositivePoints, _options.NegativePoints, seed);
+        IReadOnlyList<PromptPoint> got = _sampler(mask, image, _options.PositivePoints, _options.NegativePoints, seed);
         // Positives first: SAM-PT keeps the positive block at the head, other objects read only that block's labels.
         return got.Where(p => p.Label == PointLabel.Positive).Concat(got.Where(p => p.Label == PointLabel.Negative)).ToArray();
     }

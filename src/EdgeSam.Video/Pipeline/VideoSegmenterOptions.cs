@@ -55,9 +55,15 @@ public sealed record VideoSegmenterOptions
     /// <summary>Negative query points per object (SAM-PT <c>negative_points_per_mask</c> = 1, "mixed").</summary>
     public int NegativePoints { get; init; } = 1;
 
+    /// <summary>How positives are placed in the mask (SAM-PT <c>positive_point_selection_method</c> = kmedoids).</summary>
+    public SamplingMethod PositiveSampling { get; init; } = SamplingMethod.KMedoids;
+
+    /// <summary>How negatives are placed in the background (SAM-PT <c>negative_point_selection_method</c> = mixed).</summary>
+    public SamplingMethod NegativeSampling { get; init; } = SamplingMethod.Mixed;
+
     /// <summary>
-    /// Samples query points from a mask. Required: the CLI passes the K-Medoids positive / mixed negative sampler of
-    /// <c>Prompts.PointSampler</c>; tests pass their own.
+    /// Replaces the query-point sampler; null (default) uses <see cref="PointSampler.Default"/> with
+    /// <see cref="PositiveSampling"/> and <see cref="NegativeSampling"/>.
     /// </summary>
     public QueryPointSampler? Sampler { get; init; }
 
@@ -106,11 +112,14 @@ public sealed record VideoSegmenterOptions
     /// <summary>Frames read at once by a backward propagation (each block is walked in reverse).</summary>
     public int BackwardBlockSize { get; init; } = 16;
 
+    /// <summary>The sampler in effect: <see cref="Sampler"/>, else SAM-PT's recipe through <see cref="PointSampler"/>.</summary>
+    internal QueryPointSampler EffectiveSampler => Sampler ?? ((mask, frame, positives, negatives, seed) =>
+        PointSampler.Default.Sample(mask, new PointSamplingSpec(positives, PositiveSampling, negatives, NegativeSampling), seed, frame));
+
     internal void Validate()
     {
         if (PositivePoints < 1) throw new ArgumentOutOfRangeException(nameof(PositivePoints), PositivePoints, "At least one positive point is needed.");
         if (NegativePoints < 0) throw new ArgumentOutOfRangeException(nameof(NegativePoints), NegativePoints, "Must be >= 0.");
-        if (Sampler is null) throw new ArgumentException("VideoSegmenterOptions.Sampler is required (e.g. the K-Medoids sampler of Prompts.PointSampler).", nameof(Sampler));
         if (MaxOtherObjectsPositives is < 0) throw new ArgumentOutOfRangeException(nameof(MaxOtherObjectsPositives), MaxOtherObjectsPositives, "Must be >= 0.");
         if (RefinementPasses < 0) throw new ArgumentOutOfRangeException(nameof(RefinementPasses), RefinementPasses, "Must be >= 0.");
         if (ReinitHorizon < 2) throw new ArgumentOutOfRangeException(nameof(ReinitHorizon), ReinitHorizon, "Must be >= 2.");

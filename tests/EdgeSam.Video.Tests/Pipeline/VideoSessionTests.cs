@@ -368,6 +368,6 @@ public class VideoSessionTests
         Assert.Throws<ArgumentException>(() => rig.Session.AddMask(0, 1, new Mask(10, 10)));
         Assert.Throws<ArgumentException>(() => rig.Session.AddPoints(0, 1, [new PromptPoint(200, 5, PointLabel.Positive)]));
         Assert.Throws<ArgumentException>(() => rig.Session.AddPoints(0, 1, []));
-        Assert.Throws<ArgumentException>(() => new VideoSegmenter(rig.Segmenter, rig.Tracker, new VideoSegmenterOptions()));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new VideoSegmenter(rig.Segmenter, rig.Tracker, new VideoSegmenterOptions { ReinitHorizon = 1 }));
     }
 }

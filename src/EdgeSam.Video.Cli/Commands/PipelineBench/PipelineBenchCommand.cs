@@ -7,6 +7,8 @@ using EdgeSam.Video.Segmentation;
 using EdgeSam.Video.Tracking;
 using Spectre.Console;
 
+using EdgeSam.Video.Cli.Commands.Segment;
+
 namespace EdgeSam.Video.Cli.Commands.PipelineBench;
 
 /// <summary>
@@ -63,9 +65,9 @@ internal static class PipelineBenchCommand
         int n = 0;
         await foreach (FrameResult _ in session.Propagate(0, stats: stats, cancel: cancel)) n++;
         double encoderOnly = s.Frames * s.EncoderMs / 1000;
-        ctx.Console.WriteLine($"bench pipeline: {s.Width}x{s.Height}, {s.Objects} object(s), cost model encoder {s.EncoderMs} ms, decoder {s.DecoderMs} ms x (1 + {s.RefinementPasses}) per object, tracker {s.TrackerMs} ms per object; {Environment.ProcessorCount} cores");
-        ctx.Console.WriteLine($"bench pipeline: encoder alone {encoderOnly:F2} s for {s.Frames} frames; {stats}");
-        ctx.Console.WriteLine($"bench pipeline: end-to-end / encoder-bound = {stats.FramesPerSecond / stats.EncoderBoundFramesPerSecond:F3} (goal >= 0.9)");
+        ConsoleLines.Line(ctx, $"bench pipeline: {s.Width}x{s.Height}, {s.Objects} object(s), cost model encoder {s.EncoderMs} ms, decoder {s.DecoderMs} ms x (1 + {s.RefinementPasses}) per object, tracker {s.TrackerMs} ms per object; {Environment.ProcessorCount} cores");
+        ConsoleLines.Line(ctx, $"bench pipeline: encoder alone {encoderOnly:F2} s for {s.Frames} frames; {stats}");
+        ConsoleLines.Line(ctx, $"bench pipeline: end-to-end / encoder-bound = {stats.FramesPerSecond / stats.EncoderBoundFramesPerSecond:F3} (goal >= 0.9)");
         return n == s.Frames ? 0 : 1;
     }
 

@@ -1,0 +1,92 @@
+using System.CommandLine;
+using EdgeSam.Video.Pipeline;
+
+namespace EdgeSam.Video.Cli.Commands.Segment;
+
+/// <summary>Which prompt segmenter to run.</summary>
+internal enum SegmenterChoice
+{
+    /// <summary>EdgeSAM when its models are installed, else the graph cut (saying so).</summary>
+    Auto,
+    EdgeSam,
+    GraphCut,
+}
+
+/// <summary>Compute device for the ONNX parts.</summary>
+internal enum DeviceChoice
+{
+    Cpu,
+    Cuda,
+}
+
+/// <summary>The pipeline settings shared by <c>segment</c>, <c>run davis|ytvos</c> and <c>demo</c>.</summary>
+internal sealed record PipelineSettings
+{
+    /// <summary>Tracker name as on the command line (lk, xfeat, onnx-window, tapir).</summary>
+    public string Tracker { get; init; } = "lk";
+    public string? TrackerModel { get; init; }
+    public SegmenterChoice Segmenter { get; init; } = SegmenterChoice.Auto;
+    public DeviceChoice Device { get; init; } = DeviceChoice.Cpu;
+    /// <summary>Refinement passes; null = the pipeline default for the chosen segmenter.</summary>
+    public int? RefinementPasses { get; init; }
+    public ReinitMode Reinit { get; init; } = ReinitMode.Every;
+    public int ReinitHorizon { get; init; } = 8;
+}
+
+/// <summary>The command-line options behind <see cref="PipelineSettings"/>.</summary>
+internal sealed class PipelineOptions
+{
+    public static readonly string[] TrackerNames = Trackers.TrackerKinds.All.Select(k => Trackers.TrackerKinds.CliName(k)).ToArray();
+
+    private readonly Option<string> _tracker = new("--tracker")
+    {
+        Description = "Point tracker: lk (pyramidal Lucas-Kanade, no weights), xfeat, onnx-window, tapir.",
+        DefaultValueFactory = _ => "lk",
+    };
+    private readonly Option<string?> _trackerModel = new("--tracker-model") { Description = "ONNX file of the tracker (xfeat, onnx-window, tapir)." };
+    private readonly Option<string> _segmenter = new("--segmenter")
+    {
+        Description = "Prompt segmenter: edgesam or graphcut (weights-free). Default: EdgeSAM when installed, else graphcut.",
+        DefaultValueFactory = _ => "auto",
+    };
+    private readonly Option<string> _device = new("--device") { Description = "cpu or cuda (ONNX parts).", DefaultValueFactory = _ => "cpu" };
+    private readonly Option<int?> _refine = new("--refine") { Description = "Refinement passes per object and frame (box + points), default per segmenter." };
+    private readonly Option<string> _reinit = new("--reinit")
+    {
+        Description = "Point re-initialisation: every (SAM-PT-reinit, default), similar-area, none.",
+        DefaultValueFactory = _ => "every",
+    };
+    private readonly Option<int> _horizon = new("--reinit-horizon") { Description = "Frames between re-initialisations.", DefaultValueFactory = _ => 8 };
+
+    public PipelineOptions()
+    {
+        _tracker.AcceptOnlyFromAmong(TrackerNames);
+        _segmenter.AcceptOnlyFromAmong("auto", "edgesam", "graphcut");
+        _device.AcceptOnlyFromAmong("cpu", "cuda");
+        _reinit.AcceptOnlyFromAmong("every", "similar-area", "none");
+    }
+
+    public void AddTo(Command command)
+    {
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _refine, _reinit, _horizon })
+            command.Add(o);
+    }
+
+    public PipelineSettings Bind(ParseResult r)
+    {
+        int? refine = r.GetValue(_refine);
+        if (refine is < 0 or > 64) throw new EdgeSamException($"--refine {refine} is out of range; give 0..64 passes.");
+        int horizon = r.GetValue(_horizon);
+        if (horizon is < 2 or > 1000) throw new EdgeSamException($"--reinit-horizon {horizon} is out of range; give 2..1000 frames.");
+        return new PipelineSettings
+        {
+            Tracker = r.GetValue(_tracker)!,
+            TrackerModel = r.GetValue(_trackerModel),
+            Segmenter = r.GetValue(_segmenter) switch { "edgesam" => SegmenterChoice.EdgeSam, "graphcut" => SegmenterChoice.GraphCut, _ => SegmenterChoice.Auto },
+            Device = r.GetValue(_device) == "cuda" ? DeviceChoice.Cuda : DeviceChoice.Cpu,
+            RefinementPasses = refine,
+            Reinit = r.GetValue(_reinit) switch { "none" => ReinitMode.None, "similar-area" => ReinitMode.OnSimilarMaskArea, _ => ReinitMode.Every },
+            ReinitHorizon = horizon,
+        };
+    }
+}

@@ -15,5 +15,6 @@ internal static class CommandRegistry
         yield return Bench.BenchCommand.Create(ctx);
         yield return TrackBench.TrackBenchCommand.Create(ctx);
         yield return Segment.SegmentCommand.Create(ctx);
+        yield return Demo.DemoCommand.Create(ctx);
     }
 }

@@ -100,10 +100,14 @@ public sealed class SyntheticClip : IFrameSource
         return img;
     }
 
+    /// <summary>Frames per loop of the path; fixed so the speed (about 1.6% of the width per frame) does not depend
+    /// on the clip's length.</summary>
+    public const int PathPeriod = 96;
+
     /// <summary>Centre and radii: a Lissajous path through the middle of the frame, radii breathing by +-15%.</summary>
     private (double Cx, double Cy, double Rx, double Ry) Geometry(int t)
     {
-        double phase = 2 * Math.PI * t / Math.Max(FrameCount, 2);
+        double phase = 2 * Math.PI * t / PathPeriod;
         double cx = Width * (0.5 + 0.25 * Math.Sin(phase));
         double cy = Height * (0.5 + 0.18 * Math.Sin(2 * phase));
         double scale = 1 + 0.15 * Math.Sin(3 * phase);

@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace EdgeSam.Video.Media;
 
@@ -48,7 +50,7 @@ internal static class PngDecoder
         Header? header = null;
         byte[] palette = [];
         ushort[]? transparency = null;
-        int idatStart = -1, idatCount = 0;
+        int idatCount = 0;
         var idatSegments = new List<(int Offset, int Length)>(4);
         bool idatClosed = false, sawEnd = false;
         long idatTotal = 0;
@@ -104,7 +106,6 @@ internal static class PngDecoder
                     break;
                 case IDAT:
                     if (idatClosed) throw Fail(source, "IDAT chunks are not consecutive");
-                    if (idatCount == 0) idatStart = pos;
                     idatCount++;
                     idatTotal += len;
                     if (len > 0) idatSegments.Add((pos + 8, len));
@@ -128,6 +129,12 @@ internal static class PngDecoder
         if (!sawEnd) throw Fail(source, "no IEND chunk (file truncated)");
         if (h.ColorType == PngColorType.Palette && palette.Length == 0) throw Fail(source, "palette image without a PLTE chunk");
 
+        // Deflate cannot expand more than 1032:1 (a 258-byte match in 2 bits), so a header that claims more scanline
+        // data than that is refused before the sample buffer is allocated: a tiny file cannot make us allocate 512 MB.
+        long rawBytes = RawBytes(h);
+        if (rawBytes > idatTotal * 1032L + 1024)
+            throw Fail(source, $"{idatTotal} bytes of image data cannot hold a {h.Width}x{h.Height} image (too little decompressed data)");
+
         // idatTotal <= data.Length: every segment was checked against the bytes present.
         byte[] compressed = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, idatTotal));
         try
@@ -145,6 +152,20 @@ internal static class PngDecoder
         {
             ArrayPool<byte>.Shared.Return(compressed);
         }
+    }
+
+    /// <summary>Bytes of filtered scanlines (filter bytes included) the zlib stream must inflate to.</summary>
+    private static long RawBytes(Header h)
+    {
+        if (!h.Interlaced) return (h.RowBytes(h.Width) + 1) * h.Height;
+        long total = 0;
+        for (int p = 0; p < 7; p++)
+        {
+            int x0 = Adam7[p * 4], y0 = Adam7[p * 4 + 1], dx = Adam7[p * 4 + 2], dy = Adam7[p * 4 + 3];
+            long pw = (h.Width - x0 + dx - 1) / dx, ph = (h.Height - y0 + dy - 1) / dy;
+            if (pw > 0 && ph > 0) total += (h.RowBytes((int)pw) + 1) * ph;
+        }
+        return total;
     }
 
     private static string ChunkName(ReadOnlySpan<byte> t)
@@ -312,32 +333,79 @@ internal static class PngDecoder
     /// Reverses one scanline's filter in place (PNG spec 9.2). <paramref name="prev"/> is the previous unfiltered
     /// scanline of the same pass (zeros for the first); <paramref name="stride"/> the bytes per complete pixel (>= 1).
     /// </summary>
+    /// <remarks>
+    /// Sub, Average and Paeth are serial along the row. With one byte per pixel (labels, grey masks: the hot case) the
+    /// left neighbour is carried in a register rather than re-read from the byte just stored, which would put a
+    /// store-to-load forwarding delay on every byte of the dependency chain. Indexing uses refs: the lengths are
+    /// checked once here.
+    /// </remarks>
     internal static void Unfilter(byte filter, Span<byte> cur, ReadOnlySpan<byte> prev, int stride, string source, int y)
     {
         int n = cur.Length;
+        if (prev.Length < n || stride < 1) throw new ArgumentException("previous row shorter than the current row");
+        ref byte c0 = ref MemoryMarshal.GetReference(cur);
+        ref byte p0 = ref MemoryMarshal.GetReference(prev);
         switch (filter)
         {
             case 0:
                 return;
             case 1: // Sub
-                for (int i = stride; i < n; i++)
-                    cur[i] += cur[i - stride];
+                if (stride == 1)
+                {
+                    byte left = 0;
+                    for (int i = 0; i < n; i++)
+                        Unsafe.Add(ref c0, i) = left = (byte)(Unsafe.Add(ref c0, i) + left);
+                }
+                else
+                {
+                    for (int i = stride; i < n; i++)
+                        Unsafe.Add(ref c0, i) += Unsafe.Add(ref c0, i - stride);
+                }
                 return;
             case 2: // Up: independent per byte, so it vectorises
-                TensorPrimitives.Add(cur, prev, cur);
+                TensorPrimitives.Add(cur, prev[..n], cur);
                 return;
             case 3: // Average, floor((left + up) / 2) in 9-bit arithmetic
-                for (int i = 0; i < stride && i < n; i++)
-                    cur[i] += (byte)(prev[i] >> 1);
-                for (int i = stride; i < n; i++)
-                    cur[i] += (byte)((cur[i - stride] + prev[i]) >> 1);
+            {
+                int head = Math.Min(stride, n);
+                for (int i = 0; i < head; i++)
+                    Unsafe.Add(ref c0, i) += (byte)(Unsafe.Add(ref p0, i) >> 1);
+                if (stride == 1)
+                {
+                    int left = head > 0 ? c0 : 0;
+                    for (int i = 1; i < n; i++)
+                        Unsafe.Add(ref c0, i) = (byte)(left = (byte)(Unsafe.Add(ref c0, i) + ((left + Unsafe.Add(ref p0, i)) >> 1)));
+                }
+                else
+                {
+                    for (int i = stride; i < n; i++)
+                        Unsafe.Add(ref c0, i) += (byte)((Unsafe.Add(ref c0, i - stride) + Unsafe.Add(ref p0, i)) >> 1);
+                }
                 return;
+            }
             case 4: // Paeth; with no left pixel a = c = 0 and the predictor is b
-                for (int i = 0; i < stride && i < n; i++)
-                    cur[i] += prev[i];
-                for (int i = stride; i < n; i++)
-                    cur[i] += Paeth(cur[i - stride], prev[i], prev[i - stride]);
+            {
+                int head = Math.Min(stride, n);
+                for (int i = 0; i < head; i++)
+                    Unsafe.Add(ref c0, i) += Unsafe.Add(ref p0, i);
+                if (stride == 1)
+                {
+                    int a = head > 0 ? c0 : 0, c = head > 0 ? p0 : 0;
+                    for (int i = 1; i < n; i++)
+                    {
+                        int b = Unsafe.Add(ref p0, i);
+                        a = (byte)(Unsafe.Add(ref c0, i) + Paeth(a, b, c));
+                        Unsafe.Add(ref c0, i) = (byte)a;
+                        c = b;
+                    }
+                }
+                else
+                {
+                    for (int i = stride; i < n; i++)
+                        Unsafe.Add(ref c0, i) += Paeth(Unsafe.Add(ref c0, i - stride), Unsafe.Add(ref p0, i), Unsafe.Add(ref p0, i - stride));
+                }
                 return;
+            }
             default:
                 throw Fail(source, $"scanline {y} has unknown filter type {filter}");
         }

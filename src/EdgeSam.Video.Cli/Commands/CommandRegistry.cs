@@ -16,5 +16,6 @@ internal static class CommandRegistry
         yield return TrackBench.TrackBenchCommand.Create(ctx);
         yield return Segment.SegmentCommand.Create(ctx);
         yield return Demo.DemoCommand.Create(ctx);
+        yield return Run.RunCommand.Create(ctx);
     }
 }

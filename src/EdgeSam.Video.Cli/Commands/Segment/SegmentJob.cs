@@ -19,6 +19,10 @@ internal sealed class SegmentJob
     /// <summary>Final folder of the mask PNGs (<c>&lt;frame name&gt;.png</c>).</summary>
     public required string MasksDir { get; init; }
 
+    /// <summary>Frames before <see cref="PromptFrame"/> get empty label maps instead of a backward walk (YouTube-VOS:
+    /// objects exist from their first annotated frame on).</summary>
+    public bool BackgroundBeforePrompt { get; init; }
+
     /// <summary>Overlay preview video to write, or null for none.</summary>
     public string? PreviewPath { get; init; }
 
@@ -39,9 +43,20 @@ internal sealed class SegmentJob
         if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
         Directory.CreateDirectory(partial);
         int done = 0;
+        bool promptFrameDone = false; // a backward walk yields the prompt frame too; count it once
         IFrameSource frames = Session.Frames;
 
-        if (PromptFrame > 0)
+        if (PromptFrame > 0 && BackgroundBeforePrompt)
+        {
+            var empty = new LabelMap(frames.Width, frames.Height);
+            for (int k = 0; k < PromptFrame; k++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                PngCodec.WriteLabels(MaskPath(partial, frames.FrameName(k)), empty);
+                progress(++done);
+            }
+        }
+        else if (PromptFrame > 0)
         {
             var back = new PropagationStats();
             Stats.Add(back);
@@ -51,6 +66,7 @@ internal sealed class SegmentJob
                 OnFrame?.Invoke(r);
                 progress(++done);
             }
+            promptFrameDone = true;
         }
 
         using VideoWriter? preview = PreviewPath is null ? null
@@ -72,7 +88,7 @@ internal sealed class SegmentJob
         {
             PngCodec.WriteLabels(MaskPath(partial, r.FrameName), r.Labels);
             preview?.Write(Overlay.Draw(r.Image, r.Labels, Markers(r)));
-            if (r.FrameIndex != PromptFrame || PromptFrame == 0)
+            if (r.FrameIndex != PromptFrame || !promptFrameDone)
             {
                 OnFrame?.Invoke(r);
                 progress(++done);

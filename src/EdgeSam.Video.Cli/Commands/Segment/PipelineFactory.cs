@@ -12,12 +12,14 @@ namespace EdgeSam.Video.Cli.Commands.Segment;
 internal static class PipelineFactory
 {
     /// <summary>
-    /// Refinement passes per object and frame when <c>--refine</c> is not given. Each pass is one more decoder call
-    /// (EdgeSAM: ~1/6 of an encoder run on 2 CPU cores; graph cut: a whole cut). SAM-PT uses 12 with SAM; the values
-    /// here come from measurement on DAVIS 2016 val (see the report of the pipeline branch).
+    /// Refinement passes per object and frame when <c>--refine</c> is not given (the library default is SAM-PT's 12).
+    /// Each pass is one more decoder call: EdgeSAM ~33 ms on 2 CPU cores, a sixth of an encoder run, and on a CPU the
+    /// decoder shares the cores with the encoder, so every pass lowers the frame rate by ~15%. EdgeSAM: provisional
+    /// (1) until measured on DAVIS with the real model. Graph cut: measured on the first 30 frames of the 10 DAVIS 2016
+    /// val sequences with lk: J&amp;F 0.497 / 0.492 / 0.495 with 0 / 1 / 2 passes for 66 / 75 / 90 s, so none.
     /// </summary>
-    public const int DefaultRefinementEdgeSam = 12;
-    public const int DefaultRefinementGraphCut = 1;
+    public const int DefaultRefinementEdgeSam = 1;
+    public const int DefaultRefinementGraphCut = 0;
 
     public static VideoSegmenter Create(PipelineSettings s, CliContext ctx)
     {
@@ -33,6 +35,8 @@ internal static class PipelineFactory
             throw;
         }
         bool graphCut = segmenter is GraphCutSegmenter;
+        if (s.Device == DeviceChoice.Cuda && graphCut && tracker.Name == "lk")
+            ConsoleLines.Note(ctx, "--device cuda has no effect here: the graph cut and the lk tracker run on the CPU.");
         var options = new VideoSegmenterOptions
         {
             RefinementPasses = s.RefinementPasses ?? (graphCut ? DefaultRefinementGraphCut : DefaultRefinementEdgeSam),

@@ -93,14 +93,16 @@ internal static class SegmentCommand
             foreach (var p in pts)
                 if (p.X < 0 || p.Y < 0 || p.X > session.Width - 1 || p.Y > session.Height - 1)
                     throw new EdgeSamException($"--points: ({p.X}, {p.Y}) lies outside the {session.Width}x{session.Height} frame.");
-            session.AddPoints(s.Frame, id, pts);
+            if (session.AddPoints(s.Frame, id, pts).IsEmpty)
+                throw new EdgeSamException($"--points: the segmenter found no object at those points on frame {s.Frame}; click inside the object ('+') and on its background ('-').");
             return [id];
         }
         if (box is { } b)
         {
             if (b.X0 < 0 || b.Y0 < 0 || b.X1 > session.Width - 1 || b.Y1 > session.Height - 1)
                 throw new EdgeSamException($"--box: ({b.X0}, {b.Y0})-({b.X1}, {b.Y1}) leaves the {session.Width}x{session.Height} frame.");
-            session.AddBox(s.Frame, id, b);
+            if (session.AddBox(s.Frame, id, b).IsEmpty)
+                throw new EdgeSamException($"--box: the segmenter found no object in that box on frame {s.Frame}; draw the box tightly around the object.");
             return [id];
         }
         LabelMap labels = ReadPromptMask(s.Mask!, session.Width, session.Height);

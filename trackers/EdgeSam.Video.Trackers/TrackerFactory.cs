@@ -1,4 +1,6 @@
 using EdgeSam.Video.Trackers.Lk;
+using EdgeSam.Video.Trackers.Onnx;
+using EdgeSam.Video.Trackers.XFeat;
 using EdgeSam.Video.Tracking;
 
 namespace EdgeSam.Video.Trackers;
@@ -15,7 +17,21 @@ public static class TrackerFactory
         return kind switch
         {
             TrackerKind.Lk => new LkTracker(options.Lk, options.VisibilityThreshold),
-            _ => throw new EdgeSamException($"tracker '{kind.CliName()}' is not available in this build; use --tracker lk"),
+            TrackerKind.XFeat => CreateXFeat(options),
+            TrackerKind.OnnxWindow => new OnnxWindowTracker(options.WindowModel
+                ?? throw new EdgeSamException("tracker 'onnx-window' needs its model: pass --window-model with a windowed tracker ONNX export (video [1,T,3,H,W], queries [1,N,3] -> tracks, visibility)"), options),
+            TrackerKind.Tapir => new TapirTracker(options.TapirModelDirectory
+                ?? throw new EdgeSamException($"tracker 'tapir' needs its model: pass --tapir-dir with a folder holding {TapirTracker.EncoderFile} and {TapirTracker.PredictorFile}"), options),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
+    }
+
+    private static XFeatTracker CreateXFeat(TrackerOptions options)
+    {
+        string given = options.XFeatModel
+            ?? throw new EdgeSamException("tracker 'xfeat' needs its model: pass --xfeat-model with an xfeat_WxH.onnx file or a folder of them (e.g. the model cache or mirror's xfeat folder)");
+        string path = XFeatTracker.PickModel(given)
+            ?? throw new EdgeSamException($"no XFeat model at {given}: give an xfeat_WxH.onnx file or a folder holding one");
+        return new XFeatTracker(path, options.Threads, options.Lk, options.XFeat, options.VisibilityThreshold);
     }
 }

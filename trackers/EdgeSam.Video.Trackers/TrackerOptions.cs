@@ -22,6 +22,9 @@ public sealed record TrackerOptions
     /// </summary>
     public string? XFeatModel { get; init; }
 
+    /// <summary><c>xfeat</c>: descriptor matching settings.</summary>
+    public XFeat.XFeatOptions XFeat { get; init; } = new();
+
     /// <summary><c>onnx-window</c>: the windowed tracker's ONNX file.</summary>
     public string? WindowModel { get; init; }
 

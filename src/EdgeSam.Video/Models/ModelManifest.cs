@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using EdgeSam.Video.Onnx;
 
 namespace EdgeSam.Video.Models;
 
@@ -24,35 +25,11 @@ public enum ModelRole
 }
 
 /// <summary>
-/// ONNX tensor element types, numbered as ONNX's <c>TensorProto.DataType</c> so that a value read from a model file
-/// (or from ONNX Runtime, which uses the same numbering) converts by a cast. Manifest names are numpy-style.
-/// </summary>
-[JsonConverter(typeof(JsonStringEnumConverter<TensorDataType>))]
-public enum TensorDataType
-{
-    [JsonStringEnumMemberName("undefined")] Undefined = 0,
-    [JsonStringEnumMemberName("float32")] Float32 = 1,
-    [JsonStringEnumMemberName("uint8")] UInt8 = 2,
-    [JsonStringEnumMemberName("int8")] Int8 = 3,
-    [JsonStringEnumMemberName("uint16")] UInt16 = 4,
-    [JsonStringEnumMemberName("int16")] Int16 = 5,
-    [JsonStringEnumMemberName("int32")] Int32 = 6,
-    [JsonStringEnumMemberName("int64")] Int64 = 7,
-    [JsonStringEnumMemberName("string")] String = 8,
-    [JsonStringEnumMemberName("bool")] Bool = 9,
-    [JsonStringEnumMemberName("float16")] Float16 = 10,
-    [JsonStringEnumMemberName("float64")] Float64 = 11,
-    [JsonStringEnumMemberName("uint32")] UInt32 = 12,
-    [JsonStringEnumMemberName("uint64")] UInt64 = 13,
-    [JsonStringEnumMemberName("bfloat16")] BFloat16 = 16,
-}
-
-/// <summary>
 /// One named tensor of a model's signature. <see cref="Shape"/> holds one string per dimension: a fixed size
 /// (<c>"1024"</c>), a symbol (<c>"N"</c>; in a model file, the exporter's dim_param), an expression of a symbol
 /// (<c>"H/8"</c>, <c>"R*2"</c>; manifest only), or <c>"?"</c> for a dimension a model file leaves unnamed and dynamic.
 /// </summary>
-public sealed record TensorSpec(string Name, [property: JsonPropertyName("type")] TensorDataType ElementType, IReadOnlyList<string> Shape)
+public sealed record TensorSpec(string Name, [property: JsonPropertyName("type")] TensorElementType ElementType, IReadOnlyList<string> Shape)
 {
     /// <summary>Manifest only: the model may lack this input (for example a traced constant).</summary>
     public bool Optional { get; init; }
@@ -61,7 +38,7 @@ public sealed record TensorSpec(string Name, [property: JsonPropertyName("type")
     public string? Note { get; init; }
 
     /// <summary>Builds a spec from ONNX Runtime style dims: -1 (or less) is dynamic, named by <paramref name="symbolicDims"/> when given.</summary>
-    public static TensorSpec FromDims(string name, TensorDataType type, ReadOnlySpan<long> dims, IReadOnlyList<string?>? symbolicDims = null)
+    public static TensorSpec FromDims(string name, TensorElementType type, ReadOnlySpan<long> dims, IReadOnlyList<string?>? symbolicDims = null)
     {
         var shape = new string[dims.Length];
         for (int i = 0; i < dims.Length; i++)
@@ -78,15 +55,24 @@ public sealed record TensorSpec(string Name, [property: JsonPropertyName("type")
 
     public override string ToString() => $"'{Name}' {Describe()}";
 
-    public static string TypeName(TensorDataType t) => t switch
+    /// <summary>
+    /// Manifest and message name of an element type: numpy-style <c>float32</c>/<c>float64</c> for ONNX's float and
+    /// double (what people call them in export scripts), otherwise the lower-case ONNX name (<c>int64</c>, <c>bool</c>).
+    /// </summary>
+    public static string TypeName(TensorElementType t) => t switch
     {
-        TensorDataType.Float32 => "float32", TensorDataType.UInt8 => "uint8", TensorDataType.Int8 => "int8",
-        TensorDataType.UInt16 => "uint16", TensorDataType.Int16 => "int16", TensorDataType.Int32 => "int32",
-        TensorDataType.Int64 => "int64", TensorDataType.String => "string", TensorDataType.Bool => "bool",
-        TensorDataType.Float16 => "float16", TensorDataType.Float64 => "float64", TensorDataType.UInt32 => "uint32",
-        TensorDataType.UInt64 => "uint64", TensorDataType.BFloat16 => "bfloat16",
-        _ => $"type{(int)t}",
+        TensorElementType.Float => "float32",
+        TensorElementType.Double => "float64",
+        _ => t.ToString().ToLowerInvariant(),
     };
+
+    /// <summary>Inverse of <see cref="TypeName"/>; null for an unknown name.</summary>
+    public static TensorElementType? ParseTypeName(string name) =>
+        Enum.GetValues<TensorElementType>().Where(t => t != TensorElementType.Undefined)
+            .Select(t => (TensorElementType?)t).FirstOrDefault(t => TypeName(t!.Value) == name);
+
+    /// <summary>The spec of a tensor as ONNX Runtime reports it (dynamic dims by their symbolic name, else <c>?</c>).</summary>
+    public static TensorSpec FromOrt(OrtTensorInfo info) => FromDims(info.Name, info.ElementType, info.Shape, info.SymbolicDims);
 
     // Records compare lists by reference; a signature is a value, so compare shapes element-wise.
     public bool Equals(TensorSpec? other) =>
@@ -155,7 +141,7 @@ public sealed class ModelManifest
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new ShapeConverter() },
+        Converters = { new ShapeConverter(), new ElementTypeConverter() },
     };
 
     public ModelManifest(IReadOnlyList<ModelEntry> models) => Models = models;
@@ -237,6 +223,20 @@ public sealed class ModelManifest
     {
         public int SchemaVersion { get; init; }
         public List<ModelEntry>? Models { get; init; }
+    }
+
+    /// <summary>Element types are written <c>float32</c>, <c>int64</c>, <c>bool</c>... (see <see cref="TensorSpec.TypeName"/>).</summary>
+    private sealed class ElementTypeConverter : JsonConverter<TensorElementType>
+    {
+        public override TensorElementType Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            string? name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            return (name is null ? null : TensorSpec.ParseTypeName(name))
+                ?? throw new JsonException($"unknown element type '{name}' (float32, float16, int64, int32, uint8, bool...)");
+        }
+
+        public override void Write(Utf8JsonWriter writer, TensorElementType value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(TensorSpec.TypeName(value));
     }
 
     /// <summary>Shapes are JSON arrays mixing numbers (fixed sizes) and strings (symbols).</summary>

@@ -325,7 +325,7 @@ public sealed class ModelStore
                 FileStream output;
                 try
                 {
-                    output = new FileStream(partial, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+                    output = new FileStream(partial, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
                 }
                 catch (IOException e)
                 {

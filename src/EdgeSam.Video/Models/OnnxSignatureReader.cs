@@ -1,4 +1,5 @@
 using System.Text;
+using EdgeSam.Video.Onnx;
 
 namespace EdgeSam.Video.Models;
 
@@ -84,7 +85,7 @@ public static class OnnxSignatureReader
     {
         var r = new ProtoReader(new MemoryStream(bytes, writable: false), bytes.Length);
         string name = "";
-        TensorDataType type = TensorDataType.Undefined;
+        TensorElementType type = TensorElementType.Undefined;
         var dims = new List<string>();
         while (r.Next(out int f, out int w))
         {
@@ -98,7 +99,7 @@ public static class OnnxSignatureReader
                     long tensorEnd = r.EndOfField();
                     while (r.Position < tensorEnd && r.Next(out int ef, out int ew))
                     {
-                        if (ef == 1 && ew == 0) type = (TensorDataType)(int)r.ReadVarint();
+                        if (ef == 1 && ew == 0) type = (TensorElementType)(int)r.ReadVarint();
                         else if (ef == 2 && ew == 2)
                         {
                             long shapeEnd = r.EndOfField();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeSam.Video.Onnx;
 
 namespace EdgeSam.Video.Models;
 
@@ -41,8 +42,9 @@ internal readonly record struct ShapeExpression(long? Fixed, string? Symbol, lon
 /// differs. Rules: every expected input must exist (unless optional) and every expected output must exist, with the
 /// same element type and rank; a fixed expected size must match a fixed actual size; a dynamic actual dimension
 /// accepts anything (the model is more general than needed); a symbol binds to the first fixed size it meets,
-/// across all tensors, and every other use of it (including <c>H/8</c>-style expressions) must agree. Actual inputs
-/// the manifest does not know are errors (nobody would feed them); extra outputs are ignored.
+/// across all tensors (or, if it only appears in expressions, to the value the first expression implies), and
+/// every other use of it (including <c>H/8</c>-style expressions) must agree. Actual inputs the manifest does not
+/// know are errors (nobody would feed them); extra outputs are ignored.
 /// </summary>
 public static class SignatureCheck
 {
@@ -80,6 +82,17 @@ public static class SignatureCheck
                     bindings.TryAdd(x.Symbol, v);
             }
         }
+        // A symbol seen only through expressions (TAPIR's R/8 and R/4) binds from the first one, read exactly.
+        foreach (var (kind, e, a) in pairs)
+        {
+            if (badTensors.Contains(e)) continue;
+            for (int i = 0; i < e.Shape.Count; i++)
+            {
+                ShapeExpression.TryParse(e.Shape[i], out ShapeExpression x);
+                if (x.Symbol != null && !bindings.ContainsKey(x.Symbol) && TryFixed(a.Shape[i], out long v) && v * x.Divide % x.Multiply == 0)
+                    bindings[x.Symbol] = v * x.Divide / x.Multiply;
+            }
+        }
         foreach (var (kind, e, a) in pairs)
         {
             string? context = null;
@@ -102,6 +115,24 @@ public static class SignatureCheck
                 problems.Add($"{what} {kind} '{e.Name}': expected {e.Describe()}{context}, got {a.Describe()}");
         }
         return problems;
+    }
+
+    /// <summary>The signature ONNX Runtime reports for an open session.</summary>
+    public static ModelSignature Of(OrtInferenceSession session) =>
+        new(session.Inputs.Select(TensorSpec.FromOrt).ToArray(), session.Outputs.Select(TensorSpec.FromOrt).ToArray());
+
+    /// <summary>
+    /// Throws <see cref="EdgeSamException"/> (one line, every difference) unless the open session satisfies the
+    /// manifest contract of <paramref name="model"/>. Call it right after opening a model file.
+    /// </summary>
+    public static void Require(ModelEntry model, OrtInferenceSession session) => Require(model, Of(session), session.ModelName);
+
+    /// <summary>As <see cref="Require(ModelEntry, OrtInferenceSession)"/> for a signature read another way.</summary>
+    public static void Require(ModelEntry model, ModelSignature actual, string path)
+    {
+        IReadOnlyList<string> problems = Compare(model.Name, model.Signature, actual);
+        if (problems.Count > 0)
+            throw new EdgeSamException($"{path} is not a usable {model.Name} model: {string.Join("; ", problems)} (the expected contract is in models/README.md).");
     }
 
     private static void Match(string kind, IReadOnlyList<TensorSpec> expected, IReadOnlyList<TensorSpec> actual,

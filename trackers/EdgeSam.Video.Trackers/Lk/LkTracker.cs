@@ -3,6 +3,12 @@ using EdgeSam.Video.Tracking;
 
 namespace EdgeSam.Video.Trackers.Lk;
 
+/// <summary>How LK and a coarse matcher are combined (see <see cref="ICoarseMatcher"/>).</summary>
+/// <param name="SearchRadius">Frame pixels around the predicted position searched by the matcher.</param>
+/// <param name="MinSimilarity">Descriptor similarity below which a position is not the point (occluded or lost).</param>
+/// <param name="Margin">How much better the matcher's best position must look than LK's before LK is restarted there.</param>
+internal readonly record struct CoarseFusion(float SearchRadius, float MinSimilarity, float Margin);
+
 /// <summary>
 /// <c>lk</c>: pyramidal Lucas-Kanade point tracking with a forward-backward visibility score. No weights.
 /// Each frame's pyramid is built once and shared by every point and both directions. A point is tracked from its
@@ -31,7 +37,23 @@ public sealed class LkTracker : OnlineTrackerBase
     public override IPointTrack Start(RgbImage frame, ReadOnlySpan<(float X, float Y)> points)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        return new LkTrack(this, ImagePyramid.Build(frame, _options.PyramidLevels), points);
+        return new LkTrack(this, ImagePyramid.Build(frame, _options.PyramidLevels), points, null, default);
+    }
+
+    /// <summary>Starts a track whose search is helped by <paramref name="matcher"/> (owned by the track from here on).</summary>
+    internal IPointTrack Start(RgbImage frame, ReadOnlySpan<(float X, float Y)> points, ICoarseMatcher matcher, CoarseFusion fusion)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        try
+        {
+            matcher.Start(frame, points);
+            return new LkTrack(this, ImagePyramid.Build(frame, _options.PyramidLevels), points, matcher, fusion);
+        }
+        catch
+        {
+            matcher.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Forward-backward tracking of one point; shared with trackers that refine coarse matches by LK.</summary>
@@ -54,6 +76,8 @@ public sealed class LkTracker : OnlineTrackerBase
 
     private sealed class LkTrack : IPointTrack
     {
+        private readonly ICoarseMatcher? _matcher;
+        private readonly CoarseFusion _fusion;
         private readonly LkTracker _tracker;
         private readonly LucasKanade _lk;
         private readonly int _width, _height;
@@ -64,8 +88,10 @@ public sealed class LkTracker : OnlineTrackerBase
         private float _vx, _vy;
         private bool _disposed;
 
-        public LkTrack(LkTracker tracker, ImagePyramid first, ReadOnlySpan<(float X, float Y)> points)
+        public LkTrack(LkTracker tracker, ImagePyramid first, ReadOnlySpan<(float X, float Y)> points, ICoarseMatcher? matcher, CoarseFusion fusion)
         {
+            _matcher = matcher;
+            _fusion = fusion;
             _tracker = tracker;
             _lk = new LucasKanade(tracker._options.Solver);
             _width = first.Width;
@@ -102,6 +128,14 @@ public sealed class LkTracker : OnlineTrackerBase
             var nx = new float[n];
             var ny = new float[n];
             var moves = new List<(float Dx, float Dy)>(n);
+            if (_matcher is not null)
+            {
+                var predicted = new (float X, float Y)[n];
+                var live = new bool[n];
+                for (int i = 0; i < n; i++) { predicted[i] = (_x[i] + _vx, _y[i] + _vy); live[i] = _anchor[i] is not null; }
+                _matcher.Prepare(frame, predicted, live);
+            }
+            float thr = _tracker._threshold;
             for (int i = 0; i < n; i++)
             {
                 nx[i] = _x[i];
@@ -109,10 +143,35 @@ public sealed class LkTracker : OnlineTrackerBase
                 ImagePyramid? anchor = _anchor[i];
                 if (anchor is null) continue;
                 // Constant-velocity guess: the group's median motion on the previous step.
-                var (fwd, fb) = TrackFb(_lk, anchor, current, _ax[i], _ay[i], _x[i] + _vx, _y[i] + _vy);
+                float gx = _x[i] + _vx, gy = _y[i] + _vy;
+                var (fwd, fb) = TrackFb(_lk, anchor, current, _ax[i], _ay[i], gx, gy);
                 score[i] = _tracker.Score(fwd, fb);
                 if (fwd.Ok) { nx[i] = fwd.X; ny[i] = fwd.Y; }
-                if (score[i] >= _tracker._threshold)
+                if (_matcher is not null)
+                {
+                    // LK's answer stands when it round-trips and looks like the point at least about as well as the
+                    // best descriptor match nearby; otherwise LK is restarted from the descriptor match.
+                    float simA = fwd.Ok ? _matcher.Similarity(i, fwd.X, fwd.Y) : -1;
+                    var (bx, by, simB) = _matcher.Match(i, gx, gy, _fusion.SearchRadius);
+                    bool acceptA = score[i] >= thr && simA >= _fusion.MinSimilarity && simA >= simB - _fusion.Margin;
+                    if (!acceptA)
+                    {
+                        score[i] = 0;
+                        if (simB >= _fusion.MinSimilarity)
+                        {
+                            var (fwdC, fbC) = TrackFb(_lk, anchor, current, _ax[i], _ay[i], bx, by);
+                            float sC = _tracker.Score(fwdC, fbC);
+                            float simC = fwdC.Ok ? _matcher.Similarity(i, fwdC.X, fwdC.Y) : -1;
+                            if (sC >= thr && simC >= _fusion.MinSimilarity)
+                            {
+                                score[i] = sC;
+                                nx[i] = fwdC.X;
+                                ny[i] = fwdC.Y;
+                            }
+                        }
+                    }
+                }
+                if (score[i] >= thr)
                 {
                     moves.Add((nx[i] - _x[i], ny[i] - _y[i]));
                 }
@@ -129,6 +188,7 @@ public sealed class LkTracker : OnlineTrackerBase
                     _ax[i] = nx[i];
                     _ay[i] = ny[i];
                     _age[i] = 0;
+                    _matcher?.Update(i, nx[i], ny[i]);
                 }
                 else
                 {
@@ -153,8 +213,10 @@ public sealed class LkTracker : OnlineTrackerBase
 
         public void Dispose()
         {
+            if (_disposed) return;
             _disposed = true;
             Array.Clear(_anchor);
+            _matcher?.Dispose();
         }
     }
 }

@@ -76,13 +76,16 @@ internal static class ModelsCommand
         return 0;
     }
 
-    internal static async Task<int> Fetch(ModelsFetchSettings settings, CliContext ctx, CancellationToken cancel)
+    internal static Task<int> Fetch(ModelsFetchSettings settings, CliContext ctx, CancellationToken cancel) =>
+        Fetch(Open(settings.Store), settings.Name, settings.Force, ctx, cancel);
+
+    /// <summary><c>models fetch</c> over a given store (tests pass one whose manifest points at a local server).</summary>
+    internal static async Task<int> Fetch(ModelStore store, string name, bool force, CliContext ctx, CancellationToken cancel)
     {
-        ModelStore store = Open(settings.Store);
-        if (settings.Name != "all")
+        if (name != "all")
         {
-            ModelEntry model = store.Manifest.Get(settings.Name);
-            ModelLocation loc = await FetchOne(store, model, settings.Force, ctx, cancel);
+            ModelEntry model = store.Manifest.Get(name);
+            ModelLocation loc = await FetchOne(store, model, force, ctx, cancel);
             StatusLine(ctx, "[green]ok[/]", $"{model.Name}  {SourceName(loc.Source)}  {loc.Path}");
             return 0;
         }
@@ -97,7 +100,7 @@ internal static class ModelsCommand
             }
             try
             {
-                ModelLocation loc = await FetchOne(store, model, settings.Force, ctx, cancel);
+                ModelLocation loc = await FetchOne(store, model, force, ctx, cancel);
                 StatusLine(ctx, "[green]ok[/]", $"{model.Name}  {SourceName(loc.Source)}  {loc.Path}");
             }
             catch (EdgeSamException e)
@@ -111,24 +114,11 @@ internal static class ModelsCommand
         return 0;
     }
 
-    private static async Task<ModelLocation> FetchOne(ModelStore store, ModelEntry model, bool force, CliContext ctx, CancellationToken cancel)
-    {
-        if (!ctx.Interactive)
-            return await store.FetchAsync(model, force, null, cancel);
-
-        ModelLocation? result = null;
-        await ctx.Console.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
-            .StartAsync(async p =>
-            {
-                ProgressTask task = p.AddTask(model.Name, maxValue: model.Size ?? 1);
-                result = await store.FetchAsync(model, force, new DirectProgress(d => { task.MaxValue = d.Total; task.Value = d.Received; }), cancel);
-                task.Value = task.MaxValue;
-            });
-        return result!;
-    }
+    private static Task<ModelLocation> FetchOne(ModelStore store, ModelEntry model, bool force, CliContext ctx, CancellationToken cancel) =>
+        // A local copy is hashed and kept when intact: no progress display for that.
+        !force && store.Locate(model).Source != ModelSource.Missing
+            ? store.FetchAsync(model, force, null, cancel)
+            : ModelDownloadProgress.RunAsync(ctx, model, progress => store.FetchAsync(model, force, progress, cancel));
 
     internal static int Verify(ModelsVerifySettings settings, CliContext ctx)
     {
@@ -199,10 +189,4 @@ internal static class ModelsCommand
         ModelRole.TrackerQueryEncoder => "tracker-query-encoder",
         _ => r.ToString(),
     };
-
-    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post out of order to the thread pool).</summary>
-    private sealed class DirectProgress(Action<DownloadProgress> report) : IProgress<DownloadProgress>
-    {
-        public void Report(DownloadProgress value) => report(value);
-    }
 }

@@ -1,0 +1,115 @@
+using EdgeSam.Video.Media;
+using EdgeSam.Video.Trackers;
+using EdgeSam.Video.Trackers.Onnx;
+using EdgeSam.Video.Tracking;
+
+namespace EdgeSam.Video.Tests.Trackers;
+
+public class OnnxTrackerAdapterTests
+{
+    private static RgbImage[] Frames(int count, int w, int h) =>
+        [.. Enumerable.Range(0, count).Select(f => SyntheticScenes.Shifted(w, h, f, 0, seed: f))];
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(3)]
+    public void WindowAdapterSlidesWindowsReseedsAndScalesCoordinates(int? fixedN)
+    {
+        string dir = TestPaths.NewTempDir("synthwin");
+        // Model works at 64x48 on 128x96 frames (scale 1/2): 2 x 1 model px per frame is 4 x 2 frame px.
+        string model = SyntheticTrackerModels.Window(dir, t: 6, w: 64, h: 48, dx: 2, dy: 1, fixedN: fixedN);
+        using var tracker = TrackerFactory.Create(TrackerKind.OnnxWindow, new TrackerOptions { WindowModel = model, WindowOverlap = 2 });
+        Assert.Equal(TrackerMode.Windowed, tracker.PreferredMode);
+        Assert.Equal(6, tracker.WindowLength);
+        var frames = Frames(14, 128, 96);
+        QueryPoint[] q = [new(0, 10, 20), new(3, 30, 12), new(7, 50, 40), new(0, 100, 30), new(13, 60, 60)];
+        TrackedPoint[][] res = tracker.TrackWindow(frames, q);
+        Assert.Equal(14, res.Length);
+        for (int i = 0; i < q.Length; i++)
+            for (int f = 0; f < 14; f++)
+            {
+                TrackedPoint p = res[f][i];
+                if (f < q[i].Frame)
+                {
+                    Assert.Equal(new TrackedPoint(q[i].X, q[i].Y, 0), p);
+                    continue;
+                }
+                float ex = q[i].X + 4 * (f - q[i].Frame), ey = q[i].Y + 2 * (f - q[i].Frame);
+                Assert.InRange(p.X - ex, -1e-3, 1e-3);
+                Assert.InRange(p.Y - ey, -1e-3, 1e-3);
+                // Visible while inside the frame (and off its 1% border).
+                bool inside = FrameBorder.IsInside(ex, ey, 128, 96) && ex <= 127.5f;
+                Assert.True(inside == p.Visibility >= tracker.VisibilityThreshold, $"point {i} frame {f} at ({ex}, {ey}) visibility {p.Visibility}");
+            }
+        // Point 3 starts at x = 100 and leaves the frame by x = 128 after 7 frames.
+        Assert.Equal(0, res[8][3].Visibility);
+    }
+
+    [Fact]
+    public void WindowAdapterOnlineMatchesTheRule()
+    {
+        string dir = TestPaths.NewTempDir("synthwinonline");
+        string model = SyntheticTrackerModels.Window(dir, t: 4, w: 64, h: 48, dx: -1, dy: 0.5f);
+        using var tracker = TrackerFactory.Create(TrackerKind.OnnxWindow, new TrackerOptions { WindowModel = model });
+        var frames = Frames(9, 128, 96);
+        using IPointTrack track = tracker.Start(frames[0], [(80f, 20f), (40f, 60f)]);
+        for (int f = 1; f < 9; f++)
+        {
+            TrackedPoint[] got = track.Step(frames[f]);
+            Assert.InRange(got[0].X - (80 - 2 * f), -1e-3, 1e-3);
+            Assert.InRange(got[0].Y - (20 + f), -1e-3, 1e-3);
+            Assert.InRange(got[1].X - (40 - 2 * f), -1e-3, 1e-3);
+            Assert.Equal(1, got[1].Visibility);
+        }
+    }
+
+    [Fact]
+    public void WindowAdapterRejectsAModelWithoutTheContract()
+    {
+        string dir = TestPaths.NewTempDir("synthwinbad");
+        string tapirDir = SyntheticTrackerModels.Tapir(dir, 32, 4, 1, 1);
+        var e = Assert.Throws<EdgeSamException>(() => TrackerFactory.Create(TrackerKind.OnnxWindow, new TrackerOptions { WindowModel = Path.Combine(tapirDir, "tapir.onnx") }));
+        Assert.Contains("windowed tracker", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        var missing = Assert.Throws<EdgeSamException>(() => TrackerFactory.Create(TrackerKind.OnnxWindow));
+        Assert.Contains("--window-model", missing.Message);
+    }
+
+    [Fact]
+    public void TapirAdapterFeedsStateBackAndMapsCoordinates()
+    {
+        string dir = TestPaths.NewTempDir("synthtapir");
+        // R = 32 on 64x64 frames (scale 1/2): 1.5 x -1 model px per step is 3 x -2 frame px; N fixed at 4, six points -> two groups.
+        string folder = SyntheticTrackerModels.Tapir(dir, r: 32, fixedN: 4, dx: 1.5f, dy: -1);
+        using var tracker = TrackerFactory.Create(TrackerKind.Tapir, new TrackerOptions { TapirModelDirectory = folder });
+        Assert.Equal(TrackerMode.Online, tracker.PreferredMode);
+        (float X, float Y)[] pts = [(10, 50), (20, 40), (30, 30), (40, 20), (55, 45), (5, 60)];
+        var frames = Frames(6, 64, 64);
+        using IPointTrack track = tracker.Start(frames[0], pts);
+        for (int k = 1; k < 6; k++)
+        {
+            TrackedPoint[] got = track.Step(frames[k]);
+            for (int i = 0; i < pts.Length; i++)
+            {
+                float ex = pts[i].X + 3 * k, ey = pts[i].Y - 2 * k;
+                Assert.InRange(got[i].X - ex, -1e-3, 1e-3);
+                Assert.InRange(got[i].Y - ey, -1e-3, 1e-3);
+                bool inside = FrameBorder.IsInside(ex, ey, 64, 64) && ex < 64 && ey < 64;
+                Assert.True(inside == got[i].Visibility >= tracker.VisibilityThreshold, $"point {i} step {k} at ({ex}, {ey}): {got[i].Visibility}");
+            }
+        }
+        // TrackWindow through the shared online base gives the same rule.
+        TrackedPoint[][] res = tracker.TrackWindow(frames, [new QueryPoint(2, 20, 40)]);
+        Assert.Equal(new TrackedPoint(20, 40, 0), res[1][0]);
+        Assert.InRange(res[5][0].X - 29, -1e-3, 1e-3);
+        Assert.InRange(res[5][0].Y - 34, -1e-3, 1e-3);
+    }
+
+    [Fact]
+    public void TapirAdapterNamesMissingFiles()
+    {
+        string dir = TestPaths.NewTempDir("notapir");
+        var e = Assert.Throws<EdgeSamException>(() => TrackerFactory.Create(TrackerKind.Tapir, new TrackerOptions { TapirModelDirectory = dir }));
+        Assert.Contains(TapirTracker.EncoderFile, e.Message);
+    }
+}

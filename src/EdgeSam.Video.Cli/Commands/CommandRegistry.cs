@@ -11,5 +11,7 @@ internal static class CommandRegistry
     {
         yield return Info.InfoCommand.Create(ctx);
         yield return Bench.BenchCommand.Create(ctx);
+        yield return TrackBench.TrackBenchCommand.Create(ctx);
+        yield return Models.ModelsCommand.Create(ctx);
     }
 }

@@ -1,0 +1,209 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EdgeSam.Video.Media;
+using EdgeSam.Video.Trackers;
+using EdgeSam.Video.Trackers.Benchmark;
+using EdgeSam.Video.Tracking;
+using Spectre.Console;
+
+namespace EdgeSam.Video.Cli.Commands.TrackBench;
+
+/// <summary>
+/// <c>edgesam-video track-bench davis --root DIR [--sequences a b] [--horizon 8] [--tracker lk xfeat] [--json f]</c>:
+/// TrackScore@h of point trackers on a DAVIS-layout dataset (see <see cref="TrackScore"/>).
+/// </summary>
+internal static class TrackBenchCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var cmd = new Command("track-bench", "Benchmark point trackers (TrackScore: are tracked points still on the object?).");
+        var davis = new Command("davis", "TrackScore@h on a DAVIS-layout dataset: 8 K-Medoids points from the mask at t = 0, h, 2h, ..., tracked to t+h.");
+        var root = new Option<string>("--root") { Description = "DAVIS root folder (holds JPEGImages/<res> and Annotations/<res>).", Required = true };
+        var sequences = new Option<string[]>("--sequences") { Description = "Sequences to run (default: all annotated ones).", AllowMultipleArgumentsPerToken = true };
+        var resolution = new Option<string>("--resolution") { Description = "Resolution folder.", DefaultValueFactory = _ => "480p" };
+        var horizon = new Option<int>("--horizon") { Description = "Frames each point is tracked (h).", DefaultValueFactory = _ => 8 };
+        var trackers = new Option<string[]>("--tracker") { Description = "Trackers to score: lk, xfeat, onnx-window, tapir (several allowed).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => ["lk"] };
+        var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file." };
+        var xfeat = new Option<string?>("--xfeat-model") { Description = "XFeat ONNX file or folder of xfeat_WxH.onnx files." };
+        var windowModel = new Option<string?>("--window-model") { Description = "Windowed ONNX tracker (onnx-window)." };
+        var tapir = new Option<string?>("--tapir-dir") { Description = "Folder with tapir_pointencoder.onnx and tapir.onnx." };
+        var threads = new Option<int>("--threads") { Description = "Intra-op threads for ONNX trackers (0 = default).", DefaultValueFactory = _ => 0 };
+        var visThreshold = new Option<float?>("--visibility-threshold") { Description = "Override the tracker's visibility threshold." };
+        foreach (Option o in new Option[] { root, sequences, resolution, horizon, trackers, json, xfeat, windowModel, tapir, threads, visThreshold }) davis.Add(o);
+        davis.SetAction((ParseResult r, CancellationToken ct) =>
+        {
+            var kinds = new List<TrackerKind>();
+            foreach (string name in (r.GetValue(trackers) ?? ["lk"]).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+                kinds.Add(TrackerKinds.TryParse(name) ?? throw new EdgeSamException($"unknown tracker '{name}' for --tracker; use one of {string.Join(", ", TrackerKinds.All.Select(k => k.CliName()))}"));
+            var settings = new TrackBenchSettings
+            {
+                Root = r.GetValue(root)!,
+                Sequences = [.. (r.GetValue(sequences) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
+                Resolution = r.GetValue(resolution) ?? "480p",
+                Horizon = r.GetValue(horizon),
+                Trackers = kinds,
+                JsonPath = r.GetValue(json),
+                TrackerOptions = new TrackerOptions
+                {
+                    XFeatModel = r.GetValue(xfeat),
+                    WindowModel = r.GetValue(windowModel),
+                    TapirModelDirectory = r.GetValue(tapir),
+                    Threads = r.GetValue(threads),
+                    VisibilityThreshold = r.GetValue(visThreshold),
+                },
+            };
+            return Task.FromResult(Run(settings, ctx, ct));
+        });
+        cmd.Add(davis);
+        return cmd;
+    }
+
+    public static int Run(TrackBenchSettings s, CliContext ctx, CancellationToken cancel)
+    {
+        if (s.Horizon < 1) throw new EdgeSamException($"--horizon {s.Horizon} is not a frame count; give a horizon of at least 1 (e.g. --horizon 8)");
+        if (s.Trackers.Count == 0) throw new EdgeSamException("no tracker given; pass --tracker lk (or xfeat, onnx-window, tapir)");
+        string imagesDir = Path.Combine(s.Root, "JPEGImages", s.Resolution);
+        string annDir = Path.Combine(s.Root, "Annotations", s.Resolution);
+        if (!Directory.Exists(imagesDir) || !Directory.Exists(annDir))
+            throw new EdgeSamException($"{s.Root} is not a DAVIS root: JPEGImages/{s.Resolution} or Annotations/{s.Resolution} is missing; pass the folder that holds them with --root");
+        IReadOnlyList<string> names = s.Sequences.Count > 0
+            ? s.Sequences
+            : [.. Directory.GetDirectories(annDir).Select(Path.GetFileName).OfType<string>().Where(n => Directory.Exists(Path.Combine(imagesDir, n))).Order(StringComparer.Ordinal)];
+        if (names.Count == 0) throw new EdgeSamException($"no annotated sequences under {annDir}; check --root and --resolution");
+        foreach (string n in names)
+            if (!Directory.Exists(Path.Combine(imagesDir, n)) || !Directory.Exists(Path.Combine(annDir, n)))
+                throw new EdgeSamException($"sequence '{n}' is not under {s.Root} (needs JPEGImages/{s.Resolution}/{n} and Annotations/{s.Resolution}/{n}); check --sequences");
+
+        var bench = new TrackScore(s.Horizon) { ProbeSampling = true };
+        var results = new List<(TrackerKind Kind, string Name, float Threshold, List<(string Seq, TrackScoreResult R)> PerSeq)>();
+        foreach (TrackerKind kind in s.Trackers)
+        {
+            using IPointTracker tracker = TrackerFactory.Create(kind, s.TrackerOptions);
+            var perSeq = new List<(string, TrackScoreResult)>();
+            foreach (string name in names)
+            {
+                cancel.ThrowIfCancellationRequested();
+                using var seq = new DavisFrames(Path.Combine(imagesDir, name), Path.Combine(annDir, name), s.Horizon + 1, cancel);
+                TrackScoreResult r = bench.Run(tracker, seq.FrameCount, seq.Frame, seq.Mask, cancel);
+                perSeq.Add((name, r));
+                ctx.Console.MarkupLineInterpolated($"[grey]{tracker.Name,-12} {name,-20} inside {Fmt(r.Inside)}  visible {Fmt(r.VisibleShare)}  {Fmt(r.MsPerFrame, "F1")} ms/frame[/]");
+            }
+            results.Add((kind, tracker.Name, tracker.VisibilityThreshold, perSeq));
+        }
+
+        var table = new Table().AddColumns("tracker", "sequences", "points", "inside", "visible", "ms/frame");
+        foreach (var (_, name, _, perSeq) in results)
+        {
+            TrackScoreResult t = TrackScoreResult.Sum(perSeq.Select(p => p.R));
+            table.AddRow(name, perSeq.Count.ToString(CultureInfo.InvariantCulture), t.Points.ToString(CultureInfo.InvariantCulture), Fmt(t.Inside), Fmt(t.VisibleShare), Fmt(t.MsPerFrame, "F1"));
+        }
+        ctx.Console.Write(table);
+        TrackScoreResult all = TrackScoreResult.Sum(results.SelectMany(x => x.PerSeq.Select(p => p.R)));
+        ctx.Console.WriteLine($"TrackScore@{s.Horizon}: inside = share of visible points inside the ground truth at t+{s.Horizon}; visible = share declared visible.");
+        ctx.Console.WriteLine($"prompt sampling (8 K-Medoids positives + 72 mixed negatives): mean {Fmt(all.SamplingMsPerProbe, "F2")} ms, fastest {Fmt(all.SamplingMinMs, "F2")} ms over {all.SamplingProbes} calls");
+
+        if (s.JsonPath is not null) WriteJson(s, results.Select(x => (x.Name, x.Threshold, (IReadOnlyList<(string, TrackScoreResult)>)x.PerSeq)).ToList(), all);
+        return 0;
+    }
+
+    private static string Fmt(double v, string f = "F3") => double.IsNaN(v) ? "-" : v.ToString(f, CultureInfo.InvariantCulture);
+
+    private static JsonObject Figures(TrackScoreResult r) => new()
+    {
+        ["inside"] = Num(r.Inside),
+        ["visible"] = Num(r.VisibleShare),
+        ["ms_per_frame"] = Num(r.MsPerFrame),
+        ["points"] = r.Points,
+        ["visible_points"] = r.Visible,
+        ["visible_inside_points"] = r.VisibleInside,
+        ["windows"] = r.Windows,
+    };
+
+    private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(Math.Round(v, 6)) : null;
+
+    private static void WriteJson(TrackBenchSettings s, List<(string Name, float Threshold, IReadOnlyList<(string Seq, TrackScoreResult R)> PerSeq)> results, TrackScoreResult all)
+    {
+        JsonObject Tracker((string Name, float Threshold, IReadOnlyList<(string Seq, TrackScoreResult R)> PerSeq) t)
+        {
+            JsonObject o = Figures(TrackScoreResult.Sum(t.PerSeq.Select(p => p.R)));
+            o["tracker"] = t.Name;
+            o["visibility_threshold"] = t.Threshold;
+            var seqs = new JsonObject();
+            foreach (var (seq, r) in t.PerSeq) seqs[seq] = Figures(r);
+            o["sequences"] = seqs;
+            return o;
+        }
+        // Top level: the first tracker's figures (the common single-tracker case), plus every tracker by name.
+        JsonObject doc = Tracker(results[0]);
+        doc["benchmark"] = "trackscore";
+        doc["horizon"] = s.Horizon;
+        doc["points_per_window"] = TrackScore.PointsPerWindow;
+        doc["sampling_ms_per_call"] = Num(all.SamplingMsPerProbe);
+        doc["sampling_ms_fastest"] = Num(all.SamplingMinMs);
+        var trackers = new JsonObject();
+        foreach (var t in results) trackers[t.Name] = Tracker(t);
+        doc["trackers"] = trackers;
+        string full = Path.GetFullPath(s.JsonPath!);
+        string? dir = Path.GetDirectoryName(full);
+        if (dir is not null && !Directory.Exists(dir)) throw new EdgeSamException($"folder for --json does not exist: {dir}; create it or choose another path");
+        string tmp = full + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            File.WriteAllText(tmp, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
+    /// <summary>
+    /// A DAVIS sequence read in blocks: frames through <see cref="FrameSources"/>, ground truth through
+    /// <see cref="PngCodec.ReadMask"/>. TrackScore asks for frames in increasing order within a window and windows
+    /// share their boundary frame, so one cached block of h+1 frames serves every request.
+    /// </summary>
+    private sealed class DavisFrames : IDisposable
+    {
+        private readonly IFrameSource _source;
+        private readonly string _annotations;
+        private readonly int _block;
+        private readonly CancellationToken _cancel;
+        private int _start = -1;
+        private List<RgbImage> _frames = [];
+
+        public DavisFrames(string images, string annotations, int block, CancellationToken cancel)
+        {
+            _source = FrameSources.Open(images, cancel: cancel);
+            _annotations = annotations;
+            _block = block;
+            _cancel = cancel;
+        }
+
+        public int FrameCount => _source.FrameCount;
+
+        public RgbImage Frame(int i)
+        {
+            if (_start < 0 || i < _start || i >= _start + _frames.Count)
+            {
+                _start = i;
+                _frames = [.. _source.Read(i, _block, _cancel)];
+            }
+            return _frames[i - _start];
+        }
+
+        public Mask Mask(int i)
+        {
+            string path = Path.Combine(_annotations, _source.FrameName(i) + ".png");
+            if (!File.Exists(path)) throw new EdgeSamException($"ground truth missing: {path}; TrackScore needs a mask for every frame");
+            Mask m = PngCodec.ReadMask(path);
+            if (m.Width != _source.Width || m.Height != _source.Height)
+                throw new EdgeSamException($"{path} is {m.Width}x{m.Height} but the frames are {_source.Width}x{_source.Height}; use annotations of the same resolution");
+            return m;
+        }
+
+        public void Dispose() => _source.Dispose();
+    }
+}

@@ -1,0 +1,142 @@
+using EdgeSam.Video.Media;
+using EdgeSam.Video.Trackers;
+using EdgeSam.Video.Trackers.Lk;
+using EdgeSam.Video.Tracking;
+
+namespace EdgeSam.Video.Tests.Trackers;
+
+public class LkTrackerTests
+{
+    private static readonly (float X, float Y)[] Grid = [(60, 50), (100, 70), (140, 90), (80, 110), (160, 60), (120, 120)];
+
+    [Theory]
+    [InlineData(0.3, -0.45)]
+    [InlineData(2.6, 1.2)]
+    [InlineData(-7.25, 4.5)]
+    [InlineData(21.5, -13.75)]
+    public void FollowsAKnownTranslationToSubPixelAccuracy(double dx, double dy)
+    {
+        using var tracker = TrackerFactory.Create(TrackerKind.Lk);
+        var f0 = SyntheticScenes.Shifted(240, 180, 0, 0);
+        var f1 = SyntheticScenes.Shifted(240, 180, dx, dy);
+        using var track = tracker.Start(f0, Grid);
+        var got = track.Step(f1);
+        for (int i = 0; i < Grid.Length; i++)
+        {
+            Assert.InRange(got[i].X - (Grid[i].X + dx), -0.15, 0.15);
+            Assert.InRange(got[i].Y - (Grid[i].Y + dy), -0.15, 0.15);
+            Assert.True(got[i].Visibility >= tracker.VisibilityThreshold, $"point {i} visibility {got[i].Visibility}");
+        }
+    }
+
+    [Fact]
+    public void AccumulatesMotionOverManyFramesWithoutDrift()
+    {
+        using var tracker = TrackerFactory.Create(TrackerKind.Lk);
+        using var track = tracker.Start(SyntheticScenes.Shifted(240, 180, 0, 0), Grid);
+        TrackedPoint[] got = [];
+        for (int f = 1; f <= 10; f++) got = track.Step(SyntheticScenes.Shifted(240, 180, 1.7 * f, -0.9 * f));
+        for (int i = 0; i < Grid.Length; i++)
+        {
+            Assert.InRange(got[i].X - (Grid[i].X + 17), -0.3, 0.3);
+            Assert.InRange(got[i].Y - (Grid[i].Y - 9), -0.3, 0.3);
+            Assert.True(got[i].Visibility >= tracker.VisibilityThreshold);
+        }
+    }
+
+    [Fact]
+    public void OccludedPointIsInvisibleAndReacquiredAfterTheOccluderLeaves()
+    {
+        using var tracker = TrackerFactory.Create(TrackerKind.Lk);
+        (float X, float Y)[] pts = [(60, 60), (170, 120)];
+        var frames = Enumerable.Range(0, 6).Select(f => SyntheticScenes.Shifted(240, 180, f, 0)).ToArray();
+        // Frames 2 and 3 cover the first point (which moved to x = 62, 63) with a flat square.
+        frames[2] = SyntheticScenes.WithOccluder(frames[2], 45, 45, 34);
+        frames[3] = SyntheticScenes.WithOccluder(frames[3], 46, 45, 34);
+        using var track = tracker.Start(frames[0], pts);
+        var steps = frames.Skip(1).Select(track.Step).ToArray();
+        Assert.True(steps[0][0].Visibility >= tracker.VisibilityThreshold);
+        Assert.True(steps[1][0].Visibility < tracker.VisibilityThreshold, $"occluded visibility {steps[1][0].Visibility}");
+        Assert.True(steps[2][0].Visibility < tracker.VisibilityThreshold);
+        // Frame 4: visible again, at the right place (re-acquired from frame 1).
+        Assert.True(steps[3][0].Visibility >= tracker.VisibilityThreshold, $"re-acquired visibility {steps[3][0].Visibility}");
+        Assert.InRange(steps[3][0].X, 63.8, 64.2);
+        Assert.InRange(steps[4][0].X, 64.8, 65.2);
+        // The unoccluded point is visible throughout, and the occluded one moved with it while hidden.
+        Assert.All(steps, s => Assert.True(s[1].Visibility >= tracker.VisibilityThreshold));
+        Assert.InRange(steps[2][0].X, 62, 64);
+    }
+
+    [Fact]
+    public void PointsLeavingTheFrameOrNearTheBorderAreInvisible()
+    {
+        using var tracker = TrackerFactory.Create(TrackerKind.Lk);
+        // 1% of 240 is 2.4 px: x = 236 -> 238.5 is inside the margin after a 2.5 px shift; x = 30 stays fine.
+        (float X, float Y)[] pts = [(236, 90), (30, 90), (120, 1)];
+        using var track = tracker.Start(SyntheticScenes.Shifted(240, 180, 0, 0), pts);
+        var got = track.Step(SyntheticScenes.Shifted(240, 180, 2.5, 0));
+        Assert.Equal(0, got[0].Visibility);
+        Assert.True(got[1].Visibility >= tracker.VisibilityThreshold);
+        Assert.Equal(0, got[2].Visibility);
+        var later = track.Step(SyntheticScenes.Shifted(240, 180, 12, 0));
+        Assert.Equal(0, later[0].Visibility);
+    }
+
+    [Fact]
+    public void TrackWindowStartsEachQueryOnItsFrame()
+    {
+        using var tracker = TrackerFactory.Create(TrackerKind.Lk);
+        var frames = Enumerable.Range(0, 5).Select(f => SyntheticScenes.Shifted(200, 150, 2 * f, f)).ToArray();
+        QueryPoint[] q = [new(0, 50, 50), new(2, 104, 82), new(0, 120, 60), new(4, 30, 40)];
+        var res = tracker.TrackWindow(frames, q);
+        Assert.Equal(5, res.Length);
+        Assert.All(res, r => Assert.Equal(4, r.Length));
+        // Before its frame: the query position with visibility 0.
+        Assert.Equal(new TrackedPoint(104, 82, 0), res[0][1]);
+        Assert.Equal(new TrackedPoint(104, 82, 0), res[1][1]);
+        Assert.Equal(new TrackedPoint(30, 40, 0), res[3][3]);
+        // On its frame: the query itself, visible.
+        Assert.Equal(new TrackedPoint(104, 82, 1), res[2][1]);
+        Assert.Equal(new TrackedPoint(30, 40, 1), res[4][3]);
+        // After: moved with the scene (2 px right, 1 px down per frame).
+        Assert.InRange(res[4][1].X, 107.8, 108.2);
+        Assert.InRange(res[4][1].Y, 83.8, 84.2);
+        Assert.InRange(res[4][0].X, 57.8, 58.2);
+        Assert.InRange(res[3][2].Y, 62.8, 63.2);
+        // Same as driving the tracker online.
+        using var online = tracker.Start(frames[0], [(50f, 50f), (120f, 60f)]);
+        TrackedPoint[] last = [];
+        for (int f = 1; f < 5; f++) last = online.Step(frames[f]);
+        Assert.Equal(last[0], res[4][0]);
+        Assert.Equal(last[1], res[4][2]);
+    }
+
+    [Fact]
+    public void RejectsFramesOfAnotherSize()
+    {
+        using var tracker = TrackerFactory.Create(TrackerKind.Lk);
+        using var track = tracker.Start(SyntheticScenes.Shifted(100, 80, 0, 0), [(50f, 40f)]);
+        Assert.Throws<ArgumentException>(() => track.Step(new RgbImage(90, 80)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => tracker.TrackWindow([new RgbImage(10, 10)], [new QueryPoint(1, 1, 1)]));
+    }
+
+    [Fact]
+    public void ScharrDerivativeOfARampIsItsSlopeAndPyramidHalvesTheSize()
+    {
+        var img = new RgbImage(64, 48);
+        for (int y = 0; y < 48; y++)
+            for (int x = 0; x < 64; x++)
+            {
+                int o = (y * 64 + x) * 3;
+                img.Pixels[o] = img.Pixels[o + 1] = img.Pixels[o + 2] = (byte)(2 * x + y);
+            }
+        var pyr = ImagePyramid.Build(img, 3);
+        Assert.Equal(2, pyr.Levels.Count); // 16 x 12 would be too small for a third level
+        Assert.Equal((32, 24), (pyr.Levels[1].Width, pyr.Levels[1].Height));
+        PyramidLevel l0 = pyr.Levels[0];
+        Assert.Equal(2, l0.Ix[10 * 64 + 20], 3);
+        Assert.Equal(1, l0.Iy[10 * 64 + 20], 3);
+        // Level 1 pixel (x, y) is level 0 pixel (2x, 2y): a linear ramp survives the binomial blur exactly.
+        Assert.Equal(l0.I[20 * 64 + 30], pyr.Levels[1].I[10 * 32 + 15], 3);
+    }
+}

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using EdgeSam.Video.Cli;
+using Spectre.Console;
+
+namespace EdgeSam.Video.Tests.Trackers;
+
+public class TrackBenchCommandTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No });
+        int code = CliApp.RunAsync(args, new CliContext(console, error)).GetAwaiter().GetResult();
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void ScoresLkOnADavisSequenceAndWritesJson()
+    {
+        string dir = TestPaths.NewTempDir("trackbench");
+        string json = Path.Combine(dir, "lk.json");
+        var (code, output, err) = Run("track-bench", "davis", "--root", TestPaths.Davis2016, "--sequences", "car-shadow", "--horizon", "8", "--tracker", "lk", "--json", json);
+        Assert.True(code == 0, err);
+        Assert.Contains("car-shadow", output);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        JsonElement root = doc.RootElement;
+        Assert.Equal("lk", root.GetProperty("tracker").GetString());
+        Assert.Equal(8, root.GetProperty("horizon").GetInt32());
+        // car-shadow has 40 frames: windows start at 0, 8, 16, 24 (32 + 8 is past the end) -> 4 x 8 points.
+        Assert.Equal(32, root.GetProperty("points").GetInt32());
+        double inside = root.GetProperty("inside").GetDouble(), visible = root.GetProperty("visible").GetDouble();
+        Assert.InRange(inside, 0.9, 1.0); // a slow, rigid car: LK keeps its points on it
+        Assert.InRange(visible, 0.3, 1.0);
+        Assert.True(root.GetProperty("ms_per_frame").GetDouble() > 0);
+        JsonElement seq = root.GetProperty("sequences").GetProperty("car-shadow");
+        Assert.Equal(inside, seq.GetProperty("inside").GetDouble());
+        Assert.Equal(inside, root.GetProperty("trackers").GetProperty("lk").GetProperty("inside").GetDouble());
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp-*"));
+    }
+
+    [Fact]
+    public void BadInputIsOneLineAndExitTwo()
+    {
+        var (code, _, err) = Run("track-bench", "davis", "--root", TestPaths.NewTempDir("notdavis"));
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: ", err);
+        Assert.Single(err.Trim().Split('\n'));
+
+        (code, _, err) = Run("track-bench", "davis", "--root", TestPaths.Davis2016, "--tracker", "sift");
+        Assert.Equal(2, code);
+        Assert.Contains("unknown tracker 'sift'", err);
+
+        (code, _, err) = Run("track-bench", "davis", "--root", TestPaths.Davis2016, "--sequences", "no-such-sequence");
+        Assert.Equal(2, code);
+        Assert.Contains("no-such-sequence", err);
+
+        (code, _, err) = Run("track-bench", "davis", "--root", TestPaths.Davis2016, "--horizon", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("--horizon", err);
+    }
+}

@@ -1,0 +1,169 @@
+namespace EdgeSam.Video.Trackers.Lk;
+
+/// <summary>Parameters of one pyramidal Lucas-Kanade solve.</summary>
+/// <param name="WindowRadius">Half window: the window is (2r+1)^2 pixels at every level.</param>
+/// <param name="MaxIterations">Gauss-Newton iterations per level (OpenCV: 30).</param>
+/// <param name="Epsilon">Stop when the update is shorter than this, in level pixels (OpenCV: 0.01).</param>
+/// <param name="MinEigen">
+/// Smallest eigenvalue of the window's gradient matrix per window pixel (intensity^2 per pixel^2) below which the
+/// window is untrackable (flat or a 1-D edge): the level is skipped, and at level 0 the point is lost.
+/// 0.1 equals OpenCV's default <c>minEigThreshold = 1e-4</c> in its fixed-point units.
+/// </param>
+internal readonly record struct LkParameters(int WindowRadius = 10, int MaxIterations = 30, float Epsilon = 0.01f, float MinEigen = 0.1f);
+
+/// <summary>Outcome of tracking one point.</summary>
+/// <param name="X">Level-0 x of the point in the target frame.</param>
+/// <param name="Y">Level-0 y.</param>
+/// <param name="Ok">False when the window was untrackable at level 0 or the point left the frame.</param>
+/// <param name="Residual">Mean absolute intensity difference (0..255) of the window after convergence at level 0.</param>
+internal readonly record struct LkResult(float X, float Y, bool Ok, float Residual);
+
+/// <summary>
+/// Pyramidal Lucas-Kanade (Bouguet's formulation, as OpenCV's <c>calcOpticalFlowPyrLK</c>): coarse to fine, at
+/// each level the template window around the source point is sampled once (intensity and derivatives, bilinear,
+/// borders replicated), then Gauss-Newton steps move the target position d by G^-1 * sum(grad I * (I - J(d)))
+/// until the step is below epsilon. The position doubles from one level to the next finer one.
+/// </summary>
+internal sealed class LucasKanade
+{
+    private readonly LkParameters _p;
+    private readonly int _side;
+    private readonly float[] _tI, _tIx, _tIy, _j;
+
+    public LucasKanade(LkParameters parameters)
+    {
+        if (parameters.WindowRadius < 1) throw new ArgumentOutOfRangeException(nameof(parameters), "Window radius must be >= 1.");
+        _p = parameters;
+        _side = 2 * parameters.WindowRadius + 1;
+        int n = _side * _side;
+        _tI = new float[n];
+        _tIx = new float[n];
+        _tIy = new float[n];
+        _j = new float[n];
+    }
+
+    public LkParameters Parameters => _p;
+
+    /// <summary>
+    /// Tracks the content at (<paramref name="x"/>, <paramref name="y"/>) of <paramref name="from"/> into
+    /// <paramref name="to"/>, starting from the guess (<paramref name="guessX"/>, <paramref name="guessY"/>).
+    /// Both pyramids must have the same size and depth. Not thread-safe (scratch buffers).
+    /// </summary>
+    public LkResult Track(ImagePyramid from, ImagePyramid to, float x, float y, float guessX, float guessY)
+    {
+        int levels = Math.Min(from.Levels.Count, to.Levels.Count);
+        int top = levels - 1;
+        float scale = 1f / (1 << top);
+        float nx = guessX * scale, ny = guessY * scale;
+        int n = _side * _side;
+        bool ok = true;
+        float residual = float.NaN;
+        for (int level = top; level >= 0; level--)
+        {
+            PyramidLevel a = from.Levels[level], b = to.Levels[level];
+            float s = 1f / (1 << level);
+            float px = x * s, py = y * s;
+            Sample(a.I, a.Width, a.Height, px, py, _tI);
+            Sample(a.Ix, a.Width, a.Height, px, py, _tIx);
+            Sample(a.Iy, a.Width, a.Height, px, py, _tIy);
+            double gxx = 0, gxy = 0, gyy = 0;
+            for (int i = 0; i < n; i++)
+            {
+                gxx += _tIx[i] * _tIx[i];
+                gxy += _tIx[i] * _tIy[i];
+                gyy += _tIy[i] * _tIy[i];
+            }
+            double det = gxx * gyy - gxy * gxy;
+            double minEig = (gxx + gyy - Math.Sqrt((gxx - gyy) * (gxx - gyy) + 4 * gxy * gxy)) / (2.0 * n);
+            if (minEig < _p.MinEigen || det < 1e-9)
+            {
+                if (level == 0) ok = false;
+                if (level > 0) { nx *= 2; ny *= 2; }
+                continue;
+            }
+            double inv = 1.0 / det;
+            float prevDx = 0, prevDy = 0;
+            for (int it = 0; it < _p.MaxIterations; it++)
+            {
+                // Far outside the level: stop iterating on garbage (clamped samples give no gradient signal).
+                if (nx < -_p.WindowRadius || ny < -_p.WindowRadius || nx > b.Width - 1 + _p.WindowRadius || ny > b.Height - 1 + _p.WindowRadius)
+                {
+                    ok = false;
+                    break;
+                }
+                Sample(b.I, b.Width, b.Height, nx, ny, _j);
+                double bx = 0, by = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    float diff = _tI[i] - _j[i];
+                    bx += diff * _tIx[i];
+                    by += diff * _tIy[i];
+                }
+                float dx = (float)((gyy * bx - gxy * by) * inv);
+                float dy = (float)((gxx * by - gxy * bx) * inv);
+                nx += dx;
+                ny += dy;
+                if (dx * dx + dy * dy <= _p.Epsilon * _p.Epsilon) break;
+                // Oscillation between two positions: settle in the middle (as OpenCV does).
+                if (it > 0 && MathF.Abs(dx + prevDx) < 0.01f && MathF.Abs(dy + prevDy) < 0.01f)
+                {
+                    nx -= dx * 0.5f;
+                    ny -= dy * 0.5f;
+                    break;
+                }
+                prevDx = dx;
+                prevDy = dy;
+            }
+            if (!ok) break;
+            if (level == 0)
+            {
+                Sample(b.I, b.Width, b.Height, nx, ny, _j);
+                float sum = 0;
+                for (int i = 0; i < n; i++) sum += MathF.Abs(_tI[i] - _j[i]);
+                residual = sum / n;
+            }
+            else
+            {
+                nx *= 2;
+                ny *= 2;
+            }
+        }
+        if (!float.IsFinite(nx) || !float.IsFinite(ny)) { ok = false; nx = guessX; ny = guessY; }
+        if (nx < 0 || ny < 0 || nx > to.Width - 1 || ny > to.Height - 1) ok = false;
+        return new LkResult(nx, ny, ok, residual);
+    }
+
+    /// <summary>Bilinear samples of the (2r+1)^2 window centred at (cx, cy); coordinates clamped to the image.</summary>
+    private void Sample(float[] img, int w, int h, float cx, float cy, float[] dst)
+    {
+        int r = _p.WindowRadius, side = _side;
+        float fx0 = MathF.Floor(cx), fy0 = MathF.Floor(cy);
+        int ix = (int)fx0, iy = (int)fy0;
+        float ax = cx - fx0, ay = cy - fy0;
+        float w00 = (1 - ax) * (1 - ay), w01 = ax * (1 - ay), w10 = (1 - ax) * ay, w11 = ax * ay;
+        int x0 = ix - r, y0 = iy - r;
+        if (x0 >= 0 && y0 >= 0 && x0 + side < w && y0 + side < h)
+        {
+            for (int v = 0; v < side; v++)
+            {
+                int row = (y0 + v) * w + x0, o = v * side;
+                for (int u = 0; u < side; u++)
+                {
+                    int i = row + u;
+                    dst[o + u] = w00 * img[i] + w01 * img[i + 1] + w10 * img[i + w] + w11 * img[i + w + 1];
+                }
+            }
+            return;
+        }
+        for (int v = 0; v < side; v++)
+        {
+            int ya = Math.Clamp(y0 + v, 0, h - 1) * w, yb = Math.Clamp(y0 + v + 1, 0, h - 1) * w;
+            for (int u = 0; u < side; u++)
+            {
+                int xa = Math.Clamp(x0 + u, 0, w - 1), xb = Math.Clamp(x0 + u + 1, 0, w - 1);
+                dst[v * side + u] = w00 * img[ya + xa] + w01 * img[ya + xb] + w10 * img[yb + xa] + w11 * img[yb + xb];
+            }
+        }
+    }
+}
+

@@ -1,0 +1,208 @@
+using EdgeSam.Video.Media;
+using EdgeSam.Video.Trackers.Lk;
+using EdgeSam.Video.Tracking;
+
+namespace EdgeSam.Video.Trackers.XFeat;
+
+/// <summary>Tunables of the <c>xfeat</c> tracker (its LK stage uses <see cref="TrackerOptions.Lk"/>).</summary>
+public sealed record XFeatOptions
+{
+    /// <summary>Frame pixels around the predicted position where the descriptor match is searched.</summary>
+    public float SearchRadius { get; init; } = 72;
+
+    /// <summary>Cosine similarity of XFeat descriptors below which a position is not the tracked point.</summary>
+    public float MinSimilarity { get; init; } = 0.6f;
+
+    /// <summary>How much more similar the best descriptor match must be than LK's position to overrule LK.</summary>
+    public float Margin { get; init; } = 0.15f;
+
+    /// <summary>Context kept around the points' bounding box when choosing the region XFeat describes, in frame pixels.</summary>
+    public float RegionMargin { get; init; } = 64;
+
+    /// <summary>Largest enlargement of a small region into the model input (finer cells for small objects).</summary>
+    public float MaxUpscale { get; init; } = 1.5f;
+
+    internal void Validate()
+    {
+        if (!(SearchRadius > 0)) throw new ArgumentOutOfRangeException(nameof(SearchRadius));
+        if (!(MinSimilarity is > -1 and < 1)) throw new ArgumentOutOfRangeException(nameof(MinSimilarity));
+        if (!(Margin >= 0)) throw new ArgumentOutOfRangeException(nameof(Margin));
+        if (!(RegionMargin >= 0)) throw new ArgumentOutOfRangeException(nameof(RegionMargin));
+        if (!(MaxUpscale >= 0.1f)) throw new ArgumentOutOfRangeException(nameof(MaxUpscale));
+    }
+}
+
+/// <summary>
+/// <c>xfeat</c>: Lucas-Kanade tracking (as <see cref="LkTracker"/>) made robust by XFeat dense descriptors. On every
+/// frame XFeat describes the region around the points' predicted positions (one model run at the model's fixed
+/// input size, so a region that fits keeps native resolution). A point's LK position is kept when it round-trips and
+/// its descriptor still matches the point's appearance (its first-frame descriptor plus its last reliable one) about as
+/// well as the best match within <see cref="XFeatOptions.SearchRadius"/>; otherwise LK restarts from that best match,
+/// which recovers fast motion. A point whose best match is dissimilar is invisible (occluded or gone).
+/// </summary>
+public sealed class XFeatTracker : OnlineTrackerBase
+{
+    private readonly LkTracker _lk;
+    private readonly XFeatModel _model;
+    private readonly XFeatOptions _options;
+
+    /// <param name="modelPath">An XFeat ONNX file (<c>xfeat_WxH.onnx</c>).</param>
+    /// <param name="threads">ONNX Runtime intra-op threads (0 = its default).</param>
+    /// <param name="lk">Settings of the Lucas-Kanade stage.</param>
+    /// <param name="options">Descriptor matching settings.</param>
+    /// <param name="visibilityThreshold">Overrides the visibility threshold (0.5).</param>
+    public XFeatTracker(string modelPath, int threads = 0, LkOptions? lk = null, XFeatOptions? options = null, float? visibilityThreshold = null)
+    {
+        _options = options ?? new XFeatOptions();
+        _options.Validate();
+        _lk = new LkTracker(lk, visibilityThreshold);
+        _model = new XFeatModel(modelPath, threads);
+    }
+
+    public override string Name => "xfeat";
+    public override float VisibilityThreshold => _lk.VisibilityThreshold;
+    public XFeatOptions Options => _options;
+
+    /// <summary>
+    /// The XFeat file to use from <paramref name="path"/>: the file itself, or in a folder the <c>xfeat_WxH.onnx</c>
+    /// with the largest input area. Null when the folder holds none.
+    /// </summary>
+    public static string? PickModel(string path)
+    {
+        if (File.Exists(path)) return path;
+        if (!Directory.Exists(path)) return null;
+        string? best = null;
+        long bestArea = 0;
+        foreach (string f in Directory.GetFiles(path, "xfeat_*x*.onnx"))
+        {
+            string stem = System.IO.Path.GetFileNameWithoutExtension(f)["xfeat_".Length..];
+            string[] wh = stem.Split('x');
+            if (wh.Length == 2 && int.TryParse(wh[0], out int w) && int.TryParse(wh[1], out int h) && (long)w * h > bestArea)
+            {
+                bestArea = (long)w * h;
+                best = f;
+            }
+        }
+        return best;
+    }
+
+    public override IPointTrack Start(RgbImage frame, ReadOnlySpan<(float X, float Y)> points) =>
+        _lk.Start(frame, points, new Matcher(_model, _options), new CoarseFusion(_options.SearchRadius, _options.MinSimilarity, _options.Margin));
+
+    public override void Dispose()
+    {
+        _model.Dispose();
+        _lk.Dispose();
+        base.Dispose();
+    }
+
+    private sealed class Matcher(XFeatModel model, XFeatOptions options) : ICoarseMatcher
+    {
+        private float[] _first = [];
+        private float[] _last = [];
+        private float[] _reference = [];
+        private DescriptorMap? _map;
+        private readonly float[] _tmp = new float[DescriptorMap.Dim];
+
+        public void Start(RgbImage frame, ReadOnlySpan<(float X, float Y)> points)
+        {
+            int n = points.Length;
+            _first = new float[n * DescriptorMap.Dim];
+            _last = new float[n * DescriptorMap.Dim];
+            _reference = new float[n * DescriptorMap.Dim];
+            var live = new bool[n];
+            Array.Fill(live, true);
+            Prepare(frame, points, live);
+            for (int i = 0; i < n; i++)
+            {
+                _map!.SampleAt(points[i].X, points[i].Y, _first.AsSpan(i * DescriptorMap.Dim, DescriptorMap.Dim));
+                _first.AsSpan(i * DescriptorMap.Dim, DescriptorMap.Dim).CopyTo(_last.AsSpan(i * DescriptorMap.Dim));
+                _first.AsSpan(i * DescriptorMap.Dim, DescriptorMap.Dim).CopyTo(_reference.AsSpan(i * DescriptorMap.Dim));
+            }
+        }
+
+        public void Prepare(RgbImage frame, ReadOnlySpan<(float X, float Y)> predicted, ReadOnlySpan<bool> live)
+        {
+            // Region: the live points' box plus context, grown to the model's aspect, clipped to the frame where it can be.
+            float x0 = float.MaxValue, y0 = float.MaxValue, x1 = float.MinValue, y1 = float.MinValue;
+            for (int i = 0; i < predicted.Length; i++)
+            {
+                if (!live[i]) continue;
+                x0 = Math.Min(x0, predicted[i].X); x1 = Math.Max(x1, predicted[i].X);
+                y0 = Math.Min(y0, predicted[i].Y); y1 = Math.Max(y1, predicted[i].Y);
+            }
+            if (x0 > x1) { x0 = 0; y0 = 0; x1 = frame.Width - 1; y1 = frame.Height - 1; }
+            float m = options.RegionMargin + options.SearchRadius * 0.5f;
+            x0 = Math.Max(0, x0 - m); y0 = Math.Max(0, y0 - m);
+            x1 = Math.Min(frame.Width - 1, x1 + m); y1 = Math.Min(frame.Height - 1, y1 + m);
+            float rw = x1 - x0 + 1, rh = y1 - y0 + 1;
+            float scale = Math.Min(options.MaxUpscale, Math.Min(model.Width / rw, model.Height / rh));
+            float fw = model.Width / scale, fh = model.Height / scale;
+            float cx = (x0 + x1) * 0.5f, cy = (y0 + y1) * 0.5f;
+            float ox = Fit(cx - fw * 0.5f, fw, frame.Width), oy = Fit(cy - fh * 0.5f, fh, frame.Height);
+            _map = model.Describe(frame, ox, oy, scale);
+        }
+
+        // Shifts a region start so the region stays inside [0, size) when it is smaller than the frame, else centres it.
+        private static float Fit(float start, float length, int size) =>
+            length >= size ? (size - length) * 0.5f : Math.Clamp(start, 0, size - length);
+
+        public (float X, float Y, float Similarity) Match(int i, float x, float y, float radius)
+        {
+            DescriptorMap map = _map!;
+            ReadOnlySpan<float> r = _reference.AsSpan(i * DescriptorMap.Dim, DescriptorMap.Dim);
+            var (pcx, pcy) = map.ToCell(x, y);
+            float rc = radius * map.Scale / 8;
+            int cx0 = Math.Max(0, (int)MathF.Floor(pcx - rc)), cx1 = Math.Min(map.CellsX - 1, (int)MathF.Ceiling(pcx + rc));
+            int cy0 = Math.Max(0, (int)MathF.Floor(pcy - rc)), cy1 = Math.Min(map.CellsY - 1, (int)MathF.Ceiling(pcy + rc));
+            float best = -2;
+            int bx = -1, by = -1;
+            for (int cy = cy0; cy <= cy1; cy++)
+                for (int cx = cx0; cx <= cx1; cx++)
+                {
+                    float dx = cx - pcx, dy = cy - pcy;
+                    if (dx * dx + dy * dy > (rc + 0.5f) * (rc + 0.5f)) continue;
+                    float s = Dot(r, map.Cell(cx, cy));
+                    if (s > best) { best = s; bx = cx; by = cy; }
+                }
+            if (bx < 0) return (x, y, -1);
+            // Sub-cell peak: a parabola through the best cell and its neighbours, per axis.
+            float sx = bx, sy = by;
+            if (bx > 0 && bx < map.CellsX - 1) sx += Peak(Dot(r, map.Cell(bx - 1, by)), best, Dot(r, map.Cell(bx + 1, by)));
+            if (by > 0 && by < map.CellsY - 1) sy += Peak(Dot(r, map.Cell(bx, by - 1)), best, Dot(r, map.Cell(bx, by + 1)));
+            var (fx, fy) = map.ToFrame(sx, sy);
+            return (fx, fy, best);
+        }
+
+        private static float Peak(float left, float centre, float right)
+        {
+            float d = left - 2 * centre + right;
+            return d < 0 ? Math.Clamp(0.5f * (left - right) / d, -0.5f, 0.5f) : 0;
+        }
+
+        public float Similarity(int i, float x, float y)
+        {
+            if (!_map!.Covers(x, y)) return -1;
+            _map.SampleAt(x, y, _tmp);
+            return Dot(_reference.AsSpan(i * DescriptorMap.Dim, DescriptorMap.Dim), _tmp);
+        }
+
+        public void Update(int i, float x, float y)
+        {
+            if (!_map!.Covers(x, y)) return;
+            Span<float> last = _last.AsSpan(i * DescriptorMap.Dim, DescriptorMap.Dim);
+            _map.SampleAt(x, y, last);
+            // The reference mixes the first appearance (no drift) with the latest (follows deformation and lighting).
+            Span<float> reference = _reference.AsSpan(i * DescriptorMap.Dim, DescriptorMap.Dim);
+            ReadOnlySpan<float> first = _first.AsSpan(i * DescriptorMap.Dim, DescriptorMap.Dim);
+            float norm = 0;
+            for (int k = 0; k < reference.Length; k++) { reference[k] = first[k] + last[k]; norm += reference[k] * reference[k]; }
+            float inv = norm > 0 ? 1 / MathF.Sqrt(norm) : 0;
+            for (int k = 0; k < reference.Length; k++) reference[k] *= inv;
+        }
+
+        private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => System.Numerics.Tensors.TensorPrimitives.Dot(a, b);
+
+        public void Dispose() { }
+    }
+}

@@ -13,5 +13,6 @@ internal static class CommandRegistry
         yield return Bench.BenchCommand.Create(ctx);
         yield return TrackBench.TrackBenchCommand.Create(ctx);
         yield return Models.ModelsCommand.Create(ctx);
+        yield return BenchGraphCut.BenchGraphCutCommand.Create(ctx);
     }
 }

@@ -132,8 +132,8 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
         foreach (var (u, v) in neg) StampDisk(seed, x0, y0, rw, rh, u, v, _o.SeedRadius, (sbyte)-1);
         foreach (var (u, v) in pos) StampDisk(seed, x0, y0, rw, rh, u, v, _o.SeedRadius, (sbyte)1);
 
-        // Initial labels for the colour models: the prior where there is one; else the disks around positives (or,
-        // box only, the box interior as GrabCut) for the object and everything else for the background.
+        // Initial labels for the colour models (2 = unknown, left out of the first fit): the prior where there is
+        // one; else disks around the points (or, box only, the box interior as GrabCut) and the ROI border.
         var label = new byte[rn];
         if (priorLow is not null)
         {
@@ -143,7 +143,9 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
         }
         else if (pos.Count > 0)
         {
+            Array.Fill(label, (byte)2);
             float r = Math.Max(_o.SampleRadius, _o.SeedRadius);
+            foreach (var (u, v) in neg) StampDisk(label, x0, y0, rw, rh, u, v, r, (byte)0);
             foreach (var (u, v) in pos) StampDisk(label, x0, y0, rw, rh, u, v, r, (byte)1);
         }
         else
@@ -155,6 +157,8 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
             if (seed[i] > 0) label[i] = 1;
             else if (seed[i] < 0) label[i] = 0;
         }
+
+        float[]? spatial = _o.DistanceWeight > 0 ? SpatialPrior(pos, neg, x0, y0, x1, y1) : null;
 
         var fg = new ColorGmm(_o.GmmComponents);
         var bg = new ColorGmm(_o.GmmComponents);
@@ -171,6 +175,12 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
                     int k = (y - y0) * rw + (x - x0), p = 3 * (y * lw + x);
                     dfg[k] = fg.Cost(_rgb[p], _rgb[p + 1], _rgb[p + 2]);
                     dbg[k] = bg.Cost(_rgb[p], _rgb[p + 1], _rgb[p + 2]);
+                }
+            if (spatial is not null)
+                for (int k = 0; k < rn; k++)
+                {
+                    dfg[k] += _o.DistanceWeight * spatial[k];
+                    dbg[k] += _o.DistanceWeight * (1 - spatial[k]);
                 }
             Cut(seed, dfg, dbg, priorLow, x0, y0, rw, rh, label);
         }
@@ -201,7 +211,7 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
     private bool FitModels(ColorGmm fg, ColorGmm bg, byte[] label, int x0, int y0, int rw, int rh, float[] ring)
     {
         int nf = 0, nb = 0;
-        foreach (byte l in label) if (l != 0) nf++; else nb++;
+        foreach (byte l in label) if (l == 1) nf++; else if (l == 0) nb++;
         const int MaxSamples = 4000;
         int strideF = Math.Max(1, nf / MaxSamples), strideB = Math.Max(1, (nb + ring.Length / 3) / MaxSamples);
         var fs = new List<float>(3 * Math.Min(nf, MaxSamples + 1) + 3);
@@ -211,6 +221,7 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
             for (int x = 0; x < rw; x++)
             {
                 int k = y * rw + x, p = 3 * ((y + y0) * _lw + x + x0);
+                if (label[k] == 2) continue;
                 if (label[k] != 0) { if (cf++ % strideF == 0) { fs.Add(_rgb[p]); fs.Add(_rgb[p + 1]); fs.Add(_rgb[p + 2]); } }
                 else if (cb++ % strideB == 0) { bs.Add(_rgb[p]); bs.Add(_rgb[p + 1]); bs.Add(_rgb[p + 2]); }
             }
@@ -236,6 +247,82 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
                 s.Add(_rgb[p]); s.Add(_rgb[p + 1]); s.Add(_rgb[p + 2]);
             }
         return [.. s];
+    }
+
+    /// <summary>
+    /// Per ROI pixel, d+ / (d+ + d-): d+ the distance to the nearest positive point, d- to the nearest negative point
+    /// or ROI side that is background. 0 near positives, 1 near background evidence; a Voronoi-like soft prior.
+    /// </summary>
+    private float[] SpatialPrior(List<(float U, float V)> pos, List<(float U, float V)> neg, int x0, int y0, int x1, int y1)
+    {
+        int rw = x1 - x0 + 1, rh = y1 - y0 + 1, rn = rw * rh;
+        var dp = new float[rn];
+        var dn = new float[rn];
+        Array.Fill(dp, float.MaxValue);
+        Array.Fill(dn, float.MaxValue);
+        foreach (var (u, v) in pos) StampDisk(dp, x0, y0, rw, rh, u, v, _o.SeedRadius, 0f);
+        foreach (var (u, v) in neg) StampDisk(dn, x0, y0, rw, rh, u, v, _o.SeedRadius, 0f);
+        for (int y = y0; y <= y1; y++)
+            for (int x = x0; x <= x1; x++)
+                if ((x == x0 && x0 > 0) || (x == x1 && x1 < _lw - 1) || (y == y0 && y0 > 0) || (y == y1 && y1 < _lh - 1))
+                    dn[(y - y0) * rw + (x - x0)] = 0;
+        Geodesic(dp, x0, y0, rw, rh);
+        Geodesic(dn, x0, y0, rw, rh);
+        var s = new float[rn];
+        for (int k = 0; k < rn; k++)
+        {
+            float a = dp[k], b = dn[k];
+            s[k] = a == float.MaxValue ? 1f : b == float.MaxValue ? 0f : a / Math.Max(a + b, 1e-3f);
+        }
+        return s;
+    }
+
+    /// <summary>
+    /// Geodesic distance from the zero pixels of <paramref name="d"/> over the ROI, by forward/backward raster sweeps:
+    /// a step between 8-neighbours costs its length times (1 + g |dI|) with g = <see cref="GraphCutOptions.GeodesicContrast"/>,
+    /// so distances grow slowly inside uniform regions and fast across edges (g = 0: Euclidean-like chamfer).
+    /// </summary>
+    private void Geodesic(float[] d, int x0, int y0, int rw, int rh)
+    {
+        float g = _o.GeodesicContrast;
+        const float Sqrt2 = 1.41421356f;
+        for (int pass = 0; pass < 2; pass++)
+        {
+            for (int y = 0; y < rh; y++)
+                for (int x = 0; x < rw; x++)
+                {
+                    int k = y * rw + x, p = (y + y0) * _lw + x + x0;
+                    float best = d[k];
+                    if (x > 0) best = Math.Min(best, d[k - 1] + Step(p, p - 1, 1f, g));
+                    if (y > 0)
+                    {
+                        best = Math.Min(best, d[k - rw] + Step(p, p - _lw, 1f, g));
+                        if (x > 0) best = Math.Min(best, d[k - rw - 1] + Step(p, p - _lw - 1, Sqrt2, g));
+                        if (x + 1 < rw) best = Math.Min(best, d[k - rw + 1] + Step(p, p - _lw + 1, Sqrt2, g));
+                    }
+                    d[k] = best;
+                }
+            for (int y = rh - 1; y >= 0; y--)
+                for (int x = rw - 1; x >= 0; x--)
+                {
+                    int k = y * rw + x, p = (y + y0) * _lw + x + x0;
+                    float best = d[k];
+                    if (x + 1 < rw) best = Math.Min(best, d[k + 1] + Step(p, p + 1, 1f, g));
+                    if (y + 1 < rh)
+                    {
+                        best = Math.Min(best, d[k + rw] + Step(p, p + _lw, 1f, g));
+                        if (x + 1 < rw) best = Math.Min(best, d[k + rw + 1] + Step(p, p + _lw + 1, Sqrt2, g));
+                        if (x > 0) best = Math.Min(best, d[k + rw - 1] + Step(p, p + _lw - 1, Sqrt2, g));
+                    }
+                    d[k] = best;
+                }
+        }
+    }
+
+    private float Step(int p, int q, float len, float g)
+    {
+        float d0 = _rgb[3 * p] - _rgb[3 * q], d1 = _rgb[3 * p + 1] - _rgb[3 * q + 1], d2 = _rgb[3 * p + 2] - _rgb[3 * q + 2];
+        return len * (1 + g * MathF.Sqrt(d0 * d0 + d1 * d1 + d2 * d2));
     }
 
     private void Cut(sbyte[] seed, float[] dfg, float[] dbg, byte[]? priorLow, int x0, int y0, int rw, int rh, byte[] label)

@@ -90,7 +90,7 @@ public static class DavisMetrics
         ArgumentNullException.ThrowIfNull(segmentation);
         int w = segmentation.Width, h = segmentation.Height;
         var bits = new FrameScorer.BoundaryBits(w, h, 0);
-        FrameScorer.ExtractBoundary(segmentation.Data, w, h, 1, FrameScorer.RowSpans.Of(segmentation.Data, w, h, 1), bits);
+        FrameScorer.ExtractBoundary(segmentation.Data, w, h, 1, FrameScorer.RowSpans.Of(segmentation.Data, w, h, 1), bits, System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated);
         var b = new Mask(w, h);
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)

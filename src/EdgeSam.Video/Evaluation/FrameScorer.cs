@@ -30,6 +30,7 @@ public sealed class FrameScorer
     private readonly BoundaryBits _predBoundary;
     private readonly int[] _halfWidth;
     private readonly RowSpans _gtSpans, _predSpans;
+    private readonly bool _vector;
 
     public int Width { get; }
     public int Height { get; }
@@ -42,7 +43,16 @@ public sealed class FrameScorer
     /// <param name="boundaryThreshold">The toolkit's <c>bound_th</c>: below 1 a fraction of the image diagonal,
     /// from 1 on a radius in pixels (must then be a whole number).</param>
     public FrameScorer(int width, int height, double boundaryThreshold = DavisMetrics.DefaultBoundaryThreshold)
+        : this(width, height, boundaryThreshold, Vector256.IsHardwareAccelerated) { }
+
+    /// <summary>As the public constructor; <paramref name="useVectors"/> = false forces the scalar paths (tests compare them).</summary>
+    /// <param name="width">Image width in pixels.</param>
+    /// <param name="height">Image height in pixels.</param>
+    /// <param name="boundaryThreshold">The toolkit's <c>bound_th</c>.</param>
+    /// <param name="useVectors">Use the Vector256 paths when the hardware has them.</param>
+    internal FrameScorer(int width, int height, double boundaryThreshold, bool useVectors)
     {
+        _vector = useVectors && Vector256.IsHardwareAccelerated;
         Media.RgbImage.ValidateSize(width, height);
         Width = width;
         Height = height;
@@ -61,9 +71,9 @@ public sealed class FrameScorer
         int n = Width * Height;
         if (groundTruth.Length != n || prediction.Length != n)
             throw new ArgumentException($"Label planes hold {groundTruth.Length} and {prediction.Length} bytes, a {Width}x{Height} frame needs {n}.");
-        double j = JaccardAndSpans(groundTruth, prediction, objectId, Width, _gtSpans, _predSpans);
-        ExtractBoundary(groundTruth, Width, Height, objectId, _gtSpans, _gtBoundary);
-        ExtractBoundary(prediction, Width, Height, objectId, _predSpans, _predBoundary);
+        double j = JaccardAndSpans(groundTruth, prediction, objectId, Width, _gtSpans, _predSpans, _vector);
+        ExtractBoundary(groundTruth, Width, Height, objectId, _gtSpans, _gtBoundary, _vector);
+        ExtractBoundary(prediction, Width, Height, objectId, _predSpans, _predBoundary, _vector);
         double f = BoundaryF(_gtBoundary, _predBoundary);
         return new FrameScore(j, f);
     }
@@ -154,7 +164,7 @@ public sealed class FrameScorer
     internal static double Jaccard(ReadOnlySpan<byte> gt, ReadOnlySpan<byte> pred, byte id, int width)
     {
         int h = gt.Length / width;
-        return JaccardAndSpans(gt, pred, id, width, new RowSpans(h), new RowSpans(h));
+        return JaccardAndSpans(gt, pred, id, width, new RowSpans(h), new RowSpans(h), Vector256.IsHardwareAccelerated);
     }
 
     /// <summary>
@@ -162,14 +172,14 @@ public sealed class FrameScorer
     /// boundary pixels can be (a boundary pixel has an object pixel among itself, its right, lower and lower-right
     /// neighbours), so the boundary scan skips empty rows and the empty ends of rows.
     /// </summary>
-    private static double JaccardAndSpans(ReadOnlySpan<byte> gt, ReadOnlySpan<byte> pred, byte id, int w, RowSpans gSpans, RowSpans pSpans)
+    private static double JaccardAndSpans(ReadOnlySpan<byte> gt, ReadOnlySpan<byte> pred, byte id, int w, RowSpans gSpans, RowSpans pSpans, bool useVectors)
     {
         long inter = 0, union = 0;
         int h = gt.Length / w;
         ref byte g0 = ref MemoryMarshal.GetReference(gt);
         ref byte p0 = ref MemoryMarshal.GetReference(pred);
         const int V = 32; // Vector256<byte>.Count
-        bool vector = Vector256.IsHardwareAccelerated && w >= V;
+        bool vector = useVectors && w >= V;
         Vector256<byte> idv = Vector256.Create(id);
         for (int y = 0; y < h; y++)
         {
@@ -247,7 +257,7 @@ public sealed class FrameScorer
     /// the last column only the lower-neighbour term, and the bottom-right pixel is 0.
     /// Only x in [first - 1, last] of rows y and y+1 can hold boundary pixels (<paramref name="spans"/>).
     /// </summary>
-    internal static void ExtractBoundary(ReadOnlySpan<byte> labels, int w, int h, byte id, RowSpans spans, BoundaryBits list)
+    internal static void ExtractBoundary(ReadOnlySpan<byte> labels, int w, int h, byte id, RowSpans spans, BoundaryBits list, bool useVectors)
     {
         list.Clear();
         for (int y = 0; y < h; y++)
@@ -263,20 +273,20 @@ public sealed class FrameScorer
                 lo = Math.Max(0, lo - 1);
                 ReadOnlySpan<byte> row = labels.Slice(y * w, w);
                 if (y < h - 1)
-                    BoundaryRow(row, labels.Slice((y + 1) * w, w), id, lo, hi, list, y);
+                    BoundaryRow(row, labels.Slice((y + 1) * w, w), id, lo, hi, list, y, useVectors);
                 else
                     LastBoundaryRow(row, id, lo, hi, list, y);
             }
         }
     }
 
-    private static void BoundaryRow(ReadOnlySpan<byte> row, ReadOnlySpan<byte> below, byte id, int lo, int hi, BoundaryBits list, int y)
+    private static void BoundaryRow(ReadOnlySpan<byte> row, ReadOnlySpan<byte> below, byte id, int lo, int hi, BoundaryBits list, int y, bool useVectors)
     {
         int w = row.Length;
         int x = lo & ~31; // word-aligned, so each vector fills one bitset word
         ref byte r0 = ref MemoryMarshal.GetReference(row);
         ref byte b0 = ref MemoryMarshal.GetReference(below);
-        if (Vector256.IsHardwareAccelerated)
+        if (useVectors)
         {
             Vector256<byte> idv = Vector256.Create(id);
             // Loads reach x + Count (the right neighbours), so stop one vector before the last column. Lanes past hi

@@ -1,4 +1,5 @@
 using EdgeSam.Video.Media;
+using EdgeSam.Video.Datasets;
 
 namespace EdgeSam.Video.Evaluation;
 
@@ -62,12 +63,12 @@ public static class DavisEvaluator
         // Pass 1: object count and size from each sequence's first ground-truth frame.
         var objectCount = new int[sequences.Count];
         var size = new (int W, int H)[sequences.Count];
-        Parallel.For(0, sequences.Count, parallel, s =>
+        RunParallel(() => Parallel.For(0, sequences.Count, parallel, s =>
         {
             LabelMap first = sequences[s].GroundTruth(0);
             objectCount[s] = MaxObjectId(first.Data);
             size[s] = (first.Width, first.Height);
-        });
+        }));
 
         // Pass 2: every scored frame of every sequence is one work item.
         var j = new double[sequences.Count][][];
@@ -87,7 +88,7 @@ public static class DavisEvaluator
             for (int k = 1; k <= scored; k++) items.Add((s, k));
         }
 
-        Parallel.For(0, items.Count, parallel,
+        RunParallel(() => Parallel.For(0, items.Count, parallel,
             () => (FrameScorer?)null,
             (i, _, scorer) =>
             {
@@ -113,7 +114,7 @@ public static class DavisEvaluator
                 }
                 return scorer;
             },
-            _ => { });
+            _ => { }));
 
         var objects = new List<ObjectScores>();
         var names = new List<string>();
@@ -127,6 +128,23 @@ public static class DavisEvaluator
                 objects.Add(new ObjectScores(seq.Name, o + 1, frames, j[s][o], f[s][o]));
         }
         return new DavisEvaluation(names, objects);
+    }
+
+    /// <summary>Runs a parallel loop and rethrows a worker's <see cref="EdgeSamException"/> (or cancellation) as itself,
+    /// so the caller sees one clear error rather than an AggregateException.</summary>
+    private static void RunParallel(Action loop)
+    {
+        try
+        {
+            loop();
+        }
+        catch (AggregateException e)
+        {
+            Exception first = e.Flatten().InnerExceptions.FirstOrDefault(x => x is EdgeSamException)
+                ?? e.Flatten().InnerExceptions.FirstOrDefault(x => x is OperationCanceledException)
+                ?? e.Flatten().InnerExceptions[0];
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+        }
     }
 
     /// <summary>N: the largest id in the first annotation, void (255) excluded (the toolkit zeroes it first).</summary>

@@ -1,27 +1,41 @@
-using System.Reflection;
 using System.Text.Json;
-using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 using EdgeSam.Video.Onnx;
 
 namespace EdgeSam.Video.Models;
 
 /// <summary>What a model file does in the pipeline.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ModelRole>))]
 public enum ModelRole
 {
     /// <summary>Image encoder: one frame to an embedding (EdgeSAM encoder).</summary>
-    [JsonStringEnumMemberName("encoder")] Encoder,
+    Encoder,
     /// <summary>Prompt decoder: embedding + points to masks (EdgeSAM decoder).</summary>
-    [JsonStringEnumMemberName("decoder")] Decoder,
+    Decoder,
     /// <summary>Dense per-frame features a tracker matches between frames (XFeat).</summary>
-    [JsonStringEnumMemberName("tracker-feature")] TrackerFeature,
+    TrackerFeature,
     /// <summary>A tracker that takes a block of frames and queries at once (onnx-window, CoTracker/PIPs style).</summary>
-    [JsonStringEnumMemberName("tracker-window")] TrackerWindow,
+    TrackerWindow,
     /// <summary>A causal tracker stepped frame by frame with a carried state (TAPIR causal predictor).</summary>
-    [JsonStringEnumMemberName("tracker-online")] TrackerOnline,
+    TrackerOnline,
     /// <summary>Turns query points into query features for an online tracker (TAPIR point encoder).</summary>
-    [JsonStringEnumMemberName("tracker-query-encoder")] TrackerQueryEncoder,
+    TrackerQueryEncoder,
+}
+
+/// <summary>Manifest names of <see cref="ModelRole"/> (<c>tracker-feature</c>...).</summary>
+public static class ModelRoles
+{
+    private static readonly (ModelRole Role, string Name)[] s_names =
+    [
+        (ModelRole.Encoder, "encoder"), (ModelRole.Decoder, "decoder"), (ModelRole.TrackerFeature, "tracker-feature"),
+        (ModelRole.TrackerWindow, "tracker-window"), (ModelRole.TrackerOnline, "tracker-online"),
+        (ModelRole.TrackerQueryEncoder, "tracker-query-encoder"),
+    ];
+
+    public static string Name(ModelRole role) => s_names.First(r => r.Role == role).Name;
+
+    public static ModelRole? Parse(string name) =>
+        s_names.Where(r => r.Name == name).Select(r => (ModelRole?)r.Role).FirstOrDefault();
+
+    public static IEnumerable<string> Names => s_names.Select(r => r.Name);
 }
 
 /// <summary>
@@ -29,7 +43,7 @@ public enum ModelRole
 /// (<c>"1024"</c>), a symbol (<c>"N"</c>; in a model file, the exporter's dim_param), an expression of a symbol
 /// (<c>"H/8"</c>, <c>"R*2"</c>; manifest only), or <c>"?"</c> for a dimension a model file leaves unnamed and dynamic.
 /// </summary>
-public sealed record TensorSpec(string Name, [property: JsonPropertyName("type")] TensorElementType ElementType, IReadOnlyList<string> Shape)
+public sealed record TensorSpec(string Name, TensorElementType ElementType, IReadOnlyList<string> Shape)
 {
     /// <summary>Manifest only: the model may lack this input (for example a traced constant).</summary>
     public bool Optional { get; init; }
@@ -135,15 +149,6 @@ public sealed class ModelManifest
         return Parse(r.ReadToEnd(), "embedded models/manifest.json");
     });
 
-    private static readonly JsonSerializerOptions s_json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new ShapeConverter(), new ElementTypeConverter() },
-    };
-
     public ModelManifest(IReadOnlyList<ModelEntry> models) => Models = models;
 
     public IReadOnlyList<ModelEntry> Models { get; }
@@ -168,17 +173,15 @@ public sealed class ModelManifest
     /// <summary>Parses and validates manifest JSON; <paramref name="source"/> names it in error messages.</summary>
     public static ModelManifest Parse(string json, string source)
     {
-        ManifestDto? dto;
+        ManifestDto dto;
         try
         {
-            dto = JsonSerializer.Deserialize<ManifestDto>(json, s_json);
+            dto = ManifestJson.Read(json);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
         {
             throw new EdgeSamException($"model manifest {source} is malformed: {e.Message.ReplaceLineEndings(" ")}", e);
         }
-        if (dto?.Models is null)
-            throw new EdgeSamException($"model manifest {source} has no \"models\" array.");
         if (dto.SchemaVersion != 1)
             throw new EdgeSamException($"model manifest {source} has schemaVersion {dto.SchemaVersion}; this build reads version 1 (update the tool).");
 
@@ -187,7 +190,7 @@ public sealed class ModelManifest
         foreach (ModelEntry m in dto.Models)
         {
             string where = $"model manifest {source}, model '{m.Name}'";
-            if (!Regex.IsMatch(m.Name, "^[a-z0-9_]+$"))
+            if (m.Name.Length == 0 || !m.Name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_'))
                 throw new EdgeSamException($"{where}: the name must be lower-case letters, digits and '_'.");
             if (!seen.Add(m.Name))
                 throw new EdgeSamException($"{where}: the name appears twice.");
@@ -206,7 +209,7 @@ public sealed class ModelManifest
                     throw new EdgeSamException($"{where}: url must be https.");
                 if (m.Size is not > 0)
                     throw new EdgeSamException($"{where}: a downloadable model needs its size in bytes.");
-                if (m.Sha256 is null || !Regex.IsMatch(m.Sha256, "^[0-9a-f]{64}$"))
+                if (m.Sha256 is not { Length: 64 } || !m.Sha256.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f')))
                     throw new EdgeSamException($"{where}: sha256 must be 64 lower-case hex digits.");
             }
             if (m.Signature.Inputs.Count == 0 || m.Signature.Outputs.Count == 0)
@@ -217,57 +220,5 @@ public sealed class ModelManifest
                         throw new EdgeSamException($"{where}: tensor '{t.Name}' dimension '{d}' is not a size, a symbol or symbol/k, symbol*k.");
         }
         return new ModelManifest(dto.Models);
-    }
-
-    private sealed class ManifestDto
-    {
-        public int SchemaVersion { get; init; }
-        public List<ModelEntry>? Models { get; init; }
-    }
-
-    /// <summary>Element types are written <c>float32</c>, <c>int64</c>, <c>bool</c>... (see <see cref="TensorSpec.TypeName"/>).</summary>
-    private sealed class ElementTypeConverter : JsonConverter<TensorElementType>
-    {
-        public override TensorElementType Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-        {
-            string? name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-            return (name is null ? null : TensorSpec.ParseTypeName(name))
-                ?? throw new JsonException($"unknown element type '{name}' (float32, float16, int64, int32, uint8, bool...)");
-        }
-
-        public override void Write(Utf8JsonWriter writer, TensorElementType value, JsonSerializerOptions options) =>
-            writer.WriteStringValue(TensorSpec.TypeName(value));
-    }
-
-    /// <summary>Shapes are JSON arrays mixing numbers (fixed sizes) and strings (symbols).</summary>
-    private sealed class ShapeConverter : JsonConverter<IReadOnlyList<string>>
-    {
-        public override IReadOnlyList<string> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-        {
-            if (reader.TokenType != JsonTokenType.StartArray)
-                throw new JsonException("a shape must be an array of sizes and symbols");
-            var dims = new List<string>();
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-            {
-                dims.Add(reader.TokenType switch
-                {
-                    JsonTokenType.Number => reader.GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    JsonTokenType.String => reader.GetString()!,
-                    _ => throw new JsonException("a shape dimension must be a number or a string"),
-                });
-            }
-            return dims;
-        }
-
-        public override void Write(Utf8JsonWriter writer, IReadOnlyList<string> value, JsonSerializerOptions options)
-        {
-            writer.WriteStartArray();
-            foreach (string d in value)
-            {
-                if (long.TryParse(d, out long n)) writer.WriteNumberValue(n);
-                else writer.WriteStringValue(d);
-            }
-            writer.WriteEndArray();
-        }
     }
 }

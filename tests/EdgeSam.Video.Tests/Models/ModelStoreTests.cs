@@ -148,6 +148,28 @@ public class ModelStoreTests
     }
 
     [Fact]
+    public async Task A_complete_partial_file_is_verified_and_renamed_without_a_request()
+    {
+        using var server = new TestHttpServer(Content);
+        var (store, e, cache, _) = NewStore(server.Url("m"));
+        Directory.CreateDirectory(cache);
+        File.WriteAllBytes(Path.Combine(cache, e.File + ".partial"), Content);
+
+        string path = await store.ResolveAsync(e);
+
+        Assert.Empty(server.Ranges);
+        Assert.Equal(Content, File.ReadAllBytes(path));
+        Assert.False(File.Exists(path + ".partial"));
+
+        // A complete-length partial with wrong bytes is discarded and downloaded again.
+        File.Delete(path);
+        File.WriteAllBytes(path + ".partial", MakeContent(Content.Length, seed: 11));
+        path = await store.ResolveAsync(e);
+        Assert.Null(Assert.Single(server.Ranges));
+        Assert.Equal(Content, File.ReadAllBytes(path));
+    }
+
+    [Fact]
     public async Task Sha256_mismatch_is_an_error_and_leaves_nothing_in_the_cache()
     {
         byte[] other = MakeContent(Content.Length, seed: 8);

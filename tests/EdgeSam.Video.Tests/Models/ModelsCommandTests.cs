@@ -165,6 +165,23 @@ public class ModelsFetchCommandTests
     }
 
     [Fact]
+    public async Task Fetch_all_lists_each_failure_then_fails_with_one_line()
+    {
+        TestHttpServer server = new(Content);
+        var (store, _) = StoreFor(server);
+        string url = server.Url("local_model.onnx");
+        server.Dispose(); // nobody listens any more: connection refused, as offline
+        var (ctx, output) = Console(interactive: false);
+
+        var ex = await Assert.ThrowsAsync<EdgeSamException>(() => ModelsCommand.Fetch(store, "all", force: false, ctx, CancellationToken.None));
+
+        Assert.Equal("1 model(s) could not be fetched (see above): check the network, or set EDGESAM_MODEL_MIRROR to a folder that holds the files.", ex.Message);
+        string line = Assert.Single(output.ToString().Split('\n'), l => l.StartsWith("failed", StringComparison.Ordinal));
+        Assert.Contains("local_model", line);
+        Assert.Contains(url, line);
+    }
+
+    [Fact]
     public async Task Resolve_with_progress_announces_a_resumed_download()
     {
         using var server = new TestHttpServer(Content);

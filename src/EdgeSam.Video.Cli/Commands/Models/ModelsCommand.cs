@@ -179,14 +179,5 @@ internal static class ModelsCommand
         _ => "missing",
     };
 
-    private static string RoleName(ModelRole r) => r switch
-    {
-        ModelRole.Encoder => "encoder",
-        ModelRole.Decoder => "decoder",
-        ModelRole.TrackerFeature => "tracker-feature",
-        ModelRole.TrackerWindow => "tracker-window",
-        ModelRole.TrackerOnline => "tracker-online",
-        ModelRole.TrackerQueryEncoder => "tracker-query-encoder",
-        _ => r.ToString(),
-    };
+    private static string RoleName(ModelRole r) => ModelRoles.Name(r);
 }

@@ -67,7 +67,7 @@ public class RunCommandTests(ITestOutputHelper output)
         Assert.Equal(Sequences, Directory.GetDirectories(results).Select(Path.GetFileName).Order(StringComparer.Ordinal));
 
         // The results are what eval davis reads, and they are good.
-        DavisEvaluation eval = DavisFolderEvaluation.Evaluate(root, results, new DavisEvalOptions { Year = EdgeSam.Video.Evaluation.DavisYear.Davis2016 });
+        DavisEvaluation eval = DavisFolderEvaluation.Evaluate(root, results, new DavisEvalOptions { Year = EdgeSam.Video.Datasets.DavisYear.Davis2016 });
         output.WriteLine($"J&F {eval.Global.JFMean:F3}");
         Assert.True(eval.Global.JFMean > 0.6, $"J&F {eval.Global.JFMean:F3}");
     }

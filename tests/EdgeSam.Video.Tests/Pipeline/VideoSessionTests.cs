@@ -169,7 +169,7 @@ public class VideoSessionTests
     [Fact]
     public async Task Refinement_AddsTheMaskBoxAndPrior_ForTheConfiguredPasses()
     {
-        using var rig = new Rig(3, new VideoSegmenterOptions { RefinementPasses = 3 }, Red());
+        using var rig = new Rig(3, new VideoSegmenterOptions { RefinementPasses = 3, PreviousMaskAsPrior = true }, Red());
         rig.Session.AddMask(0, 1, rig.Truth(1, 0));
         await CollectAsync(rig.Session.Propagate());
         var calls = rig.Segmenter.Prompts.Where(p => p.Frame == 1).Select(p => p.Prompt).ToList();
@@ -184,6 +184,14 @@ public class VideoSessionTests
             Assert.Equal(calls[0].Points, c.Points);
         }
         Assert.Equal(2 * 4, rig.Session.LastStats!.SegmentCalls);
+
+        // By default the first decode has no prior (see VideoSegmenterOptions.PreviousMaskAsPrior).
+        using var plain = new Rig(3, new VideoSegmenterOptions { RefinementPasses = 1 }, Red());
+        plain.Session.AddMask(0, 1, plain.Truth(1, 0));
+        await CollectAsync(plain.Session.Propagate());
+        var first = plain.Segmenter.Prompts.Where(p => p.Frame == 1).Select(p => p.Prompt).ToList();
+        Assert.Null(first[0].Prior);
+        Assert.NotNull(first[1].Prior);
     }
 
     [Fact]

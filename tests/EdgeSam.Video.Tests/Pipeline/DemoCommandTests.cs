@@ -29,6 +29,23 @@ public class DemoCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Demo_OnAnInteractiveConsole_DrawsTheProgressBar()
+    {
+        var outText = new StringWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Ansi = Spectre.Console.AnsiSupport.Yes,
+            Interactive = Spectre.Console.InteractionSupport.Yes,
+            Out = new Spectre.Console.AnsiConsoleOutput(outText),
+        });
+        var err = new StringWriter();
+        int rc = await CliApp.RunAsync(["demo", "--synthetic", "--frames", "4", "--out", TestPaths.NewTempDir("demo-tty")], new CliContext(console, err));
+        Assert.True(rc == 0, err.ToString());
+        Assert.Contains("100%", outText.ToString());
+        Assert.Contains("J (IoU)", outText.ToString());
+    }
+
+    [Fact]
     public void FindsTheDavisMirrorBesideTheClone() =>
         Assert.Equal(Path.GetFullPath(TestPaths.Davis2016), Cli.Commands.Demo.DemoCommand.FindDavis2016());
 }

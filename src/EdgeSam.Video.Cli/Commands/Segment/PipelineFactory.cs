@@ -59,6 +59,13 @@ internal static class PipelineFactory
         string? model = s.TrackerModel;
         if (model is not null && !File.Exists(model) && !Directory.Exists(model))
             throw new EdgeSamException($"--tracker-model {model} does not exist; give the tracker's ONNX file (tapir: the folder of its two files).");
+        model ??= kind switch
+        {
+            TrackerKind.XFeat => InstalledXFeat(),
+            TrackerKind.OnnxWindow => throw new EdgeSamException("--tracker onnx-window needs --tracker-model <file.onnx>: a windowed tracker export (video [1,T,3,H,W], queries [1,N,3] -> tracks, visibility)."),
+            TrackerKind.Tapir => throw new EdgeSamException("--tracker tapir needs --tracker-model <folder> holding tapir_pointencoder.onnx and tapir.onnx (the causal TAPIR export)."),
+            _ => null,
+        };
         var options = kind switch
         {
             TrackerKind.XFeat => new TrackerOptions { XFeatModel = model },
@@ -67,6 +74,19 @@ internal static class PipelineFactory
             _ => new TrackerOptions(),
         };
         return TrackerFactory.Create(kind, options);
+    }
+
+    /// <summary>An XFeat export from the model store (cache or mirror), largest input first; else the fetch hint.</summary>
+    private static string InstalledXFeat()
+    {
+        var store = new ModelStore();
+        string[] names = ["xfeat_320x224", "xfeat_256x256", "xfeat_320x160"];
+        foreach (string name in names)
+        {
+            ModelLocation loc = store.Locate(store.Manifest.Get(name));
+            if (loc.Path is not null) return loc.Path;
+        }
+        throw new EdgeSamException($"--tracker xfeat needs an XFeat model: pass --tracker-model <xfeat_WxH.onnx>, or {store.MissingHint(store.Manifest.Get(names[0]))}.");
     }
 
     private static IPromptSegmenter CreateSegmenter(PipelineSettings s, CliContext ctx)

@@ -15,11 +15,12 @@ internal static class PipelineFactory
     /// Refinement passes per object and frame when <c>--refine</c> is not given (the library default is SAM-PT's 12).
     /// Each pass is one more decoder call: EdgeSAM ~33 ms on 2 CPU cores, a sixth of an encoder run, and on a CPU the
     /// decoder shares the cores with the encoder, so every pass lowers the frame rate by ~15%. EdgeSAM: provisional
-    /// (1) until measured on DAVIS with the real model. Graph cut: measured on the first 30 frames of the 10 DAVIS 2016
-    /// val sequences with lk: J&amp;F 0.497 / 0.492 / 0.495 with 0 / 1 / 2 passes for 66 / 75 / 90 s, so none.
+    /// (1) until measured on DAVIS with the real model. Graph cut (measured with lk on the first 30 frames of the 10
+    /// DAVIS 2016 val sequences, `run davis` + `eval davis`): J&amp;F 0.458 with 0 passes in 15 s, 0.470 with 1 pass
+    /// in 32 s, so one pass.
     /// </summary>
     public const int DefaultRefinementEdgeSam = 1;
-    public const int DefaultRefinementGraphCut = 0;
+    public const int DefaultRefinementGraphCut = 1;
 
     public static VideoSegmenter Create(PipelineSettings s, CliContext ctx)
     {

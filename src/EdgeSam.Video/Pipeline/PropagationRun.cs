@@ -129,7 +129,8 @@ internal sealed class PropagationRun : IDisposable
                     break;
                 case ReinitMode.Every:
                     // A mask too small to sample from keeps the old points; retried on every later frame until one is usable.
-                    if (o.StepsSinceSeed >= _options.ReinitHorizon && TryReseed(o, slot, i))
+                    if ((o.StepsSinceSeed >= _options.ReinitHorizon || VisiblePositiveFraction(slot.Results[i]) < _options.ReinitBelowVisibleFraction)
+                        && TryReseed(o, slot, i))
                         slot.Results[i].Reinit = true;
                     o.FinalStep = slot.Step;
                     break;
@@ -434,6 +435,18 @@ internal sealed class PropagationRun : IDisposable
         IReadOnlyList<PromptPoint> got = _sampler(mask, image, _options.PositivePoints, _options.NegativePoints, seed);
         // Positives first: SAM-PT keeps the positive block at the head, other objects read only that block's labels.
         return got.Where(p => p.Label == PointLabel.Positive).Concat(got.Where(p => p.Label == PointLabel.Negative)).ToArray();
+    }
+
+    private static float VisiblePositiveFraction(ObjResult r)
+    {
+        int positives = 0, visible = 0;
+        foreach (TrackedPromptPoint p in r.Points)
+        {
+            if (p.Label != PointLabel.Positive) continue;
+            positives++;
+            if (p.Visible) visible++;
+        }
+        return positives == 0 ? 1f : visible / (float)positives;
     }
 
     private static bool HasPositive(PromptPoint[] points)

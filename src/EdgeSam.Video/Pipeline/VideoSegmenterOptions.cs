@@ -107,6 +107,13 @@ public sealed record VideoSegmenterOptions
     /// <summary>Frames between re-initialisations (SAM-PT <c>reinit_horizon</c> = <c>reinit_point_tracker_horizon</c> = 8).</summary>
     public int ReinitHorizon { get; init; } = 8;
 
+    /// <summary>
+    /// With <see cref="ReinitMode.Every"/>, also re-initialise early, on any frame where fewer than this fraction of the
+    /// object's positive points are visible (and the mask is usable), instead of waiting for the horizon while the
+    /// tracker loses them. 0 (default, SAM-PT) turns it off.
+    /// </summary>
+    public float ReinitBelowVisibleFraction { get; init; }
+
     /// <summary>A mask must have more than this many pixels to re-sample points from it (SAM-PT: 25); otherwise the
     /// previous points keep being tracked so the object is not lost.</summary>
     public int MinReinitArea { get; init; } = 25;
@@ -128,6 +135,7 @@ public sealed record VideoSegmenterOptions
         if (MaxOtherObjectsPositives is < 0) throw new ArgumentOutOfRangeException(nameof(MaxOtherObjectsPositives), MaxOtherObjectsPositives, "Must be >= 0.");
         if (RefinementPasses < 0) throw new ArgumentOutOfRangeException(nameof(RefinementPasses), RefinementPasses, "Must be >= 0.");
         if (ReinitHorizon < 2) throw new ArgumentOutOfRangeException(nameof(ReinitHorizon), ReinitHorizon, "Must be >= 2.");
+        if (!(ReinitBelowVisibleFraction >= 0 && ReinitBelowVisibleFraction <= 1)) throw new ArgumentOutOfRangeException(nameof(ReinitBelowVisibleFraction), ReinitBelowVisibleFraction, "Must be in [0, 1].");
         if (MinReinitArea < 0) throw new ArgumentOutOfRangeException(nameof(MinReinitArea), MinReinitArea, "Must be >= 0.");
         if (PipelineDepth < 1) throw new ArgumentOutOfRangeException(nameof(PipelineDepth), PipelineDepth, "Must be >= 1.");
         if (BackwardBlockSize < 1) throw new ArgumentOutOfRangeException(nameof(BackwardBlockSize), BackwardBlockSize, "Must be >= 1.");

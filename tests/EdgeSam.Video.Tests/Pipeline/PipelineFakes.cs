@@ -145,6 +145,37 @@ internal sealed class OracleTracker(DiskClip clip) : IPointTracker
     }
 }
 
+/// <summary>Wraps a tracker and reports the first <paramref name="hide"/> points of every track invisible on the
+/// frames <paramref name="onFrames"/> says (as a tracker losing some points would).</summary>
+internal sealed class DroppingTracker(IPointTracker inner, int hide, Func<int, bool> onFrames) : IPointTracker
+{
+    public string Name => inner.Name;
+    public float VisibilityThreshold => inner.VisibilityThreshold;
+    public TrackerMode PreferredMode => inner.PreferredMode;
+    public int WindowLength => inner.WindowLength;
+
+    public IPointTrack Start(RgbImage frame, ReadOnlySpan<(float X, float Y)> points) => new Track(inner.Start(frame, points), hide, onFrames);
+
+    public TrackedPoint[][] TrackWindow(IReadOnlyList<RgbImage> frames, ReadOnlySpan<QueryPoint> queries) => inner.TrackWindow(frames, queries);
+
+    public void Dispose() => inner.Dispose();
+
+    private sealed class Track(IPointTrack inner, int hide, Func<int, bool> onFrames) : IPointTrack
+    {
+        public int PointCount => inner.PointCount;
+
+        public TrackedPoint[] Step(RgbImage frame)
+        {
+            TrackedPoint[] r = inner.Step(frame);
+            if (onFrames(DiskClip.IndexOf(frame)))
+                for (int k = 0; k < Math.Min(hide, r.Length); k++) r[k] = r[k] with { Visibility = 0 };
+            return r;
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
+}
+
 /// <summary>A segmenter returning the visible disk nearest the mean of the positive points (or the box centre),
 /// with that disk's score. Records every prompt.</summary>
 internal sealed class OracleSegmenter(DiskClip clip) : IPromptSegmenter

@@ -85,6 +85,24 @@ public class VideoSessionTests
         Assert.Equal([8, 16, 24], results.Where(r => r.Object(1)!.Reinitialized).Select(r => r.FrameIndex));
     }
 
+    [Theory]
+    [InlineData(0f, new[] { 0, 8, 16 })]      // SAM-PT: only at the horizon
+    [InlineData(0.5f, new[] { 0, 3, 11, 19 })] // 3 of 8 positives visible on frame 3 (< 50%): re-sample there
+    [InlineData(0.3f, new[] { 0, 8, 16 })]    // 37.5% visible is not below 30%
+    public async Task ReinitBelowVisibleFraction_ReinitsEarlyWhenTheTrackerLosesPoints(float fraction, int[] expected)
+    {
+        var clip = new DiskClip(W, H, 20, Red());
+        var tracker = new DroppingTracker(new OracleTracker(clip), hide: 5, onFrames: t => t == 3);
+        var sampler = new EvenSampler();
+        using var model = new VideoSegmenter(new OracleSegmenter(clip), tracker,
+            new VideoSegmenterOptions { RefinementPasses = 0, Sampler = sampler.Sample, ReinitBelowVisibleFraction = fraction });
+        using VideoSession session = model.OpenSession(clip);
+        session.AddMask(0, 1, clip.DiskById(1).Raster(W, H, 0));
+        List<FrameResult> results = await CollectAsync(session.Propagate());
+        Assert.Equal(expected, sampler.Frames);
+        Assert.All(results, r => Assert.Equal(1, IoU(r.Object(1)!.Mask, clip.DiskById(1).Raster(W, H, r.FrameIndex))));
+    }
+
     [Fact]
     public async Task ReinitNone_TracksTheSeedPointsThroughout()
     {

@@ -45,6 +45,7 @@ internal static class PipelineFactory
             MinMaskScore = graphCut ? 0f : 0.7f,
             Reinit = s.Reinit,
             ReinitHorizon = s.ReinitHorizon,
+            ReinitBelowVisibleFraction = s.ReinitBelowVisible,
         };
         return new VideoSegmenter(segmenter, tracker, options, ownsComponents: true);
     }

@@ -132,6 +132,9 @@ internal sealed class PropagationRun : IDisposable
                     if ((o.StepsSinceSeed >= _options.ReinitHorizon || VisiblePositiveFraction(slot.Results[i]) < _options.ReinitBelowVisibleFraction)
                         && TryReseed(o, slot, i))
                         slot.Results[i].Reinit = true;
+                    else if (o.StepsSinceSeed >= _options.ReinitHorizon && _options.RecoverLostObjects
+                        && slot.Results[i].Status == ObjectStatus.NoVisiblePositive && TryRecover(o, slot, i))
+                        slot.Results[i].Reinit = true;
                     o.FinalStep = slot.Step;
                     break;
                 case ReinitMode.OnSimilarMaskArea:
@@ -319,6 +322,26 @@ internal sealed class PropagationRun : IDisposable
         StartTrack(o, slot.Image, points);
         _stats.AddTrack(Stopwatch.GetTimestamp() - t0);
         o.SeedArea = area;
+        return true;
+    }
+
+    /// <summary>Decodes the object from all its positives' tracked positions (visible or not) and re-samples from the
+    /// result when usable; the frame's result is left as it is.</summary>
+    private bool TryRecover(ObjRun o, Slot slot, int index)
+    {
+        var points = new List<PromptPoint>();
+        foreach (TrackedPromptPoint p in slot.Results[index].Points)
+            if (p.Label == PointLabel.Positive || p.Visible) points.Add(new PromptPoint(p.X, p.Y, p.Label));
+        if (_options.OtherObjectsPositivesAsNegatives) AddOtherObjectsNegatives(slot, index, points);
+        var (mask, score) = PromptRefiner.Run(slot.Embedding, [new PromptRefiner.Request(points, null, null)], _options.RefinementPasses, _stats)[0];
+        if (score < _options.MinMaskScore) return false;
+        int area = mask.Area();
+        if (area <= _options.MinReinitArea) return false;
+        PromptPoint[] fresh = Sample(mask, slot.Image, slot.Frame, o.State.Id);
+        if (!HasPositive(fresh)) return false;
+        StartTrack(o, slot.Image, fresh);
+        o.SeedArea = area;
+        o.Prev = mask;
         return true;
     }
 

@@ -103,6 +103,25 @@ public class VideoSessionTests
         Assert.All(results, r => Assert.Equal(1, IoU(r.Object(1)!.Mask, clip.DiskById(1).Raster(W, H, r.FrameIndex))));
     }
 
+    [Theory]
+    [InlineData(false, new[] { 0, 10, 18 })] // waits until the points are visible again (frame 10)
+    [InlineData(true, new[] { 0, 8, 16 })]   // re-samples at the due frame from a decode of the lost points
+    public async Task RecoverLostObjects_ResamplesFromTheTrackedPositions_ButTheFrameStaysEmpty(bool recover, int[] expected)
+    {
+        var clip = new DiskClip(W, H, 20, Red());
+        var tracker = new DroppingTracker(new OracleTracker(clip), hide: 9, onFrames: t => t is >= 6 and <= 9);
+        var sampler = new EvenSampler();
+        using var model = new VideoSegmenter(new OracleSegmenter(clip), tracker,
+            new VideoSegmenterOptions { RefinementPasses = 0, Sampler = sampler.Sample, RecoverLostObjects = recover });
+        using VideoSession session = model.OpenSession(clip);
+        session.AddMask(0, 1, clip.DiskById(1).Raster(W, H, 0));
+        List<FrameResult> results = await CollectAsync(session.Propagate());
+        Assert.Equal(expected, sampler.Frames);
+        Assert.Equal(ObjectStatus.NoVisiblePositive, results[8].Object(1)!.Status);
+        Assert.True(results[8].Object(1)!.Mask.IsEmpty);
+        Assert.Equal(recover, results[8].Object(1)!.Reinitialized);
+    }
+
     [Fact]
     public async Task ReinitNone_TracksTheSeedPointsThroughout()
     {

@@ -46,6 +46,7 @@ internal static class PipelineFactory
             Reinit = s.Reinit,
             ReinitHorizon = s.ReinitHorizon,
             ReinitBelowVisibleFraction = s.ReinitBelowVisible,
+            RecoverLostObjects = s.RecoverLost,
         };
         return new VideoSegmenter(segmenter, tracker, options, ownsComponents: true);
     }

@@ -34,6 +34,8 @@ internal sealed record PipelineSettings
     /// <summary>Early re-initialisation below this visible fraction of positives (0 = off, SAM-PT). The CLI uses 0.5:
     /// with graphcut + lk on the first 30 frames of DAVIS 2016 val, J&amp;F 0.470 (off), 0.486 (0.3), 0.494 (0.5).</summary>
     public float ReinitBelowVisible { get; init; } = 0.5f;
+    /// <summary>Try to pick up objects whose points were all lost (see VideoSegmenterOptions.RecoverLostObjects).</summary>
+    public bool RecoverLost { get; init; }
 }
 
 /// <summary>The command-line options behind <see cref="PipelineSettings"/>.</summary>
@@ -60,6 +62,10 @@ internal sealed class PipelineOptions
         DefaultValueFactory = _ => "every",
     };
     private readonly Option<int> _horizon = new("--reinit-horizon") { Description = "Frames between re-initialisations.", DefaultValueFactory = _ => 8 };
+    private readonly Option<bool> _recover = new("--recover-lost")
+    {
+        Description = "With --reinit every: when a re-initialisation finds the object lost (no visible point), decode from the tracked positions anyway and re-sample if that finds it.",
+    };
     private readonly Option<float> _reinitVisible = new("--reinit-below-visible")
     {
         Description = "With --reinit every: also re-initialise on a frame where fewer than this fraction of positive points are visible (0 = off, as SAM-PT).",
@@ -76,7 +82,7 @@ internal sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _refine, _reinit, _horizon, _reinitVisible })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _refine, _reinit, _horizon, _reinitVisible, _recover })
             command.Add(o);
     }
 
@@ -91,6 +97,7 @@ internal sealed class PipelineOptions
         return new PipelineSettings
         {
             ReinitBelowVisible = below,
+            RecoverLost = r.GetValue(_recover),
             Tracker = r.GetValue(_tracker)!,
             TrackerModel = r.GetValue(_trackerModel),
             Segmenter = r.GetValue(_segmenter) switch { "edgesam" => SegmenterChoice.EdgeSam, "graphcut" => SegmenterChoice.GraphCut, _ => SegmenterChoice.Auto },

@@ -10,9 +10,13 @@ internal static class CommandRegistry
     public static IEnumerable<Command> Create(CliContext ctx)
     {
         yield return Info.InfoCommand.Create(ctx);
-        yield return TrackBench.TrackBenchCommand.Create(ctx);
         yield return Models.ModelsCommand.Create(ctx);
         yield return Eval.EvalCommand.Create(ctx);
         yield return Bench.BenchCommand.Create(ctx);
+        yield return TrackBench.TrackBenchCommand.Create(ctx);
+        yield return Segment.SegmentCommand.Create(ctx);
+        yield return Demo.DemoCommand.Create(ctx);
+        yield return Run.RunCommand.Create(ctx);
+        yield return BenchGraphCut.BenchGraphCutCommand.Create(ctx);
     }
 }

@@ -1,17 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using EdgeSam.Video.Datasets;
 
 namespace EdgeSam.Video.Evaluation;
-
-/// <summary>Which DAVIS release's conventions the ground truth and results follow.</summary>
-public enum DavisYear
-{
-    /// <summary>DAVIS 2016: one object per sequence; any nonzero ground-truth or result pixel is object 1.</summary>
-    Davis2016 = 2016,
-
-    /// <summary>DAVIS 2017: palette ids 1..N (N = largest id of the first ground-truth frame), 255 void = background.</summary>
-    Davis2017 = 2017,
-}
 
 /// <summary>Per-frame J/F and statistics of one object (the toolkit's <c>&lt;seq&gt;_&lt;id&gt;</c> entries).</summary>
 public sealed class ObjectScores
@@ -173,4 +164,11 @@ internal static class EvalFiles
             throw new EdgeSamException($"cannot write {path}: {e.Message.TrimEnd('.')}; check the path and permissions.", e);
         }
     }
+}
+
+/// <summary>Printing helpers for <see cref="DavisYear"/>.</summary>
+public static class DavisYears
+{
+    /// <summary>2016 or 2017.</summary>
+    public static int Number(DavisYear year) => year == DavisYear.Davis2016 ? 2016 : 2017;
 }

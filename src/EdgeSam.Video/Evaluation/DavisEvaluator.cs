@@ -1,4 +1,5 @@
 using EdgeSam.Video.Media;
+using EdgeSam.Video.Datasets;
 
 namespace EdgeSam.Video.Evaluation;
 

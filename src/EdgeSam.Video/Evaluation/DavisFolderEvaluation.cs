@@ -1,4 +1,5 @@
 using EdgeSam.Video.Media;
+using EdgeSam.Video.Datasets;
 
 namespace EdgeSam.Video.Evaluation;
 
@@ -78,7 +79,7 @@ public static class DavisFolderEvaluation
             ? Path.Combine(davisRoot, "ImageSets", "480p", "val.txt")
             : Path.Combine(davisRoot, "ImageSets", "2017", "val.txt");
         if (!File.Exists(file))
-            throw new EdgeSamException($"{file} does not exist; is {davisRoot} a DAVIS {(int)year} root (or pass --year {(year == DavisYear.Davis2016 ? 2017 : 2016)})?");
+            throw new EdgeSamException($"{file} does not exist; is {davisRoot} a DAVIS {DavisYears.Number(year)} root (or pass --year {(year == DavisYear.Davis2016 ? 2017 : 2016)})?");
         var result = new List<(string, string[])>();
         if (year == DavisYear.Davis2017)
         {

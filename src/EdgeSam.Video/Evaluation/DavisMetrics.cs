@@ -89,12 +89,12 @@ public static class DavisMetrics
     {
         ArgumentNullException.ThrowIfNull(segmentation);
         int w = segmentation.Width, h = segmentation.Height;
-        var list = new FrameScorer.BoundaryList(h);
-        FrameScorer.ExtractBoundary(segmentation.Data, w, h, 1, FrameScorer.RowSpans.Of(segmentation.Data, w, h, 1), list);
+        var bits = new FrameScorer.BoundaryBits(w, h, 0);
+        FrameScorer.ExtractBoundary(segmentation.Data, w, h, 1, FrameScorer.RowSpans.Of(segmentation.Data, w, h, 1), bits, System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated);
         var b = new Mask(w, h);
         for (int y = 0; y < h; y++)
-            for (int i = list.RowStart[y]; i < list.RowStart[y + 1]; i++)
-                b.Data[y * w + list.Xs[i]] = 1;
+            for (int x = 0; x < w; x++)
+                if (bits.Get(y, x)) b.Data[y * w + x] = 1;
         return b;
     }
 

@@ -6,7 +6,7 @@ namespace EdgeSam.Video.Evaluation;
 
 /// <summary>
 /// Bar chart of per-object J-Mean and F-Mean (one group per <c>&lt;seq&gt;_&lt;id&gt;</c>), as SVG with text labels or as an
-/// RGB raster (bars, axes and 0.1 grid lines, no text) for PNG output.
+/// RGB raster (bars, axes, 0.1 grid lines, labels in a built-in 3x5 bitmap font) for PNG output.
 /// </summary>
 public static class DavisScorePlot
 {
@@ -63,7 +63,8 @@ public static class DavisScorePlot
         return sb.ToString();
     }
 
-    /// <summary>The same chart as an RGB image: white ground, grey 0.1 grid lines, black axis, J (blue) and F (orange) bars.</summary>
+    /// <summary>The same chart as an RGB image: white ground, grey 0.1 grid lines, black axis, J (blue) and F (orange)
+    /// bars, tick values, the object keys (vertical) and the global line, in <see cref="TinyFont"/>.</summary>
     public static RgbImage Rasterize(DavisEvaluation evaluation)
     {
         var objs = evaluation.Objects;
@@ -80,6 +81,24 @@ public static class DavisScorePlot
         }
         FillRect(img, Left, Top + PlotHeight, w - Right - Left, 1, (0, 0, 0));
         FillRect(img, Left - 1, Top, 1, PlotHeight + 1, (0, 0, 0));
+        (byte, byte, byte) black = (0, 0, 0);
+        for (int t = 0; t <= 10; t++)
+        {
+            string label = (t / 10.0).ToString("0.0", CultureInfo.InvariantCulture);
+            int y = Top + (int)Math.Round(PlotHeight * (1 - t / 10.0)) - TinyFont.GlyphHeight;
+            TinyFont.Draw(img, Left - 6 - label.Length * TinyFont.Advance * 2, y, label, 2, black);
+        }
+        for (int i = 0; i < objs.Count; i++)
+        {
+            int x = Left + GroupGap / 2 + i * (2 * BarWidth + GroupGap) + BarWidth - TinyFont.GlyphHeight;
+            TinyFont.Draw(img, x, Top + PlotHeight + 6, objs[i].Key, 2, black, vertical: true);
+        }
+        var g = evaluation.Global;
+        TinyFont.Draw(img, Left, 8, $"J&F {Fmt(g.JFMean)}  J {Fmt(g.JMean)}  F {Fmt(g.FMean)}", 2, black);
+        FillRect(img, Left, h - 18, 10, 10, JColour);
+        TinyFont.Draw(img, Left + 14, h - 18, "J", 2, black);
+        FillRect(img, Left + 40, h - 18, 10, 10, FColour);
+        TinyFont.Draw(img, Left + 54, h - 18, "F", 2, black);
         return img;
     }
 

@@ -3,6 +3,7 @@ using EdgeSam.Video.Cli;
 using EdgeSam.Video.Evaluation;
 using EdgeSam.Video.Media;
 using Spectre.Console;
+using EdgeSam.Video.Datasets;
 
 namespace EdgeSam.Video.Tests.Evaluation;
 

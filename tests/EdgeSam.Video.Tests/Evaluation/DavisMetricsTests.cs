@@ -123,6 +123,7 @@ public class DavisMetricsTests
     [InlineData(0.02, 11)]
     [InlineData(3.0, 23)]
     [InlineData(8.0, 5)]
+    [InlineData(40.0, 9)] // r > 32: two padding words, multi-word windows
     public void FrameScorer_matches_full_image_dilation_reference(double threshold, int seed)
     {
         var rng = new Random(seed);
@@ -136,6 +137,32 @@ public class DavisMetricsTests
                 FrameScore s = DavisMetrics.Score(gt, pred, threshold);
                 Assert.Equal(DavisMetricsReference.F(gt, pred, r), s.F, 14);
                 Assert.Equal(DavisMetricsReference.J(gt, pred), s.J, 14);
+            }
+        }
+    }
+
+    [Fact]
+    public void Scalar_and_vector_paths_agree_on_random_label_planes()
+    {
+        var rng = new Random(42);
+        foreach (var (w, h) in new[] { (31, 9), (32, 7), (33, 20), (64, 3), (95, 40), (854, 30) })
+        {
+            var vec = new FrameScorer(w, h, 0.05, useVectors: true);
+            var sca = new FrameScorer(w, h, 0.05, useVectors: false);
+            for (int trial = 0; trial < 8; trial++)
+            {
+                var gt = new byte[w * h];
+                var pred = new byte[w * h];
+                // Labels 0..3 and void in blobs and noise, so rows start and end at every lane position.
+                Mask a = RandomBlobs(rng, w, h), b = RandomBlobs(rng, w, h), c = RandomBlobs(rng, w, h);
+                for (int i = 0; i < gt.Length; i++)
+                {
+                    gt[i] = (byte)(a.Data[i] + 2 * b.Data[i]);
+                    pred[i] = (byte)(c.Data[i] != 0 ? 1 + rng.Next(3) % 2 : a.Data[i]);
+                    if (rng.Next(50) == 0) gt[i] = LabelMap.Void;
+                }
+                for (byte id = 1; id <= 3; id++)
+                    Assert.Equal(sca.Score(gt, pred, id), vec.Score(gt, pred, id));
             }
         }
     }

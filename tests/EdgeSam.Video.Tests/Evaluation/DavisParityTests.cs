@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EdgeSam.Video.Evaluation;
 using EdgeSam.Video.Media;
+using EdgeSam.Video.Datasets;
 
 namespace EdgeSam.Video.Tests.Evaluation;
 

@@ -20,6 +20,7 @@ internal static class BenchCommand
         // Subcommands owned by other areas live in their own command folders.
         cmd.Add(Eval.EvalBenchCommand.Create(ctx));
         cmd.Add(BenchSegmenter.BenchSegmenterCommand.Create(ctx));
+        cmd.Add(PipelineBench.PipelineBenchCommand.Create(ctx));
         return cmd;
     }
 

@@ -83,7 +83,7 @@ internal static class EvalBenchCommand
         double load = ReadLoadAverage();
         ctx.Console.WriteLine(string.Format(inv,
             "eval davis {0}: {1} sequences, {2} object-frames (PNG decoding included), {3} thread(s), {4} runs after a warm-up",
-            (int)s.Year, warm.Sequences.Count, frames, s.Threads, s.Runs));
+            DavisYears.Number(s.Year), warm.Sequences.Count, frames, s.Threads, s.Runs));
         ctx.Console.WriteLine(string.Format(inv,
             "  wall: median {0:0.000} s (min {1:0.000}, max {2:0.000}) = {3:0.0}x the official toolkit's {4:0.#} s",
             medianWall, wall.Min(), wall.Max(), s.BaselineSeconds / medianWall, s.BaselineSeconds));

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using EdgeSam.Video.Evaluation;
 using Spectre.Console;
+using EdgeSam.Video.Datasets;
 
 namespace EdgeSam.Video.Cli.Commands.Eval;
 
@@ -65,7 +66,7 @@ internal static class EvalCommand
         var options = new DavisEvalOptions { Year = s.Year, Sequences = s.Sequences, MaxDegreeOfParallelism = s.Threads };
         DavisEvaluation e = DavisFolderEvaluation.Evaluate(s.Root, s.Results, options, ct);
 
-        var table = new Table().Title($"DAVIS {(int)s.Year} val, semi-supervised ({e.Objects.Count} objects)");
+        var table = new Table().Title($"DAVIS {DavisYears.Number(s.Year)} val, semi-supervised ({e.Objects.Count} objects)");
         table.AddColumn("Sequence");
         table.AddColumn(new TableColumn("J-Mean").RightAligned());
         table.AddColumn(new TableColumn("F-Mean").RightAligned());

@@ -1,4 +1,5 @@
 using EdgeSam.Video.Evaluation;
+using EdgeSam.Video.Datasets;
 
 namespace EdgeSam.Video.Cli.Commands.Eval;
 

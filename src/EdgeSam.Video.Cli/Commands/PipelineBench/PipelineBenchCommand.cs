@@ -1,0 +1,165 @@
+using System.CommandLine;
+using System.Diagnostics;
+using EdgeSam.Video.Media;
+using EdgeSam.Video.Pipeline;
+using EdgeSam.Video.Prompts;
+using EdgeSam.Video.Segmentation;
+using EdgeSam.Video.Tracking;
+using Spectre.Console;
+
+using EdgeSam.Video.Cli.Commands.Segment;
+
+namespace EdgeSam.Video.Cli.Commands.PipelineBench;
+
+/// <summary>
+/// <c>edgesam-video bench pipeline</c>: measures how well the propagation pipeline overlaps its stages, with a cost
+/// model in place of the networks (busy-waiting encoder, decoder and tracker of configurable cost over a generated
+/// clip). Reports end-to-end frames/s against the encoder-bound rate (frames / total encoder time); the pipeline's
+/// goal is a ratio of at least 0.9. With real models, <c>segment</c> prints the same figures at the end of a run.
+/// </summary>
+internal static class PipelineBenchCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var frames = new Option<int>("--frames") { Description = "Frames to propagate.", DefaultValueFactory = _ => 60 };
+        var size = new Option<string>("--size") { Description = "Frame size WxH.", DefaultValueFactory = _ => "854x480" };
+        var objects = new Option<int>("--objects") { Description = "Objects tracked at once.", DefaultValueFactory = _ => 1 };
+        var encoderMs = new Option<double>("--encoder-ms") { Description = "Busy time of one encoder run (EdgeSAM, 2 cores: ~220).", DefaultValueFactory = _ => 220 };
+        var decoderMs = new Option<double>("--decoder-ms") { Description = "Busy time of one decoder call (EdgeSAM, 2 cores: ~33).", DefaultValueFactory = _ => 33 };
+        var trackerMs = new Option<double>("--tracker-ms") { Description = "Busy time of one tracker step per object.", DefaultValueFactory = _ => 10 };
+        var refine = new Option<int>("--refine") { Description = "Refinement passes per object and frame.", DefaultValueFactory = _ => 2 };
+        var cmd = new Command("pipeline", "Benchmark the propagation pipeline's stage overlap with a cost model of the networks.");
+        foreach (Option o in new Option[] { frames, size, objects, encoderMs, decoderMs, trackerMs, refine }) cmd.Add(o);
+        cmd.SetAction(async (ParseResult r, CancellationToken ct) =>
+        {
+            var (w, h) = ParseSize(r.GetValue(size)!);
+            var settings = new PipelineBenchSettings
+            {
+                Frames = r.GetValue(frames),
+                Width = w,
+                Height = h,
+                Objects = r.GetValue(objects),
+                EncoderMs = r.GetValue(encoderMs),
+                DecoderMs = r.GetValue(decoderMs),
+                TrackerMs = r.GetValue(trackerMs),
+                RefinementPasses = r.GetValue(refine),
+            };
+            return await RunAsync(settings, ctx, ct);
+        });
+        return cmd;
+    }
+
+    internal static async Task<int> RunAsync(PipelineBenchSettings s, CliContext ctx, CancellationToken cancel)
+    {
+        if (s.Frames < 2 || s.Objects is < 1 or > 254 || s.EncoderMs < 0 || s.DecoderMs < 0 || s.TrackerMs < 0 || s.RefinementPasses < 0)
+            throw new EdgeSamException("bench pipeline: --frames must be >= 2, --objects 1..254, costs and --refine >= 0.");
+        using var clip = new SyntheticClip(s.Width, s.Height, s.Frames);
+        var segmenter = new CostSegmenter(clip, s.EncoderMs, s.DecoderMs);
+        var tracker = new CostTracker(s.TrackerMs);
+        var options = new VideoSegmenterOptions { Sampler = GridSampler, RefinementPasses = s.RefinementPasses, MinMaskScore = 0 };
+        using var model = new VideoSegmenter(segmenter, tracker, options, ownsComponents: true);
+        using VideoSession session = model.OpenSession(clip);
+        Mask first = clip.TruthMask(0);
+        for (int id = 1; id <= s.Objects; id++) session.AddMask(0, id, first);
+        var stats = new PropagationStats();
+        int n = 0;
+        await foreach (FrameResult _ in session.Propagate(0, stats: stats, cancel: cancel)) n++;
+        double encoderOnly = s.Frames * s.EncoderMs / 1000;
+        ConsoleLines.Line(ctx, $"bench pipeline: {s.Width}x{s.Height}, {s.Objects} object(s), cost model encoder {s.EncoderMs} ms, decoder {s.DecoderMs} ms x (1 + {s.RefinementPasses}) per object, tracker {s.TrackerMs} ms per object; {Environment.ProcessorCount} cores");
+        ConsoleLines.Line(ctx, $"bench pipeline: encoder alone {encoderOnly:F2} s for {s.Frames} frames; {stats}");
+        ConsoleLines.Line(ctx, $"bench pipeline: end-to-end / encoder-bound = {stats.FramesPerSecond / stats.EncoderBoundFramesPerSecond:F3} (goal >= 0.9); " +
+            $"end-to-end / nominal encoder cost = {stats.FramesPerSecond * s.EncoderMs / 1000:F3}; peak working set {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
+        return n == s.Frames ? 0 : 1;
+    }
+
+    private static (int W, int H) ParseSize(string text)
+    {
+        string[] parts = text.ToLowerInvariant().Split('x');
+        if (parts.Length == 2 && int.TryParse(parts[0], out int w) && int.TryParse(parts[1], out int h) && w >= 32 && h >= 32 && w <= 8192 && h <= 8192)
+            return (w, h);
+        throw new EdgeSamException($"--size '{text}' is not WxH (e.g. 854x480, each side 32..8192).");
+    }
+
+    /// <summary>Positives on an even grid of mask pixels, negatives on background pixels: cheap and deterministic.</summary>
+    private static IReadOnlyList<PromptPoint> GridSampler(Mask mask, RgbImage frame, int positives, int negatives, int seed)
+    {
+        var pts = new List<PromptPoint>(positives + negatives);
+        int area = mask.Area(), bg = mask.Data.Length - area;
+        int step = Math.Max(1, area / Math.Max(1, positives)), bstep = Math.Max(1, bg / Math.Max(1, negatives));
+        for (int i = 0, k = 0, b = 0; i < mask.Data.Length; i++)
+        {
+            if (mask.Data[i] != 0 && k++ % step == step / 2 && pts.Count(p => p.Label == PointLabel.Positive) < positives)
+                pts.Add(new PromptPoint(i % mask.Width, i / mask.Width, PointLabel.Positive));
+            else if (mask.Data[i] == 0 && b++ % bstep == bstep / 2 && pts.Count(p => p.Label == PointLabel.Negative) < negatives)
+                pts.Add(new PromptPoint(i % mask.Width, i / mask.Width, PointLabel.Negative));
+        }
+        return pts;
+    }
+
+    private static void Busy(double ms)
+    {
+        if (ms <= 0) return;
+        long end = Stopwatch.GetTimestamp() + (long)(ms * Stopwatch.Frequency / 1000);
+        while (Stopwatch.GetTimestamp() < end) Thread.SpinWait(50);
+    }
+
+    /// <summary>Busy for the encoder's cost per frame and the decoder's per prompt; returns the clip's true mask.
+    /// The bench propagates forward only, so the n-th embedding is frame n.</summary>
+    private sealed class CostSegmenter(SyntheticClip clip, double encoderMs, double decoderMs) : IPromptSegmenter
+    {
+        private int _next;
+        public string Name => "cost-model";
+
+        public IFrameEmbedding Embed(RgbImage frame)
+        {
+            Busy(encoderMs);
+            return new Embedding(clip, Interlocked.Increment(ref _next) - 1, decoderMs);
+        }
+
+        public void Dispose() { }
+
+        private sealed class Embedding(SyntheticClip clip, int frame, double decoderMs) : IFrameEmbedding
+        {
+            public int Width => clip.Width;
+            public int Height => clip.Height;
+
+            public SegmentationResult Segment(SegmentationPrompt prompt)
+            {
+                Busy(decoderMs);
+                return new SegmentationResult { Mask = clip.TruthMask(Math.Min(frame, clip.FrameCount - 1)), Score = 0.95f };
+            }
+
+            public IReadOnlyList<SegmentationResult> Segment(IReadOnlyList<SegmentationPrompt> prompts) => prompts.Select(Segment).ToList();
+
+            public void Dispose() { }
+        }
+    }
+
+    private sealed class CostTracker(double stepMs) : IPointTracker
+    {
+        public string Name => "cost-model";
+        public float VisibilityThreshold => 0.5f;
+        public TrackerMode PreferredMode => TrackerMode.Online;
+        public int WindowLength => 1;
+
+        public IPointTrack Start(RgbImage frame, ReadOnlySpan<(float X, float Y)> points) => new Track(points.ToArray(), stepMs);
+
+        public TrackedPoint[][] TrackWindow(IReadOnlyList<RgbImage> frames, ReadOnlySpan<QueryPoint> queries) =>
+            throw new NotSupportedException("The cost model runs online only.");
+
+        public void Dispose() { }
+
+        private sealed class Track((float X, float Y)[] points, double stepMs) : IPointTrack
+        {
+            public int PointCount => points.Length;
+
+            public TrackedPoint[] Step(RgbImage frame)
+            {
+                Busy(stepMs);
+                return points.Select(p => new TrackedPoint(p.X, p.Y, 1)).ToArray();
+            }
+
+            public void Dispose() { }
+        }
+    }
+}

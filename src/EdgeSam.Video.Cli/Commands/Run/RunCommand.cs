@@ -1,0 +1,211 @@
+using System.CommandLine;
+using System.Diagnostics;
+using EdgeSam.Video.Cli.Commands.Segment;
+using EdgeSam.Video.Datasets;
+using EdgeSam.Video.Media;
+using EdgeSam.Video.Pipeline;
+
+namespace EdgeSam.Video.Cli.Commands.Run;
+
+/// <summary>
+/// <c>edgesam-video run davis|ytvos</c>: segments every sequence of a benchmark from its given masks and writes the
+/// results in the benchmark's layout. Resumable: a sequence's folder appears (by rename) only once all its frames
+/// are written, so a rerun skips finished sequences and redoes partial ones. Shardable: <c>--shard i/n</c> takes
+/// every n-th sequence of the sorted list starting at i, the same split on every machine.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var run = new Command("run", "Segment a whole benchmark (DAVIS, YouTube-VOS) from its first-frame masks; resumable and shardable.");
+        run.Add(CreateBenchmark(ctx, RunBenchmark.Davis));
+        run.Add(CreateBenchmark(ctx, RunBenchmark.YouTubeVos));
+        return run;
+    }
+
+    private static Command CreateBenchmark(CliContext ctx, RunBenchmark benchmark)
+    {
+        bool davis = benchmark == RunBenchmark.Davis;
+        var root = new Option<string>("--root")
+        {
+            Description = davis ? "DAVIS root (holds JPEGImages/, Annotations/ and ImageSets/)." : "YouTube-VOS root (holds valid/), or the split folder itself.",
+            Required = true,
+        };
+        var output = new Option<string>("--out")
+        {
+            Description = davis ? "Results folder: <out>/<sequence>/<frame>.png (what 'eval davis --results' reads)."
+                : "Output folder: <out>/Annotations/<video>/<frame>.png, and <out>/submission.zip once every video is done.",
+            Required = true,
+        };
+        var year = new Option<int>("--year") { Description = "DAVIS year: 2016 (one object) or 2017.", DefaultValueFactory = _ => 2017 };
+        year.AcceptOnlyFromAmong("2016", "2017");
+        var sequences = new Option<string?>("--sequences") { Description = "Comma-separated names to run (default: the whole split)." };
+        var shard = new Option<string>("--shard")
+        {
+            Description = "i/n: run every n-th sequence of the sorted list starting at i (e.g. --shard $JOB_COMPLETION_INDEX/8).",
+            DefaultValueFactory = _ => "0/1",
+        };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Redo sequences that already have results." };
+        var pipeline = new PipelineOptions();
+        var cmd = new Command(davis ? "davis" : "ytvos", davis
+            ? "Segment DAVIS 2016/2017 val from the first-frame ground truth (then: eval davis)."
+            : "Segment YouTube-VOS valid (objects start at their first annotated frame) and write the submission.");
+        cmd.Add(root);
+        cmd.Add(output);
+        if (davis) cmd.Add(year);
+        foreach (Option o in new Option[] { sequences, shard, overwrite }) cmd.Add(o);
+        pipeline.AddTo(cmd);
+        cmd.SetAction((ParseResult r, CancellationToken ct) => RunAsync(new RunSettings
+        {
+            Benchmark = benchmark,
+            Root = r.GetValue(root)!,
+            Out = r.GetValue(output)!,
+            Year = davis ? r.GetValue(year) : 0,
+            Sequences = r.GetValue(sequences)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Shard = PromptParsing.Shard(r.GetValue(shard)!),
+            Overwrite = r.GetValue(overwrite),
+            Pipeline = pipeline.Bind(r),
+        }, ctx, ct));
+        return cmd;
+    }
+
+    public static async Task<int> RunAsync(RunSettings s, CliContext ctx, CancellationToken cancel)
+    {
+        string tag = s.Benchmark == RunBenchmark.Davis ? "run davis" : "run ytvos";
+        DavisDataset? davis = null;
+        YouTubeVosDataset? ytvos = null;
+        IReadOnlyList<string> all;
+        if (s.Benchmark == RunBenchmark.Davis)
+        {
+            davis = new DavisDataset(s.Root, s.Year == 2016 ? DavisYear.Davis2016 : DavisYear.Davis2017);
+            all = davis.SequenceNames;
+        }
+        else
+        {
+            ytvos = new YouTubeVosDataset(s.Root);
+            all = ytvos.Videos.Select(v => v.Name).ToList();
+        }
+        if (s.Sequences is { } wanted)
+        {
+            foreach (string n in wanted)
+                if (!all.Contains(n))
+                    throw new EdgeSamException($"--sequences: '{n}' is not in the split under {s.Root} ({all.Count} names, e.g. {string.Join(", ", all.Take(3))}).");
+            all = wanted.Distinct().ToList();
+        }
+        IReadOnlyList<string> mine = PromptParsing.TakeShard(all, s.Shard.Index, s.Shard.Count);
+        string resultsRoot = s.Benchmark == RunBenchmark.Davis ? s.Out : Path.Combine(s.Out, "Annotations");
+        Directory.CreateDirectory(resultsRoot);
+
+        using VideoSegmenter model = PipelineFactory.Create(s.Pipeline, ctx);
+        ConsoleLines.Line(ctx, $"{tag}: {mine.Count} of {all.Count} sequence(s) in shard {s.Shard.Index}/{s.Shard.Count}; {PipelineFactory.Describe(model)}");
+        int ran = 0, skipped = 0, k = 0;
+        foreach (string name in mine)
+        {
+            k++;
+            string dir = Path.Combine(resultsRoot, name);
+            if (Directory.Exists(dir) && !s.Overwrite)
+            {
+                skipped++;
+                ConsoleLines.Line(ctx, $"{tag}: [{k}/{mine.Count}] {name}: done already (delete {dir} or pass --overwrite to redo)");
+                continue;
+            }
+            var clock = Stopwatch.StartNew();
+            int frames = davis is not null
+                ? await RunDavisSequence(model, davis.Sequence(name), dir, ctx, $"{tag}: [{k}/{mine.Count}] {name}", cancel)
+                : await RunYouTubeVosVideo(model, ytvos!.Video(name), dir, ctx, $"{tag}: [{k}/{mine.Count}] {name}", cancel);
+            ran++;
+            ConsoleLines.Line(ctx, $"{tag}: [{k}/{mine.Count}] {name}: {frames} frames in {clock.Elapsed.TotalSeconds:F1} s ({frames / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F2} frames/s)");
+        }
+        ConsoleLines.Line(ctx, $"{tag}: {ran} sequence(s) segmented, {skipped} already done; results in {Path.GetFullPath(resultsRoot)}");
+
+        if (davis is not null)
+        {
+            int done = all.Count(n => Directory.Exists(Path.Combine(resultsRoot, n)));
+            ConsoleLines.Line(ctx, done == all.Count
+                ? $"{tag}: all {all.Count} sequences have results; score them with: edgesam-video eval davis --root {s.Root} --results {s.Out} --year {s.Year}"
+                : $"{tag}: {done} of {all.Count} sequences have results so far (other shards may still be running).");
+        }
+        else
+        {
+            WriteSubmissionIfComplete(ytvos!, resultsRoot, s.Out, ctx, tag);
+        }
+        return 0;
+    }
+
+    private static async Task<int> RunDavisSequence(VideoSegmenter model, DavisSequence seq, string dir, CliContext ctx, string label, CancellationToken cancel)
+    {
+        using IFrameSource frames = FrameSources.Open(seq.FramesFolder, cancel: cancel);
+        CheckFrameNames(frames, seq.FrameNames, seq.Name);
+        using VideoSession session = model.OpenSession(frames);
+        LabelMap first = seq.ReadFirstFrameAnnotation();
+        if (session.AddLabels(0, first).Count == 0)
+            throw new EdgeSamException($"{seq.AnnotationPath(0)}: the first-frame annotation of '{seq.Name}' has no object; check the DAVIS download.");
+        var job = new SegmentJob { Session = session, PromptFrame = 0, MasksDir = dir };
+        await ProgressReporter.RunAsync(ctx, label, frames.FrameCount, async progress =>
+        {
+            await job.RunAsync(progress, cancel);
+            return 0;
+        });
+        return frames.FrameCount;
+    }
+
+    private static async Task<int> RunYouTubeVosVideo(VideoSegmenter model, YouTubeVosVideo video, string dir, CliContext ctx, string label, CancellationToken cancel)
+    {
+        using IFrameSource frames = FrameSources.Open(video.FramesFolder, cancel: cancel);
+        CheckFrameNames(frames, video.FrameNames, video.Name);
+        using VideoSession session = model.OpenSession(frames);
+        int firstPrompt = int.MaxValue;
+        foreach (YouTubeVosObject obj in video.Objects)
+        {
+            int at = video.IndexOf(obj.FirstFrame);
+            if (at < 0)
+                throw new EdgeSamException($"{video.FramesFolder}: frame {obj.FirstFrame}, where object {obj.Id} of '{video.Name}' first appears, is missing; check the download.");
+            // Objects appearing later start at their own first annotated frame (the propagation seeds them there).
+            session.AddMask(at, obj.Id, video.ReadFirstMask(obj));
+            firstPrompt = Math.Min(firstPrompt, at);
+        }
+        if (firstPrompt == int.MaxValue)
+            throw new EdgeSamException($"video '{video.Name}' has no objects in meta.json; nothing to segment.");
+        var job = new SegmentJob { Session = session, PromptFrame = firstPrompt, MasksDir = dir, BackgroundBeforePrompt = true };
+        await ProgressReporter.RunAsync(ctx, label, frames.FrameCount, async progress =>
+        {
+            await job.RunAsync(progress, cancel);
+            return 0;
+        });
+        return frames.FrameCount;
+    }
+
+    /// <summary>Results are named after the source's frames; they must be the dataset's frame names.</summary>
+    private static void CheckFrameNames(IFrameSource frames, IReadOnlyList<string> expected, string name)
+    {
+        if (frames.FrameCount != expected.Count)
+            throw new EdgeSamException($"sequence '{name}' has {frames.FrameCount} images but the dataset lists {expected.Count} frames; check the download.");
+        for (int i = 0; i < expected.Count; i++)
+            if (frames.FrameName(i) != expected[i])
+                throw new EdgeSamException($"sequence '{name}': image {i} is '{frames.FrameName(i)}' but the dataset lists '{expected[i]}'; check the download.");
+    }
+
+    /// <summary>Once every video of the split has its folder (this shard's or others' on shared storage), zips them
+    /// into the CodaLab submission.</summary>
+    private static void WriteSubmissionIfComplete(YouTubeVosDataset dataset, string annotations, string outDir, CliContext ctx, string tag)
+    {
+        var missing = dataset.Videos.Where(v => !Directory.Exists(Path.Combine(annotations, v.Name))).Select(v => v.Name).ToList();
+        if (missing.Count > 0)
+        {
+            ConsoleLines.Line(ctx, $"{tag}: {dataset.Videos.Count - missing.Count} of {dataset.Videos.Count} videos have results; submission.zip is written once all have (rerun after the other shards finish).");
+            return;
+        }
+        string zip = Path.Combine(outDir, "submission.zip");
+        using var writer = new YouTubeVosSubmissionWriter(zip, dataset);
+        foreach (YouTubeVosVideo v in dataset.Videos)
+            foreach (string frame in v.RequiredFrames)
+            {
+                string png = Path.Combine(annotations, v.Name, frame + ".png");
+                if (!File.Exists(png))
+                    throw new EdgeSamException($"{png} is missing from a finished video; delete {Path.Combine(annotations, v.Name)} and rerun to redo it.");
+                writer.Write(v.Name, frame, PngCodec.ReadLabels(png));
+            }
+        writer.Complete();
+        ConsoleLines.Line(ctx, $"{tag}: submission written to {Path.GetFullPath(zip)} (upload it to the YouTube-VOS CodaLab server)");
+    }
+}

@@ -1,0 +1,20 @@
+using Spectre.Console;
+
+namespace EdgeSam.Video.Cli.Commands.Segment;
+
+/// <summary>Status lines of the pipeline commands. Written unwrapped: Spectre wraps at the profile width (80 when
+/// output is redirected), which would split the lines batch logs are grepped for.</summary>
+internal static class ConsoleLines
+{
+    public static void Line(CliContext ctx, string text)
+    {
+        if (ctx.Interactive) ctx.Console.WriteLine(text);
+        else ctx.Console.Profile.Out.Writer.WriteLine(text);
+    }
+
+    public static void Note(CliContext ctx, string text)
+    {
+        if (ctx.Interactive) ctx.Console.MarkupLine($"[yellow]note:[/] {Markup.Escape(text)}");
+        else ctx.Console.Profile.Out.Writer.WriteLine($"note: {text}");
+    }
+}

@@ -1,0 +1,125 @@
+using EdgeSam.Video.Models;
+using EdgeSam.Video.Pipeline;
+using EdgeSam.Video.Segmentation;
+using EdgeSam.Video.Segmentation.GraphCut;
+using EdgeSam.Video.Tracking;
+using EdgeSam.Video.Trackers;
+using Spectre.Console;
+
+namespace EdgeSam.Video.Cli.Commands.Segment;
+
+/// <summary>Builds the <see cref="VideoSegmenter"/> that <c>segment</c>, <c>run</c> and <c>demo</c> drive.</summary>
+internal static class PipelineFactory
+{
+    /// <summary>
+    /// Refinement passes per object and frame when <c>--refine</c> is not given (the library default is SAM-PT's 12).
+    /// Each pass is one more decoder call: EdgeSAM ~33 ms on 2 CPU cores, a sixth of an encoder run, and on a CPU the
+    /// decoder shares the cores with the encoder, so every pass lowers the frame rate by ~15%. EdgeSAM: provisional
+    /// (1) until measured on DAVIS with the real model. Graph cut (measured with lk on the first 30 frames of the 10
+    /// DAVIS 2016 val sequences, `run davis` + `eval davis`): J&amp;F 0.458 with 0 passes in 15 s, 0.470 with 1 pass
+    /// in 32 s, so one pass.
+    /// </summary>
+    public const int DefaultRefinementEdgeSam = 1;
+    public const int DefaultRefinementGraphCut = 1;
+
+    public static VideoSegmenter Create(PipelineSettings s, CliContext ctx)
+    {
+        IPromptSegmenter segmenter = CreateSegmenter(s, ctx);
+        IPointTracker tracker;
+        try
+        {
+            tracker = CreateTracker(s);
+        }
+        catch
+        {
+            segmenter.Dispose();
+            throw;
+        }
+        bool graphCut = segmenter is GraphCutSegmenter;
+        if (s.Device == DeviceChoice.Cuda && graphCut && tracker.Name == "lk")
+            ConsoleLines.Note(ctx, "--device cuda has no effect here: the graph cut and the lk tracker run on the CPU.");
+        var options = new VideoSegmenterOptions
+        {
+            RefinementPasses = s.RefinementPasses ?? (graphCut ? DefaultRefinementGraphCut : DefaultRefinementEdgeSam),
+            // The graph cut's score is a colour-confidence, not SAM's IoU estimate: SAM-PT's 0.7 cut-off does not apply.
+            MinMaskScore = graphCut ? 0f : 0.7f,
+            Reinit = s.Reinit,
+            ReinitHorizon = s.ReinitHorizon,
+            ReinitBelowVisibleFraction = s.ReinitBelowVisible,
+            RecoverLostObjects = s.RecoverLost,
+        };
+        return new VideoSegmenter(segmenter, tracker, options, ownsComponents: true);
+    }
+
+    /// <summary>One line naming the parts, for logs.</summary>
+    public static string Describe(VideoSegmenter model) =>
+        $"segmenter {model.Segmenter.Name}, tracker {model.Tracker.Name}, {model.Options.RefinementPasses} refinement pass(es), reinit {model.Options.Reinit} every {model.Options.ReinitHorizon}";
+
+    private static IPointTracker CreateTracker(PipelineSettings s)
+    {
+        TrackerKind kind = TrackerKinds.TryParse(s.Tracker)
+            ?? throw new EdgeSamException($"--tracker '{s.Tracker}' is unknown; use one of {string.Join(", ", TrackerKinds.All.Select(k => k.CliName()))}.");
+        string? model = s.TrackerModel;
+        if (model is not null && !File.Exists(model) && !Directory.Exists(model))
+            throw new EdgeSamException($"--tracker-model {model} does not exist; give the tracker's ONNX file (tapir: the folder of its two files).");
+        model ??= kind switch
+        {
+            TrackerKind.XFeat => InstalledXFeat(),
+            TrackerKind.OnnxWindow => throw new EdgeSamException("--tracker onnx-window needs --tracker-model <file.onnx>: a windowed tracker export (video [1,T,3,H,W], queries [1,N,3] -> tracks, visibility)."),
+            TrackerKind.Tapir => throw new EdgeSamException("--tracker tapir needs --tracker-model <folder> holding tapir_pointencoder.onnx and tapir.onnx (the causal TAPIR export)."),
+            _ => null,
+        };
+        var options = kind switch
+        {
+            TrackerKind.XFeat => new TrackerOptions { XFeatModel = model },
+            TrackerKind.OnnxWindow => new TrackerOptions { WindowModel = model },
+            TrackerKind.Tapir => new TrackerOptions { TapirModelDirectory = model },
+            _ => new TrackerOptions(),
+        };
+        return TrackerFactory.Create(kind, options);
+    }
+
+    /// <summary>An XFeat export from the model store (cache or mirror), largest input first; else the fetch hint.</summary>
+    private static string InstalledXFeat()
+    {
+        var store = new ModelStore();
+        string[] names = ["xfeat_320x224", "xfeat_256x256", "xfeat_320x160"];
+        foreach (string name in names)
+        {
+            ModelLocation loc = store.Locate(store.Manifest.Get(name));
+            if (loc.Path is not null) return loc.Path;
+        }
+        throw new EdgeSamException($"--tracker xfeat needs an XFeat model: pass --tracker-model <xfeat_WxH.onnx>, or {store.MissingHint(store.Manifest.Get(names[0]))}.");
+    }
+
+    private static IPromptSegmenter CreateSegmenter(PipelineSettings s, CliContext ctx)
+    {
+        if (s.Segmenter == SegmenterChoice.GraphCut) return new GraphCutSegmenter();
+        string reason = EdgeSamUnavailableReason();
+        if (s.Segmenter == SegmenterChoice.EdgeSam)
+            throw new EdgeSamException($"--segmenter edgesam: EdgeSAM is not available: {reason} (or use --segmenter graphcut).");
+        ConsoleLines.Note(ctx, $"EdgeSAM is not available ({reason}); using the weights-free graph-cut segmenter.");
+        return new GraphCutSegmenter();
+    }
+
+    /// <summary>Why EdgeSAM cannot be used: its models are missing (with the download hint), or this build has no
+    /// EdgeSAM segmenter to run them with.</summary>
+    private static string EdgeSamUnavailableReason()
+    {
+        try
+        {
+            var store = new ModelStore();
+            foreach (string name in new[] { "edge_sam_3x_encoder", "edge_sam_3x_decoder" })
+            {
+                ModelEntry entry = store.Manifest.Get(name);
+                if (store.Locate(entry).Source == ModelSource.Missing)
+                    return $"model {name} is not installed; {store.MissingHint(entry)}";
+            }
+            return "its models are installed but this build has no EdgeSAM segmenter yet";
+        }
+        catch (EdgeSamException e)
+        {
+            return e.Message;
+        }
+    }
+}

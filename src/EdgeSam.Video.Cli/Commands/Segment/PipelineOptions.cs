@@ -1,0 +1,110 @@
+using System.CommandLine;
+using EdgeSam.Video.Pipeline;
+
+namespace EdgeSam.Video.Cli.Commands.Segment;
+
+/// <summary>Which prompt segmenter to run.</summary>
+internal enum SegmenterChoice
+{
+    /// <summary>EdgeSAM when its models are installed, else the graph cut (saying so).</summary>
+    Auto,
+    EdgeSam,
+    GraphCut,
+}
+
+/// <summary>Compute device for the ONNX parts.</summary>
+internal enum DeviceChoice
+{
+    Cpu,
+    Cuda,
+}
+
+/// <summary>The pipeline settings shared by <c>segment</c>, <c>run davis|ytvos</c> and <c>demo</c>.</summary>
+internal sealed record PipelineSettings
+{
+    /// <summary>Tracker name as on the command line (lk, xfeat, onnx-window, tapir).</summary>
+    public string Tracker { get; init; } = "lk";
+    public string? TrackerModel { get; init; }
+    public SegmenterChoice Segmenter { get; init; } = SegmenterChoice.Auto;
+    public DeviceChoice Device { get; init; } = DeviceChoice.Cpu;
+    /// <summary>Refinement passes; null = the pipeline default for the chosen segmenter.</summary>
+    public int? RefinementPasses { get; init; }
+    public ReinitMode Reinit { get; init; } = ReinitMode.Every;
+    public int ReinitHorizon { get; init; } = 8;
+    /// <summary>Early re-initialisation below this visible fraction of positives (0 = off, SAM-PT). The CLI uses 0.5:
+    /// with graphcut + lk on the first 30 frames of DAVIS 2016 val, J&amp;F 0.470 (off), 0.486 (0.3), 0.494 (0.5).</summary>
+    public float ReinitBelowVisible { get; init; } = 0.5f;
+    /// <summary>Try to pick up objects whose points were all lost (see VideoSegmenterOptions.RecoverLostObjects).</summary>
+    public bool RecoverLost { get; init; }
+}
+
+/// <summary>The command-line options behind <see cref="PipelineSettings"/>.</summary>
+internal sealed class PipelineOptions
+{
+    public static readonly string[] TrackerNames = Trackers.TrackerKinds.All.Select(k => Trackers.TrackerKinds.CliName(k)).ToArray();
+
+    private readonly Option<string> _tracker = new("--tracker")
+    {
+        Description = "Point tracker: lk (pyramidal Lucas-Kanade, no weights), xfeat, onnx-window, tapir.",
+        DefaultValueFactory = _ => "lk",
+    };
+    private readonly Option<string?> _trackerModel = new("--tracker-model") { Description = "ONNX file of the tracker (xfeat, onnx-window, tapir)." };
+    private readonly Option<string> _segmenter = new("--segmenter")
+    {
+        Description = "Prompt segmenter: edgesam or graphcut (weights-free). Default: EdgeSAM when installed, else graphcut.",
+        DefaultValueFactory = _ => "auto",
+    };
+    private readonly Option<string> _device = new("--device") { Description = "cpu or cuda (ONNX parts).", DefaultValueFactory = _ => "cpu" };
+    private readonly Option<int?> _refine = new("--refine") { Description = "Refinement passes per object and frame (box + points), default per segmenter." };
+    private readonly Option<string> _reinit = new("--reinit")
+    {
+        Description = "Point re-initialisation: every (SAM-PT-reinit, default), similar-area, none.",
+        DefaultValueFactory = _ => "every",
+    };
+    private readonly Option<int> _horizon = new("--reinit-horizon") { Description = "Frames between re-initialisations.", DefaultValueFactory = _ => 8 };
+    private readonly Option<bool> _recover = new("--recover-lost")
+    {
+        Description = "With --reinit every: when a re-initialisation finds the object lost (no visible point), decode from the tracked positions anyway and re-sample if that finds it.",
+    };
+    private readonly Option<float> _reinitVisible = new("--reinit-below-visible")
+    {
+        Description = "With --reinit every: also re-initialise on a frame where fewer than this fraction of positive points are visible (0 = off, as SAM-PT).",
+        DefaultValueFactory = _ => 0.5f,
+    };
+
+    public PipelineOptions()
+    {
+        _tracker.AcceptOnlyFromAmong(TrackerNames);
+        _segmenter.AcceptOnlyFromAmong("auto", "edgesam", "graphcut");
+        _device.AcceptOnlyFromAmong("cpu", "cuda");
+        _reinit.AcceptOnlyFromAmong("every", "similar-area", "none");
+    }
+
+    public void AddTo(Command command)
+    {
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _refine, _reinit, _horizon, _reinitVisible, _recover })
+            command.Add(o);
+    }
+
+    public PipelineSettings Bind(ParseResult r)
+    {
+        int? refine = r.GetValue(_refine);
+        if (refine is < 0 or > 64) throw new EdgeSamException($"--refine {refine} is out of range; give 0..64 passes.");
+        int horizon = r.GetValue(_horizon);
+        if (horizon is < 2 or > 1000) throw new EdgeSamException($"--reinit-horizon {horizon} is out of range; give 2..1000 frames.");
+        float below = r.GetValue(_reinitVisible);
+        if (!(below >= 0 && below <= 1)) throw new EdgeSamException($"--reinit-below-visible {below} is out of range; give a fraction in 0..1.");
+        return new PipelineSettings
+        {
+            ReinitBelowVisible = below,
+            RecoverLost = r.GetValue(_recover),
+            Tracker = r.GetValue(_tracker)!,
+            TrackerModel = r.GetValue(_trackerModel),
+            Segmenter = r.GetValue(_segmenter) switch { "edgesam" => SegmenterChoice.EdgeSam, "graphcut" => SegmenterChoice.GraphCut, _ => SegmenterChoice.Auto },
+            Device = r.GetValue(_device) == "cuda" ? DeviceChoice.Cuda : DeviceChoice.Cpu,
+            RefinementPasses = refine,
+            Reinit = r.GetValue(_reinit) switch { "none" => ReinitMode.None, "similar-area" => ReinitMode.OnSimilarMaskArea, _ => ReinitMode.Every },
+            ReinitHorizon = horizon,
+        };
+    }
+}

@@ -1,0 +1,33 @@
+using EdgeSam.Video.Media;
+using EdgeSam.Video.Prompts;
+
+namespace EdgeSam.Video.Pipeline;
+
+/// <summary>A user prompt for one object on one frame, reduced to the mask the object is seeded from.</summary>
+internal sealed class FramePrompt
+{
+    public required Mask Mask { get; init; }
+
+    /// <summary>The clicks (and box) that produced <see cref="Mask"/>, when it came from points; null for a mask prompt.</summary>
+    public List<PromptPoint>? Points { get; init; }
+    public BoxF? Box { get; init; }
+}
+
+/// <summary>Per-object session state: its prompts by frame. Tracking state lives in a propagation run.</summary>
+internal sealed class ObjectState(int id)
+{
+    public int Id { get; } = id;
+    public SortedDictionary<int, FramePrompt> Prompts { get; } = new();
+}
+
+/// <summary>Where a finished propagation left each object, so the next one in the same direction can go on from
+/// the following frame without a new prompt.</summary>
+internal sealed class Continuation
+{
+    public required PropagationDirection Direction { get; init; }
+    public required int LastFrame { get; init; }
+    public required RgbImage Image { get; init; }
+    public required Dictionary<int, ObjectContinuation> Objects { get; init; }
+}
+
+internal sealed record ObjectContinuation(PromptPoint[] Points, Mask LastMask, int SeedArea);

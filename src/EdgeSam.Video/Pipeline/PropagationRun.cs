@@ -1,0 +1,480 @@
+using System.Diagnostics;
+using EdgeSam.Video.Media;
+using EdgeSam.Video.Prompts;
+using EdgeSam.Video.Segmentation;
+using EdgeSam.Video.Tracking;
+
+namespace EdgeSam.Video.Pipeline;
+
+/// <summary>
+/// The SAM-PT algorithm over one walk through the frames (one <see cref="VideoSession.Propagate"/> call), fed frame by
+/// frame in the direction of travel with each frame's embedding. Single-threaded: the pipeline's processing stage
+/// owns it. Frames are held only while some object's result on them may still change (one re-init window at most).
+/// </summary>
+internal sealed class PropagationRun : IDisposable
+{
+    private sealed class ObjResult
+    {
+        public ObjectStatus Status;
+        public Mask? Raw;
+        public float Score = float.NaN;
+        public TrackedPromptPoint[] Points = [];
+        public bool Reinit;
+    }
+
+    private sealed class Slot(int step, int frame, RgbImage image, IFrameEmbedding embedding, int objects)
+    {
+        public int Step { get; } = step;
+        public int Frame { get; } = frame;
+        public RgbImage Image { get; } = image;
+        public IFrameEmbedding Embedding { get; } = embedding;
+        public ObjResult[] Results { get; } = new ObjResult[objects];
+    }
+
+    private sealed class ObjRun(ObjectState state)
+    {
+        public ObjectState State { get; } = state;
+        public bool Active;
+        public IPointTrack? Track;
+        public PromptPoint[] Points = [];
+        public Mask? Prev;
+        public int StepsSinceSeed;
+        /// <summary>Step where the current re-init window starts (the seed); results after it are provisional in
+        /// <see cref="ReinitMode.OnSimilarMaskArea"/>.</summary>
+        public int WindowStart;
+        public int SeedArea;
+        /// <summary>Results at steps &lt;= this are final.</summary>
+        public int FinalStep;
+
+        public void Stop()
+        {
+            Track?.Dispose();
+            Track = null;
+            Active = false;
+            Points = [];
+            Prev = null;
+        }
+    }
+
+    private readonly VideoSegmenterOptions _options;
+    private readonly IPointTracker _tracker;
+    private readonly QueryPointSampler _sampler;
+    private readonly ObjRun[] _objects;
+    private readonly List<Slot> _pending = new();
+    private readonly PropagationStats _stats;
+    private readonly Func<int, string> _frameName;
+    private readonly int _width, _height;
+    private int _step;
+    private RgbImage? _lastImage;
+    private int _lastFrame = -1;
+    private readonly Dictionary<int, ObjectContinuation> _lastState = new();
+
+    public PropagationRun(VideoSegmenterOptions options, IPointTracker tracker, IReadOnlyList<ObjectState> objects,
+        Continuation? continuation, int width, int height, Func<int, string> frameName, PropagationStats stats)
+    {
+        _options = options;
+        _tracker = tracker;
+        _sampler = options.EffectiveSampler;
+        _stats = stats;
+        _width = width;
+        _height = height;
+        _frameName = frameName;
+        _objects = objects.Select(o => new ObjRun(o)).ToArray();
+        if (continuation is not null)
+        {
+            foreach (ObjRun o in _objects)
+                if (continuation.Objects.TryGetValue(o.State.Id, out ObjectContinuation? c))
+                    Resume(o, continuation, c);
+        }
+    }
+
+    /// <summary>Processes the next frame of the walk; appends the frames that became final to <paramref name="ready"/>.
+    /// Takes ownership of <paramref name="embedding"/>.</summary>
+    public void Process(int frame, RgbImage image, IFrameEmbedding embedding, List<FrameResult> ready)
+    {
+        if (embedding.Width != image.Width || embedding.Height != image.Height)
+            throw new InvalidOperationException($"Embedding is {embedding.Width}x{embedding.Height} for a {image.Width}x{image.Height} frame.");
+        var slot = new Slot(_step++, frame, image, embedding, _objects.Length);
+        _pending.Add(slot);
+
+        // 1. Seed objects prompted here; move every other active object's points onto this frame.
+        var toSegment = new List<int>();
+        long t0 = Stopwatch.GetTimestamp();
+        for (int i = 0; i < _objects.Length; i++)
+        {
+            ObjRun o = _objects[i];
+            if (o.State.Prompts.TryGetValue(frame, out FramePrompt? prompt))
+                slot.Results[i] = Seed(o, slot, prompt.Mask);
+            else if (o.Active)
+            {
+                slot.Results[i] = new ObjResult { Points = StepTrack(o, image) };
+                toSegment.Add(i);
+            }
+            else
+                slot.Results[i] = new ObjResult { Status = ObjectStatus.NotStarted };
+        }
+        _stats.AddTrack(Stopwatch.GetTimestamp() - t0);
+
+        // 2. Segment the tracked objects, all on the one embedding.
+        SegmentObjects(slot, toSegment);
+
+        // 3. Re-initialisation.
+        foreach (int i in toSegment)
+        {
+            ObjRun o = _objects[i];
+            switch (_options.Reinit)
+            {
+                case ReinitMode.None:
+                    o.FinalStep = slot.Step;
+                    break;
+                case ReinitMode.Every:
+                    // A mask too small to sample from keeps the old points; retried on every later frame until one is usable.
+                    if ((o.StepsSinceSeed >= _options.ReinitHorizon || VisiblePositiveFraction(slot.Results[i]) < _options.ReinitBelowVisibleFraction)
+                        && TryReseed(o, slot, i))
+                        slot.Results[i].Reinit = true;
+                    else if (o.StepsSinceSeed >= _options.ReinitHorizon && _options.RecoverLostObjects
+                        && slot.Results[i].Status == ObjectStatus.NoVisiblePositive && TryRecover(o, slot, i))
+                        slot.Results[i].Reinit = true;
+                    o.FinalStep = slot.Step;
+                    break;
+                case ReinitMode.OnSimilarMaskArea:
+                    if (slot.Step - o.WindowStart >= _options.ReinitHorizon - 1)
+                        DecideSimilarArea(o, i, slot.Step);
+                    break;
+            }
+        }
+
+        Emit(ready, final: false);
+    }
+
+    /// <summary>The walk ended: every held frame is final.</summary>
+    public void Finish(List<FrameResult> ready) => Emit(ready, final: true);
+
+    /// <summary>Where each object stands after the last emitted frame, for a later propagation to go on from.</summary>
+    public Continuation? BuildContinuation(PropagationDirection direction)
+    {
+        if (_lastImage is null || _lastState.Count == 0) return null;
+        return new Continuation
+        {
+            Direction = direction,
+            LastFrame = _lastFrame,
+            Image = _lastImage,
+            Objects = new Dictionary<int, ObjectContinuation>(_lastState),
+        };
+    }
+
+    public void Dispose()
+    {
+        foreach (ObjRun o in _objects) o.Stop();
+        foreach (Slot s in _pending) s.Embedding.Dispose();
+        _pending.Clear();
+    }
+
+    private ObjResult Seed(ObjRun o, Slot slot, Mask mask)
+    {
+        o.Stop();
+        int area = mask.Area();
+        var result = new ObjResult { Status = ObjectStatus.Prompted, Raw = mask, Score = float.PositiveInfinity };
+        o.FinalStep = slot.Step;
+        o.WindowStart = slot.Step;
+        if (area == 0) return result; // the prompt says the object is absent from here on
+        PromptPoint[] points = Sample(mask, slot.Image, slot.Frame, o.State.Id);
+        if (!HasPositive(points)) return result;
+        StartTrack(o, slot.Image, points);
+        o.Prev = mask;
+        o.SeedArea = area;
+        result.Points = Snapshot(points, null);
+        return result;
+    }
+
+    private void Resume(ObjRun o, Continuation c, ObjectContinuation oc)
+    {
+        PromptPoint[] points = oc.Points;
+        int seedArea = oc.SeedArea;
+        if (_options.Reinit != ReinitMode.None)
+        {
+            int area = oc.LastMask.Area();
+            if (area > _options.MinReinitArea)
+            {
+                PromptPoint[] fresh = Sample(oc.LastMask, c.Image, c.LastFrame, o.State.Id);
+                if (HasPositive(fresh)) { points = fresh; seedArea = area; }
+            }
+        }
+        StartTrack(o, c.Image, points);
+        o.Prev = oc.LastMask;
+        o.SeedArea = seedArea;
+        o.WindowStart = -1; // the continuation frame plays the seed, one step before this walk's first frame
+        o.FinalStep = -1;
+    }
+
+    private void StartTrack(ObjRun o, RgbImage image, PromptPoint[] points)
+    {
+        o.Track?.Dispose();
+        var xy = new (float X, float Y)[points.Length];
+        for (int k = 0; k < points.Length; k++) xy[k] = (points[k].X, points[k].Y);
+        o.Track = _tracker.Start(image, xy);
+        o.Points = points;
+        o.Active = true;
+        o.StepsSinceSeed = 0;
+    }
+
+    private TrackedPromptPoint[] StepTrack(ObjRun o, RgbImage image)
+    {
+        TrackedPoint[] tp = o.Track!.Step(image);
+        if (tp.Length != o.Points.Length)
+            throw new InvalidOperationException($"Tracker '{_tracker.Name}' returned {tp.Length} points for {o.Points.Length}.");
+        var moved = new PromptPoint[tp.Length];
+        for (int k = 0; k < tp.Length; k++) moved[k] = new PromptPoint(tp[k].X, tp[k].Y, o.Points[k].Label);
+        o.Points = moved;
+        o.StepsSinceSeed++;
+        return Snapshot(moved, tp);
+    }
+
+    private TrackedPromptPoint[] Snapshot(PromptPoint[] points, TrackedPoint[]? tracked)
+    {
+        var s = new TrackedPromptPoint[points.Length];
+        float threshold = _tracker.VisibilityThreshold;
+        for (int k = 0; k < points.Length; k++)
+        {
+            float v = tracked?[k].Visibility ?? 1f;
+            s[k] = new TrackedPromptPoint(points[k].X, points[k].Y, points[k].Label, v, tracked is null || v >= threshold);
+        }
+        return s;
+    }
+
+    private void SegmentObjects(Slot slot, IReadOnlyList<int> indices)
+    {
+        if (indices.Count == 0) return;
+        var requests = new List<PromptRefiner.Request>(indices.Count);
+        var asked = new List<int>(indices.Count);
+        foreach (int i in indices)
+        {
+            ObjResult r = slot.Results[i];
+            var points = new List<PromptPoint>();
+            bool anyPositive = false;
+            foreach (TrackedPromptPoint p in r.Points)
+            {
+                if (!p.Visible) continue;
+                points.Add(new PromptPoint(p.X, p.Y, p.Label));
+                anyPositive |= p.Label == PointLabel.Positive;
+            }
+            if (!anyPositive)
+            {
+                // SAM-PT: no visible point, no mask. Negatives alone would make the decoder guess an arbitrary object.
+                r.Status = ObjectStatus.NoVisiblePositive;
+                r.Raw = new Mask(_width, _height);
+                _objects[i].Prev = r.Raw;
+                continue;
+            }
+            if (_options.OtherObjectsPositivesAsNegatives)
+                AddOtherObjectsNegatives(slot, i, points);
+            requests.Add(new PromptRefiner.Request(points, null, _options.PreviousMaskAsPrior ? _objects[i].Prev : null));
+            asked.Add(i);
+        }
+        var results = PromptRefiner.Run(slot.Embedding, requests, _options.RefinementPasses, _stats);
+        for (int k = 0; k < asked.Count; k++)
+        {
+            int i = asked[k];
+            ObjResult r = slot.Results[i];
+            (Mask mask, float score) = results[k];
+            if (score < _options.MinMaskScore) // false for NaN
+            {
+                r.Status = ObjectStatus.LowScore;
+                r.Raw = new Mask(_width, _height);
+            }
+            else
+            {
+                r.Status = ObjectStatus.Segmented;
+                r.Raw = mask;
+            }
+            r.Score = score;
+            _objects[i].Prev = r.Raw;
+        }
+    }
+
+    private void AddOtherObjectsNegatives(Slot slot, int self, List<PromptPoint> points)
+    {
+        int budget = _options.MaxOtherObjectsPositives ?? int.MaxValue;
+        for (int j = 0; j < slot.Results.Length && budget > 0; j++)
+        {
+            if (j == self || slot.Results[j] is not { } other) continue;
+            foreach (TrackedPromptPoint p in other.Points)
+            {
+                if (budget == 0) break;
+                if (!p.Visible || p.Label != PointLabel.Positive) continue;
+                points.Add(new PromptPoint(p.X, p.Y, PointLabel.Negative));
+                budget--;
+            }
+        }
+    }
+
+    /// <summary>Re-samples <paramref name="o"/>'s points from its mask on <paramref name="slot"/> and restarts the
+    /// tracker there; false (nothing changed) when the mask is too small to sample from.</summary>
+    private bool TryReseed(ObjRun o, Slot slot, int index)
+    {
+        Mask? raw = slot.Results[index].Raw;
+        if (raw is null) return false;
+        int area = raw.Area();
+        if (area <= _options.MinReinitArea) return false;
+        long t0 = Stopwatch.GetTimestamp();
+        PromptPoint[] points = Sample(raw, slot.Image, slot.Frame, o.State.Id);
+        if (!HasPositive(points)) return false;
+        StartTrack(o, slot.Image, points);
+        _stats.AddTrack(Stopwatch.GetTimestamp() - t0);
+        o.SeedArea = area;
+        return true;
+    }
+
+    /// <summary>Decodes the object from all its positives' tracked positions (visible or not) and re-samples from the
+    /// result when usable; the frame's result is left as it is.</summary>
+    private bool TryRecover(ObjRun o, Slot slot, int index)
+    {
+        var points = new List<PromptPoint>();
+        foreach (TrackedPromptPoint p in slot.Results[index].Points)
+            if (p.Label == PointLabel.Positive || p.Visible) points.Add(new PromptPoint(p.X, p.Y, p.Label));
+        if (_options.OtherObjectsPositivesAsNegatives) AddOtherObjectsNegatives(slot, index, points);
+        var (mask, score) = PromptRefiner.Run(slot.Embedding, [new PromptRefiner.Request(points, null, null)], _options.RefinementPasses, _stats)[0];
+        if (score < _options.MinMaskScore) return false;
+        int area = mask.Area();
+        if (area <= _options.MinReinitArea) return false;
+        PromptPoint[] fresh = Sample(mask, slot.Image, slot.Frame, o.State.Id);
+        if (!HasPositive(fresh)) return false;
+        StartTrack(o, slot.Image, fresh);
+        o.SeedArea = area;
+        o.Prev = mask;
+        return true;
+    }
+
+    /// <summary>
+    /// SAM-PT "reinit-on-similar-mask-area": the window holds steps WindowStart..now (ReinitHorizon frames). Candidates
+    /// are the last three quarters of it (steps WindowStart+1+h/4 .. now) whose mask has more than MinReinitArea pixels;
+    /// the one whose area is closest to the seed's area becomes the new seed and the frames after it are re-tracked and
+    /// re-segmented from the new points on their kept embeddings.
+    /// </summary>
+    private void DecideSimilarArea(ObjRun o, int index, int now)
+    {
+        int h = _options.ReinitHorizon;
+        int best = -1;
+        long bestDiff = long.MaxValue;
+        for (int step = o.WindowStart + 1 + h / 4; step <= now; step++)
+        {
+            Slot? s = SlotAt(step);
+            if (s?.Results[index].Raw is not { } raw) continue;
+            int area = raw.Area();
+            if (area <= _options.MinReinitArea) continue;
+            long diff = Math.Abs((long)area - o.SeedArea);
+            if (diff < bestDiff) { bestDiff = diff; best = step; }
+        }
+        Slot? chosen = best >= 0 ? SlotAt(best) : null;
+        if (chosen is null || !TryReseed(o, chosen, index))
+        {
+            // Nothing to re-sample from: keep the points, accept the window as is, look again one window later.
+            o.WindowStart = now;
+            o.FinalStep = now;
+            return;
+        }
+        chosen.Results[index].Reinit = true;
+        o.Prev = chosen.Results[index].Raw;
+        o.WindowStart = best;
+        o.FinalStep = best;
+        for (int step = best + 1; step <= now; step++)
+        {
+            Slot s = SlotAt(step)!;
+            long t0 = Stopwatch.GetTimestamp();
+            s.Results[index] = new ObjResult { Points = StepTrack(o, s.Image) };
+            _stats.AddTrack(Stopwatch.GetTimestamp() - t0);
+            SegmentObjects(s, [index]);
+        }
+    }
+
+    private Slot? SlotAt(int step)
+    {
+        if (_pending.Count == 0) return null;
+        int k = step - _pending[0].Step;
+        return k >= 0 && k < _pending.Count ? _pending[k] : null;
+    }
+
+    private void Emit(List<FrameResult> ready, bool final)
+    {
+        int limit = int.MaxValue;
+        if (!final)
+            foreach (ObjRun o in _objects)
+                if (o.Active) limit = Math.Min(limit, o.FinalStep);
+        while (_pending.Count > 0 && _pending[0].Step <= limit)
+        {
+            Slot s = _pending[0];
+            _pending.RemoveAt(0);
+            ready.Add(BuildResult(s));
+            s.Embedding.Dispose();
+            RememberState(s);
+        }
+    }
+
+    private FrameResult BuildResult(Slot s)
+    {
+        var claims = new List<(int Id, Mask? Mask, float Score)>(_objects.Length);
+        for (int i = 0; i < _objects.Length; i++)
+            claims.Add((_objects[i].State.Id, s.Results[i].Raw, s.Results[i].Score));
+        LabelMap labels = OverlapResolver.Resolve(_width, _height, claims);
+        var objects = new ObjectFrameResult[_objects.Length];
+        for (int i = 0; i < _objects.Length; i++)
+        {
+            ObjResult r = s.Results[i];
+            Mask resolved = labels.MaskOf(_objects[i].State.Id);
+            objects[i] = new ObjectFrameResult
+            {
+                ObjectId = _objects[i].State.Id,
+                Status = r.Status,
+                Mask = resolved,
+                RawMask = r.Raw ?? new Mask(_width, _height),
+                Score = r.Score,
+                Points = r.Points,
+                Reinitialized = r.Reinit,
+            };
+        }
+        _stats.AddFrame();
+        return new FrameResult { FrameIndex = s.Frame, FrameName = _frameName(s.Frame), Image = s.Image, Labels = labels, Objects = objects };
+    }
+
+    private void RememberState(Slot s)
+    {
+        _lastImage = s.Image;
+        _lastFrame = s.Frame;
+        _lastState.Clear();
+        for (int i = 0; i < _objects.Length; i++)
+        {
+            ObjResult r = s.Results[i];
+            if (r.Points.Length == 0 || r.Raw is null) continue;
+            var pts = new PromptPoint[r.Points.Length];
+            for (int k = 0; k < pts.Length; k++) pts[k] = new PromptPoint(r.Points[k].X, r.Points[k].Y, r.Points[k].Label);
+            _lastState[_objects[i].State.Id] = new ObjectContinuation(pts, r.Raw, _objects[i].SeedArea);
+        }
+    }
+
+    private PromptPoint[] Sample(Mask mask, RgbImage image, int frame, int objectId)
+    {
+        // A fixed mix (not HashCode, which is randomised per process) so runs are reproducible.
+        int seed = unchecked(_options.Seed * 1_000_003 + frame * 7_919 + objectId * 104_729);
+        IReadOnlyList<PromptPoint> got = _sampler(mask, image, _options.PositivePoints, _options.NegativePoints, seed);
+        // Positives first: SAM-PT keeps the positive block at the head, other objects read only that block's labels.
+        return got.Where(p => p.Label == PointLabel.Positive).Concat(got.Where(p => p.Label == PointLabel.Negative)).ToArray();
+    }
+
+    private static float VisiblePositiveFraction(ObjResult r)
+    {
+        int positives = 0, visible = 0;
+        foreach (TrackedPromptPoint p in r.Points)
+        {
+            if (p.Label != PointLabel.Positive) continue;
+            positives++;
+            if (p.Visible) visible++;
+        }
+        return positives == 0 ? 1f : visible / (float)positives;
+    }
+
+    private static bool HasPositive(PromptPoint[] points)
+    {
+        foreach (PromptPoint p in points) if (p.Label == PointLabel.Positive) return true;
+        return false;
+    }
+}

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+
+namespace EdgeSam.Video.Pipeline;
+
+/// <summary>
+/// Where a propagation's time went. Stages run concurrently, so busy times add up to more than the wall time when
+/// they overlap; <see cref="EncoderBoundFramesPerSecond"/> is the rate the encoder alone would allow, the ceiling
+/// for the end-to-end rate. Updated live (read it from the consumer while frames arrive).
+/// </summary>
+public sealed class PropagationStats
+{
+    private long _frames, _decodeTicks, _embedTicks, _trackTicks, _segmentTicks, _segmentCalls, _waitTicks;
+    private readonly Stopwatch _wall = new();
+
+    /// <summary>Frames yielded so far.</summary>
+    public int Frames => (int)Interlocked.Read(ref _frames);
+
+    /// <summary>Wall time since the propagation started.</summary>
+    public TimeSpan Wall => _wall.Elapsed;
+
+    /// <summary>Time spent reading/decoding frames from the source.</summary>
+    public TimeSpan Decode => Ticks(ref _decodeTicks);
+
+    /// <summary>Time spent in <see cref="Segmentation.IPromptSegmenter.Embed"/> (the image encoder).</summary>
+    public TimeSpan Embed => Ticks(ref _embedTicks);
+
+    /// <summary>Time spent in the point tracker and the query-point sampler.</summary>
+    public TimeSpan Track => Ticks(ref _trackTicks);
+
+    /// <summary>Time spent in the mask decoder (all objects, all refinement passes).</summary>
+    public TimeSpan Segment => Ticks(ref _segmentTicks);
+
+    /// <summary>Decoder prompts run (one per object per pass).</summary>
+    public long SegmentCalls => Interlocked.Read(ref _segmentCalls);
+
+    /// <summary>Time the consumer spent between frames (writing outputs), measured from the pipeline's side.</summary>
+    public TimeSpan Consumer => Ticks(ref _waitTicks);
+
+    /// <summary>End-to-end frames per second so far.</summary>
+    public double FramesPerSecond => Frames / Math.Max(Wall.TotalSeconds, 1e-9);
+
+    /// <summary>Frames per second the encoder alone would allow (frames / total embed time).</summary>
+    public double EncoderBoundFramesPerSecond => Frames / Math.Max(Embed.TotalSeconds, 1e-9);
+
+    /// <summary>One line: the figures a benchmark report needs.</summary>
+    public override string ToString() =>
+        $"{Frames} frames in {Wall.TotalSeconds:F2} s = {FramesPerSecond:F2} frames/s end to end; encoder-bound {EncoderBoundFramesPerSecond:F2} frames/s " +
+        $"(ratio {FramesPerSecond / Math.Max(EncoderBoundFramesPerSecond, 1e-9):F3}); busy: decode {Decode.TotalSeconds:F2} s, embed {Embed.TotalSeconds:F2} s, " +
+        $"track {Track.TotalSeconds:F2} s, decoder {Segment.TotalSeconds:F2} s ({SegmentCalls} calls), consumer {Consumer.TotalSeconds:F2} s";
+
+    internal void Start() => _wall.Start();
+    internal void Stop() => _wall.Stop();
+    internal void AddFrame() => Interlocked.Increment(ref _frames);
+    internal void AddDecode(long ticks) => Interlocked.Add(ref _decodeTicks, ticks);
+    internal void AddEmbed(long ticks) => Interlocked.Add(ref _embedTicks, ticks);
+    internal void AddTrack(long ticks) => Interlocked.Add(ref _trackTicks, ticks);
+    internal void AddSegment(long ticks, int calls)
+    {
+        Interlocked.Add(ref _segmentTicks, ticks);
+        Interlocked.Add(ref _segmentCalls, calls);
+    }
+    internal void AddConsumer(long ticks) => Interlocked.Add(ref _waitTicks, ticks);
+
+    private static TimeSpan Ticks(ref long t) => TimeSpan.FromSeconds(Interlocked.Read(ref t) / (double)Stopwatch.Frequency);
+}

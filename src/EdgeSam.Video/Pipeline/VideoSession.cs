@@ -1,0 +1,367 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
+using EdgeSam.Video.Media;
+using EdgeSam.Video.Prompts;
+using EdgeSam.Video.Segmentation;
+
+namespace EdgeSam.Video.Pipeline;
+
+/// <summary>
+/// All state of one video (SAM 2's <c>inference_state</c>): the objects, their prompts by frame, and where the last
+/// propagation left them. Create it with <see cref="VideoSegmenter.OpenSession"/>.
+/// <para>
+/// Prompts: <see cref="AddMask"/>, <see cref="AddPoints"/>, <see cref="AddBox"/> on any frame; each prompt is reduced to
+/// a mask on that frame, and a propagation that reaches the frame (re)seeds the object there: query points are
+/// sampled from the mask (K-Medoids positives, background negatives), then tracked frame by frame and handed to the
+/// segmenter. Object ids are the caller's (1..254, the label-map range) and stay stable in every result.
+/// </para>
+/// <para>
+/// <see cref="Propagate"/> walks frames forward or backward from a start frame. An object takes part from the first
+/// frame of the walk that holds a prompt for it (before that its status is <see cref="ObjectStatus.NotStarted"/>), or
+/// from the walk's first frame when the previous complete propagation in the same direction ended on the frame just
+/// before it (it goes on from there). Overlaps are resolved per pixel: the higher segmenter score wins, a prompted
+/// mask always wins, ties go to the lower id.
+/// </para>
+/// Not thread-safe; prompts cannot change while a propagation runs.
+/// </summary>
+public sealed class VideoSession : IDisposable
+{
+    private readonly VideoSegmenter _model;
+    private readonly IFrameSource _frames;
+    private readonly bool _ownsFrames;
+    private readonly SortedDictionary<int, ObjectState> _objects = new();
+    private readonly Dictionary<PropagationDirection, Continuation> _continuations = new();
+    private bool _propagating;
+    private bool _disposed;
+
+    internal VideoSession(VideoSegmenter model, IFrameSource frames, bool ownsFrames)
+    {
+        _model = model;
+        _frames = frames;
+        _ownsFrames = ownsFrames;
+    }
+
+    public IFrameSource Frames => _frames;
+    public int FrameCount => _frames.FrameCount;
+    public int Width => _frames.Width;
+    public int Height => _frames.Height;
+
+    /// <summary>Object ids with at least one prompt, ascending.</summary>
+    public IReadOnlyList<int> ObjectIds => _objects.Keys.ToArray();
+
+    /// <summary>Frames holding a prompt for <paramref name="objectId"/>, ascending (empty for an unknown id).</summary>
+    public IReadOnlyList<int> PromptFrames(int objectId) =>
+        _objects.TryGetValue(objectId, out ObjectState? o) ? o.Prompts.Keys.ToArray() : [];
+
+    /// <summary>Statistics of the latest propagation (live while it runs).</summary>
+    public PropagationStats? LastStats { get; private set; }
+
+    /// <summary>Prompts object <paramref name="objectId"/> with its mask on <paramref name="frame"/> (SAM 2's
+    /// <c>add_new_mask</c>); replaces any earlier prompt of the object on that frame. An empty mask says the object is
+    /// absent from that frame on (its tracking stops there).</summary>
+    public void AddMask(int frame, int objectId, Mask mask)
+    {
+        ArgumentNullException.ThrowIfNull(mask);
+        CheckMutable();
+        CheckFrame(frame);
+        CheckId(objectId);
+        if (mask.Width != Width || mask.Height != Height)
+            throw new ArgumentException($"The mask is {mask.Width}x{mask.Height}, the video is {Width}x{Height}.", nameof(mask));
+        GetOrAdd(objectId).Prompts[frame] = new FramePrompt { Mask = mask.Clone() };
+        _continuations.Clear();
+    }
+
+    /// <summary>Prompts every object of <paramref name="labels"/> (ids 1..254; 0 and 255 are background/void) with
+    /// its mask on <paramref name="frame"/>. Returns the ids added.</summary>
+    public IReadOnlyList<int> AddLabels(int frame, LabelMap labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        IReadOnlyList<int> ids = labels.ObjectIds();
+        foreach (int id in ids) AddMask(frame, id, labels.MaskOf(id));
+        return ids;
+    }
+
+    /// <summary>
+    /// Prompts object <paramref name="objectId"/> with clicks (and optionally a box) on <paramref name="frame"/>
+    /// (SAM 2's <c>add_new_points_or_box</c>): segments that frame now, with the same refinement passes as
+    /// propagation, and returns the mask, which becomes the object's prompt on that frame. With
+    /// <paramref name="clearOld"/> false the clicks are added to the frame's earlier clicks.
+    /// </summary>
+    public Mask AddPoints(int frame, int objectId, IReadOnlyList<PromptPoint> points, BoxF? box = null, bool clearOld = true, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        CheckMutable();
+        CheckFrame(frame);
+        CheckId(objectId);
+        foreach (PromptPoint p in points)
+        {
+            if (p.Label is not (PointLabel.Positive or PointLabel.Negative))
+                throw new ArgumentException($"Point ({p.X}, {p.Y}) has label {p.Label}; clicks are Positive or Negative (give boxes as the box argument).", nameof(points));
+            if (!float.IsFinite(p.X) || !float.IsFinite(p.Y) || p.X < 0 || p.Y < 0 || p.X > Width - 1 || p.Y > Height - 1)
+                throw new ArgumentException($"Point ({p.X}, {p.Y}) lies outside the {Width}x{Height} frame.", nameof(points));
+        }
+        if (box is { } b && (!(b.X1 >= b.X0 && b.Y1 >= b.Y0) || b.X0 < 0 || b.Y0 < 0 || b.X1 > Width - 1 || b.Y1 > Height - 1))
+            throw new ArgumentException($"Box ({b.X0}, {b.Y0})-({b.X1}, {b.Y1}) is empty or leaves the {Width}x{Height} frame.", nameof(box));
+
+        var all = new List<PromptPoint>();
+        BoxF? useBox = box;
+        if (!clearOld && _objects.TryGetValue(objectId, out ObjectState? existing) && existing.Prompts.TryGetValue(frame, out FramePrompt? old) && old.Points is not null)
+        {
+            all.AddRange(old.Points);
+            useBox ??= old.Box;
+        }
+        all.AddRange(points);
+        if (all.Count == 0 && useBox is null)
+            throw new ArgumentException("Give at least one point or a box.", nameof(points));
+
+        RgbImage image = _frames.Read(frame, 1, cancel).FirstOrDefault()
+            ?? throw new EdgeSamException($"Frame {frame} could not be read from the video (it reports {FrameCount} frames).");
+        using IFrameEmbedding embedding = _model.Segmenter.Embed(image);
+        var (mask, _) = PromptRefiner.Run(embedding, [new PromptRefiner.Request(all, useBox, null)], _model.Options.RefinementPasses, null)[0];
+        GetOrAdd(objectId).Prompts[frame] = new FramePrompt { Mask = mask, Points = all, Box = useBox };
+        _continuations.Clear();
+        return mask.Clone();
+    }
+
+    /// <summary>Prompts object <paramref name="objectId"/> with a box on <paramref name="frame"/>; see <see cref="AddPoints"/>.</summary>
+    public Mask AddBox(int frame, int objectId, BoxF box, CancellationToken cancel = default) =>
+        AddPoints(frame, objectId, [], box, clearOld: true, cancel);
+
+    /// <summary>Forgets the object and all its prompts (SAM 2's <c>remove_object</c>). False when there was none.</summary>
+    public bool RemoveObject(int objectId)
+    {
+        CheckMutable();
+        _continuations.Clear();
+        return _objects.Remove(objectId);
+    }
+
+    /// <summary>Forgets every object and prompt (SAM 2's <c>reset_state</c>).</summary>
+    public void Reset()
+    {
+        CheckMutable();
+        _objects.Clear();
+        _continuations.Clear();
+    }
+
+    /// <summary>
+    /// Segments every object frame by frame from <paramref name="from"/> (default: forward, the first prompted frame;
+    /// backward, the last) for at most <paramref name="maxFrames"/> frames (default: to the end of the video in that
+    /// direction), yielding each frame's result in order as soon as it is final (SAM 2's <c>propagate_in_video</c>).
+    /// Decoding, the image encoder, tracking+decoding and the consumer run concurrently through bounded channels, so
+    /// writing outputs in the <c>await foreach</c> body overlaps with the next frames' work; memory stays flat in
+    /// the video's length. Breaking out of the loop stops the pipeline.
+    /// </summary>
+    /// <param name="from">First frame of the walk.</param>
+    /// <param name="direction">Forward (increasing index) or backward.</param>
+    /// <param name="maxFrames">Most frames to walk, <paramref name="from"/> included.</param>
+    /// <param name="stats">Optional live statistics object (also available as <see cref="LastStats"/>).</param>
+    /// <param name="cancel">Stops the pipeline; the enumeration then throws <see cref="OperationCanceledException"/>.</param>
+    public async IAsyncEnumerable<FrameResult> Propagate(int? from = null, PropagationDirection direction = PropagationDirection.Forward,
+        int? maxFrames = null, PropagationStats? stats = null, [EnumeratorCancellation] CancellationToken cancel = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckMutable();
+        if (_objects.Count == 0)
+            throw new InvalidOperationException("No object has a prompt: call AddMask, AddPoints or AddBox first.");
+        bool forward = direction == PropagationDirection.Forward;
+        int start = from ?? (forward ? _objects.Values.Min(o => o.Prompts.Keys.First()) : _objects.Values.Max(o => o.Prompts.Keys.Last()));
+        CheckFrame(start);
+        if (maxFrames is < 1) throw new ArgumentOutOfRangeException(nameof(maxFrames), maxFrames, "Must be >= 1.");
+        int available = forward ? FrameCount - start : start + 1;
+        int count = Math.Min(maxFrames ?? int.MaxValue, available);
+
+        VideoSegmenterOptions options = _model.Options;
+        stats ??= new PropagationStats();
+        LastStats = stats;
+        Continuation? continuation = _continuations.TryGetValue(direction, out Continuation? c)
+            && c.LastFrame == (forward ? start - 1 : start + 1) ? c : null;
+        _continuations.Remove(direction);
+
+        _propagating = true;
+        var run = new PropagationRun(options, _model.Tracker, _objects.Values.ToList(), continuation, Width, Height, _frames.FrameName, stats);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var failure = new FailureBox();
+        var decoded = Bounded<(int Frame, RgbImage Image)>(options.PipelineDepth);
+        var embedded = Bounded<(int Frame, RgbImage Image, IFrameEmbedding Embedding)>(options.PipelineDepth);
+        var output = Bounded<FrameResult>(options.PipelineDepth);
+        stats.Start();
+        Task[] stages =
+        [
+            Task.Run(() => ReadStage(start, count, forward, options.BackwardBlockSize, decoded.Writer, stats, failure, cts), CancellationToken.None),
+            Task.Run(() => EmbedStage(decoded.Reader, embedded.Writer, stats, failure, cts), CancellationToken.None),
+            Task.Run(() => ProcessStage(run, embedded.Reader, output.Writer, failure, cts), CancellationToken.None),
+        ];
+        bool completed = false;
+        try
+        {
+            while (true)
+            {
+                (bool ok, FrameResult? item) = await TryReadAsync(output.Reader, cts.Token);
+                if (!ok) break;
+                long t0 = Stopwatch.GetTimestamp();
+                yield return item!;
+                stats.AddConsumer(Stopwatch.GetTimestamp() - t0);
+            }
+            completed = failure.Error is null && !cts.IsCancellationRequested;
+        }
+        finally
+        {
+            cts.Cancel();
+            try { await Task.WhenAll(stages); } catch { /* each stage reports through the failure box */ }
+            while (embedded.Reader.TryRead(out var left)) left.Embedding.Dispose();
+            if (completed && run.BuildContinuation(direction) is { } next) _continuations[direction] = next;
+            run.Dispose();
+            stats.Stop();
+            _propagating = false;
+        }
+        if (failure.Error is { } error) ExceptionDispatchInfo.Throw(error);
+        cancel.ThrowIfCancellationRequested();
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        if (_ownsFrames) _frames.Dispose();
+    }
+
+    private sealed class FailureBox
+    {
+        private Exception? _error;
+        public Exception? Error => Volatile.Read(ref _error);
+        public void Set(Exception e) => Interlocked.CompareExchange(ref _error, e, null);
+    }
+
+    private static Channel<T> Bounded<T>(int depth) => Channel.CreateBounded<T>(new BoundedChannelOptions(depth)
+    {
+        SingleReader = true,
+        SingleWriter = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    private static async Task<(bool, T?)> TryReadAsync<T>(ChannelReader<T> reader, CancellationToken token)
+    {
+        try
+        {
+            while (await reader.WaitToReadAsync(token))
+                if (reader.TryRead(out T? item)) return (true, item);
+        }
+        catch (OperationCanceledException) { }
+        catch (ChannelClosedException) { }
+        return (false, default);
+    }
+
+    /// <summary>Records a stage's own failure (not the cancellation that another stage's failure caused) and stops the others.</summary>
+    private static void Fail(Exception e, FailureBox failure, CancellationTokenSource cts)
+    {
+        if (e is OperationCanceledException && cts.IsCancellationRequested) return;
+        if (e is ChannelClosedException) return;
+        failure.Set(e);
+        cts.Cancel();
+    }
+
+    private async Task ReadStage(int start, int count, bool forward, int block, ChannelWriter<(int, RgbImage)> writer,
+        PropagationStats stats, FailureBox failure, CancellationTokenSource cts)
+    {
+        CancellationToken token = cts.Token;
+        try
+        {
+            if (forward)
+            {
+                int frame = start;
+                using IEnumerator<RgbImage> e = _frames.Read(start, count, token).GetEnumerator();
+                while (true)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    bool more = e.MoveNext();
+                    stats.AddDecode(Stopwatch.GetTimestamp() - t0);
+                    if (!more) break;
+                    await writer.WriteAsync((frame++, e.Current), token);
+                }
+            }
+            else
+            {
+                // Streams backwards without holding the video: read a block forward, hand it over in reverse.
+                int low = start - count + 1;
+                for (int end = start; end >= low; end -= block)
+                {
+                    int first = Math.Max(low, end - block + 1);
+                    long t0 = Stopwatch.GetTimestamp();
+                    List<RgbImage> frames = _frames.Read(first, end - first + 1, token).ToList();
+                    stats.AddDecode(Stopwatch.GetTimestamp() - t0);
+                    if (frames.Count != end - first + 1)
+                        throw new EdgeSamException($"Frames {first}..{end} could not all be read from the video ({frames.Count} came back); it may be truncated.");
+                    for (int k = frames.Count - 1; k >= 0; k--)
+                        await writer.WriteAsync((first + k, frames[k]), token);
+                }
+            }
+        }
+        catch (Exception e) { Fail(e, failure, cts); }
+        finally { writer.TryComplete(); }
+    }
+
+    private async Task EmbedStage(ChannelReader<(int Frame, RgbImage Image)> reader, ChannelWriter<(int, RgbImage, IFrameEmbedding)> writer,
+        PropagationStats stats, FailureBox failure, CancellationTokenSource cts)
+    {
+        CancellationToken token = cts.Token;
+        try
+        {
+            await foreach (var (frame, image) in reader.ReadAllAsync(token))
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                IFrameEmbedding embedding = _model.Segmenter.Embed(image);
+                stats.AddEmbed(Stopwatch.GetTimestamp() - t0);
+                try { await writer.WriteAsync((frame, image, embedding), token); }
+                catch { embedding.Dispose(); throw; }
+            }
+        }
+        catch (Exception e) { Fail(e, failure, cts); }
+        finally { writer.TryComplete(); }
+    }
+
+    private static async Task ProcessStage(PropagationRun run, ChannelReader<(int Frame, RgbImage Image, IFrameEmbedding Embedding)> reader,
+        ChannelWriter<FrameResult> writer, FailureBox failure, CancellationTokenSource cts)
+    {
+        CancellationToken token = cts.Token;
+        var ready = new List<FrameResult>();
+        try
+        {
+            await foreach (var (frame, image, embedding) in reader.ReadAllAsync(token))
+            {
+                run.Process(frame, image, embedding, ready);
+                foreach (FrameResult r in ready) await writer.WriteAsync(r, token);
+                ready.Clear();
+            }
+            run.Finish(ready);
+            foreach (FrameResult r in ready) await writer.WriteAsync(r, token);
+        }
+        catch (Exception e) { Fail(e, failure, cts); }
+        finally { writer.TryComplete(); }
+    }
+
+    private ObjectState GetOrAdd(int id)
+    {
+        if (!_objects.TryGetValue(id, out ObjectState? o)) _objects[id] = o = new ObjectState(id);
+        return o;
+    }
+
+    private void CheckMutable()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_propagating) throw new InvalidOperationException("A propagation is running; finish or abandon it before changing prompts.");
+    }
+
+    private void CheckFrame(int frame)
+    {
+        if ((uint)frame >= (uint)FrameCount)
+            throw new ArgumentOutOfRangeException(nameof(frame), frame, $"The video has frames 0..{FrameCount - 1}.");
+    }
+
+    private static void CheckId(int id)
+    {
+        if (id is < 1 or > 254)
+            throw new ArgumentOutOfRangeException(nameof(id), id, "Object ids are 1..254 (the label-map range).");
+    }
+}

@@ -1,0 +1,72 @@
+namespace EdgeSam.Video.Segmentation.GraphCut;
+
+/// <summary>
+/// Settings of <see cref="GraphCutSegmenter"/>. Lengths marked "working px" are in the downscaled image whose long
+/// side is <see cref="WorkingLongSide"/>; the defaults were tuned on DAVIS 2016 val at 854x480 (see the bench-graphcut
+/// command) and are meant to be left alone.
+/// </summary>
+public sealed record GraphCutOptions
+{
+    /// <summary>Long side of the image the main cut runs on; frames already smaller are not upscaled.</summary>
+    public int WorkingLongSide { get; init; } = 400;
+
+    /// <summary>Gaussian components per colour model (object, background).</summary>
+    public int GmmComponents { get; init; } = 5;
+
+    /// <summary>GrabCut iterations: cut, re-fit both colour models to the cut, cut again.</summary>
+    public int Iterations { get; init; } = 2;
+
+    /// <summary>Pairwise weight: gamma * exp(-beta |dI|^2) / distance between 8-neighbours, beta = 1 / (2 &lt;|dI|^2&gt;).</summary>
+    public float Gamma { get; init; } = 15f;
+
+    /// <summary>Radius (working px) of the hard seed disk around each prompt point.</summary>
+    public float SeedRadius { get; init; } = 3f;
+
+    /// <summary>Radius (working px) of the disks around positive points whose colours start the object model.</summary>
+    public float SampleRadius { get; init; } = 6f;
+
+    /// <summary>Without a box, the object is searched in the positives' extent grown on each side by this fraction of
+    /// its larger dimension (plus <see cref="RoiMarginMin"/>); outside is hard background.</summary>
+    public float RoiMargin { get; init; } = 0.2f;
+
+    /// <summary>Minimum growth (working px) of the region of interest on each side.</summary>
+    public float RoiMarginMin { get; init; } = 8f;
+
+    /// <summary>Width (working px) of the ring outside the region of interest whose colours join the background model.</summary>
+    public int BackgroundRing { get; init; } = 24;
+
+    /// <summary>Unary cost (nats) of disagreeing with the prompt's prior mask, when it has one.</summary>
+    public float PriorWeight { get; init; } = 1.5f;
+
+    /// <summary>Weight (nats) of the spatial prior d+ / (d+ + d-) (distance to the nearest positive point against the
+    /// nearest negative point or background ROI side): added to the object cost, its complement to the background cost.</summary>
+    public float DistanceWeight { get; init; } = 4f;
+
+    /// <summary>Colour-contrast factor of the geodesic distances behind the spatial prior (0 = plain distance).</summary>
+    public float GeodesicContrast { get; init; } = 0.1f;
+
+    /// <summary>Keep only the connected parts of the cut that hold a positive point (drops far same-coloured blobs).</summary>
+    public bool KeepSeededComponents { get; init; } = true;
+
+    /// <summary>Re-cut a narrow band around the upsampled boundary at full resolution (edge-aware upsampling).</summary>
+    public bool RefineAtFullResolution { get; init; } = true;
+
+    /// <summary>Half-width (working px) of that band.</summary>
+    public int RefineBand { get; init; } = 1;
+
+    public static GraphCutOptions Default { get; } = new();
+
+    internal void Validate()
+    {
+        if (WorkingLongSide < 16) throw new ArgumentOutOfRangeException(nameof(WorkingLongSide), "WorkingLongSide must be at least 16.");
+        if (GmmComponents < 1) throw new ArgumentOutOfRangeException(nameof(GmmComponents), "GmmComponents must be at least 1.");
+        if (Iterations < 1) throw new ArgumentOutOfRangeException(nameof(Iterations), "Iterations must be at least 1.");
+        if (!(Gamma >= 0)) throw new ArgumentOutOfRangeException(nameof(Gamma), "Gamma must be non-negative.");
+        if (!(SeedRadius >= 0) || !(SampleRadius >= 0)) throw new ArgumentOutOfRangeException(nameof(SeedRadius), "Radii must be non-negative.");
+        if (!(RoiMargin >= 0) || !(RoiMarginMin >= 0)) throw new ArgumentOutOfRangeException(nameof(RoiMargin), "Margins must be non-negative.");
+        if (BackgroundRing < 1) throw new ArgumentOutOfRangeException(nameof(BackgroundRing), "BackgroundRing must be at least 1.");
+        if (!(DistanceWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(DistanceWeight), "DistanceWeight must be non-negative.");
+        if (!(PriorWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(PriorWeight), "PriorWeight must be non-negative.");
+        if (RefineBand < 1) throw new ArgumentOutOfRangeException(nameof(RefineBand), "RefineBand must be at least 1.");
+    }
+}

@@ -1,0 +1,69 @@
+using EdgeSam.Video.Cli;
+using EdgeSam.Video.Evaluation;
+using EdgeSam.Video.Media;
+using Spectre.Console;
+using Xunit.Abstractions;
+
+namespace EdgeSam.Video.Tests.Pipeline;
+
+/// <summary>End to end through the CLI with the real parts (frame folder source, graph cut, Lucas-Kanade, PNG
+/// writer, H.264 preview) on the first frames of a DAVIS 2016 sequence, scored against its ground truth.</summary>
+public class SegmentCommandTests(ITestOutputHelper output)
+{
+    internal static (CliContext Ctx, StringWriter Out, StringWriter Err) Context()
+    {
+        var outText = new StringWriter();
+        var err = new StringWriter();
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(outText),
+        });
+        return (new CliContext(console, err), outText, err);
+    }
+
+    /// <summary>Copies the first <paramref name="frames"/> JPEGs of a DAVIS 2016 sequence into a scratch folder.</summary>
+    internal static string FirstFrames(string sequence, int frames)
+    {
+        string src = Path.Combine(TestPaths.Davis2016, "JPEGImages", "480p", sequence);
+        string dst = TestPaths.NewTempDir(sequence);
+        foreach (string f in Directory.GetFiles(src, "*.jpg").Order(StringComparer.Ordinal).Take(frames))
+            File.Copy(f, Path.Combine(dst, Path.GetFileName(f)));
+        return dst;
+    }
+
+    internal static Mask Truth(string sequence, string frame) =>
+        PngCodec.ReadMask(Path.Combine(TestPaths.Davis2016, "Annotations", "480p", sequence, frame + ".png"));
+
+    [Fact]
+    public async Task Segment_First20FramesOfBlackswan_GraphCutLk_MatchesGroundTruth()
+    {
+        const string seq = "blackswan";
+        string input = FirstFrames(seq, 20);
+        string outDir = TestPaths.NewTempDir("seg-out");
+        string mask = Path.Combine(TestPaths.Davis2016, "Annotations", "480p", seq, "00000.png");
+        var (ctx, stdout, stderr) = Context();
+
+        int rc = await CliApp.RunAsync(["segment", input, "--mask", mask, "--out", outDir, "--segmenter", "graphcut", "--tracker", "lk"], ctx);
+
+        output.WriteLine(stdout.ToString());
+        Assert.True(rc == 0, $"exit {rc}: {stderr}");
+        Assert.True(File.Exists(Path.Combine(outDir, "preview.mp4")) && new FileInfo(Path.Combine(outDir, "preview.mp4")).Length > 1000);
+        Assert.False(Directory.Exists(Path.Combine(outDir, "masks.partial")));
+        double sumJ = 0;
+        for (int t = 1; t < 20; t++)
+        {
+            string name = t.ToString("D5");
+            LabelMap labels = PngCodec.ReadLabels(Path.Combine(outDir, "masks", name + ".png"));
+            Assert.Equal([1], labels.ObjectIds());
+            double j = DavisMetrics.Jaccard(Truth(seq, name), labels.MaskOf(1));
+            output.WriteLine($"frame {name}: J {j:F3}");
+            sumJ += j;
+        }
+        double meanJ = sumJ / 19;
+        output.WriteLine($"mean J {meanJ:F3}");
+        Assert.True(meanJ > 0.85, $"mean J {meanJ:F3}");
+    }
+}

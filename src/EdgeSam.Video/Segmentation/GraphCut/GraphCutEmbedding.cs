@@ -219,7 +219,8 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
     /// <summary>
     /// Moves outwards (by 15% of the ROI's larger dimension, at least <see cref="GraphCutOptions.RoiMarginMin"/>)
     /// each ROI side that is not the image border and where the object seems to go on: more than 2 object pixels right
-    /// inside it, or a fifth of its pixels at least as object-like (object colour cost) as the median object pixel.
+    /// inside it, or, when the object comes within twice <see cref="GraphCutOptions.RoiMarginMin"/> of it, a quarter of its
+    /// pixels at least as object-like (object colour cost) as the median object pixel.
     /// False when no side moves.
     /// </summary>
     private bool GrowRoi(byte[] label, ColorGmm fg, ref int x0, ref int y0, ref int x1, ref int y1)
@@ -257,10 +258,20 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
             if (dfg[x] <= typical) likeT++;
             if (dfg[(rh - 1) * rw + x] <= typical) likeB++;
         }
-        left = left > 2 || likeL * 4 > rh ? 1 : 0;
-        right = right > 2 || likeR * 4 > rh ? 1 : 0;
-        top = top > 2 || likeT * 4 > rw ? 1 : 0;
-        bottom = bottom > 2 || likeB * 4 > rw ? 1 : 0;
+        // Gaps between the object and each side: the colour test applies only to sides the object comes near.
+        int gapL = rw, gapR = rw, gapT = rh, gapB = rh;
+        for (int y = 0; y < rh; y++)
+            for (int x = 0; x < rw; x++)
+                if (label[y * rw + x] == 1)
+                {
+                    gapL = Math.Min(gapL, x); gapR = Math.Min(gapR, rw - 1 - x);
+                    gapT = Math.Min(gapT, y); gapB = Math.Min(gapB, rh - 1 - y);
+                }
+        float nearSide = 2 * _o.RoiMarginMin;
+        left = left > 2 || (likeL * 4 > rh && gapL <= nearSide) ? 1 : 0;
+        right = right > 2 || (likeR * 4 > rh && gapR <= nearSide) ? 1 : 0;
+        top = top > 2 || (likeT * 4 > rw && gapT <= nearSide) ? 1 : 0;
+        bottom = bottom > 2 || (likeB * 4 > rw && gapB <= nearSide) ? 1 : 0;
         int step = (int)MathF.Ceiling(Math.Max(_o.RoiMarginMin, 0.15f * Math.Max(rw, rh)));
         bool grown = false;
         if (x0 > 0 && left > 0) { x0 = Math.Max(0, x0 - step); grown = true; }

@@ -198,6 +198,9 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
             if (grow >= _o.MaxRoiGrowth || box is not null || !GrowRoi(label, fg, ref x0, ref y0, ref x1, ref y1)) break;
         }
 
+        // Pixels still unknown (no cut ran: one colour model had no sample) are background.
+        for (int i = 0; i < rn; i++) if (label[i] == 2) label[i] = 0;
+
         // Working-resolution result over the whole frame.
         var low = new byte[lw * lh];
         for (int y = y0; y <= y1; y++)

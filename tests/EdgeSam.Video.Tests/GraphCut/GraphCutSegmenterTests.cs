@@ -185,6 +185,20 @@ public class GraphCutSegmenterTests
     }
 
     [Fact]
+    public void PositivesAllOverTheFrameWithNoBackgroundEvidenceStillGiveAMask()
+    {
+        // The region of interest is the whole frame and there is no negative: no background colour sample exists,
+        // so no cut can run; the result is the seeds, never unknown pixels reported as object.
+        var (img, _) = DiskScene(64, 48, 9, 32, 24, 10);
+        var pts = new List<PromptPoint> { new(1, 1, PointLabel.Positive), new(62, 46, PointLabel.Positive), new(1, 46, PointLabel.Positive), new(62, 1, PointLabel.Positive) };
+        using var seg = new GraphCutSegmenter();
+        using IFrameEmbedding e = seg.Embed(img);
+        SegmentationResult r = e.Segment(new SegmentationPrompt(pts));
+        foreach (PromptPoint p in pts) Assert.True(r.Mask[(int)p.X, (int)p.Y]);
+        Assert.True(r.Mask.Area() < 64 * 48 / 4, $"area {r.Mask.Area()}");
+    }
+
+    [Fact]
     public void RejectsBadOptions()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new GraphCutSegmenter(new GraphCutOptions { WorkingLongSide = 4 }));

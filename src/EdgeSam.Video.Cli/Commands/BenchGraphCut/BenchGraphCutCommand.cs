@@ -24,11 +24,12 @@ internal static class BenchGraphCutCommand
         var resolution = new Option<string>("--resolution") { Description = "Resolution folder.", DefaultValueFactory = _ => "480p" };
         var positives = new Option<int>("--positives") { Description = "K-Medoids positive points per frame.", DefaultValueFactory = _ => 8 };
         var negatives = new Option<int>("--negatives") { Description = "K-Medoids negative points per frame, from the background band around the object.", DefaultValueFactory = _ => 8 };
+        var band = new Option<float>("--negative-band") { Description = "Negatives are sampled from background pixels within this many sqrt(object area) of the object (large = whole background).", DefaultValueFactory = _ => GraphCutBenchmark.DefaultNegativeBand };
         var seed = new Option<int>("--seed") { Description = "Point sampling seed.", DefaultValueFactory = _ => 0 };
         var longSide = new Option<int?>("--working-long-side") { Description = "Long side of the working image (default: the segmenter's, 400)." };
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file." };
         var cmd = new Command("bench-graphcut", "Mean IoU and ms/frame of the graph-cut segmenter on DAVIS, prompted from each frame's ground truth.");
-        foreach (Option o in new Option[] { root, every, sequences, resolution, positives, negatives, seed, longSide, json }) cmd.Add(o);
+        foreach (Option o in new Option[] { root, every, sequences, resolution, positives, negatives, band, seed, longSide, json }) cmd.Add(o);
         cmd.SetAction((ParseResult r, CancellationToken ct) =>
         {
             var s = new BenchGraphCutSettings
@@ -40,6 +41,7 @@ internal static class BenchGraphCutCommand
                 Positives = r.GetValue(positives),
                 Negatives = r.GetValue(negatives),
                 Seed = r.GetValue(seed),
+                NegativeBand = r.GetValue(band),
                 WorkingLongSide = r.GetValue(longSide),
                 JsonPath = r.GetValue(json),
             };
@@ -53,6 +55,7 @@ internal static class BenchGraphCutCommand
         if (s.Every < 1) throw new EdgeSamException($"--every {s.Every} is not a frame step; give 1 or more (e.g. --every 10)");
         if (s.Positives < 1) throw new EdgeSamException($"--positives {s.Positives}: at least one positive point is needed");
         if (s.Negatives < 0) throw new EdgeSamException($"--negatives {s.Negatives} is negative; give 0 or more");
+        if (!(s.NegativeBand > 0)) throw new EdgeSamException($"--negative-band {s.NegativeBand} must be positive (default {GraphCutBenchmark.DefaultNegativeBand})");
         if (s.WorkingLongSide is < 16) throw new EdgeSamException($"--working-long-side {s.WorkingLongSide} is too small; give 16 or more (default 400)");
         string? jsonFull = s.JsonPath is null ? null : Path.GetFullPath(s.JsonPath);
         if (jsonFull is not null && Path.GetDirectoryName(jsonFull) is string dir && !Directory.Exists(dir))
@@ -81,7 +84,7 @@ internal static class BenchGraphCutCommand
                 RgbImage frame = ImageFile.ReadRgb(seq.FramePath(i), cancel);
                 if (frame.Width != truth.Width || frame.Height != truth.Height)
                     throw new EdgeSamException($"{seq.FramePath(i)} is {frame.Width}x{frame.Height} but its annotation is {truth.Width}x{truth.Height}; the dataset is inconsistent");
-                frames.Add(GraphCutBenchmark.Measure(segmenter, frame, truth, s.Positives, s.Negatives, s.Seed + i));
+                frames.Add(GraphCutBenchmark.Measure(segmenter, frame, truth, s.Positives, s.Negatives, s.Seed + i, s.NegativeBand));
             }
             perSeq.Add((name, frames));
             if (frames.Count > 0)
@@ -100,7 +103,7 @@ internal static class BenchGraphCutCommand
         table.AddRow("all", all.Count.ToString(CultureInfo.InvariantCulture), Fmt(meanIoU), Fmt(cpuMedian, "F1"), Fmt(wallMedian, "F1"));
         ctx.Console.Write(table);
         ctx.Console.WriteLine($"mean IoU {Fmt(meanIoU)} over {all.Count} frames (mean of sequence means {Fmt(seqMean)}); median {Fmt(cpuMedian, "F1")} ms/frame single-threaded CPU time, {Fmt(wallMedian, "F1")} ms wall");
-        ctx.Console.WriteLine($"prompt: {s.Positives} K-Medoids positives + {s.Negatives} K-Medoids negatives within {GraphCutBenchmark.DefaultNegativeBand:0.##}*sqrt(area) of the object; time = Embed + one Segment at {segmenter.Options.WorkingLongSide} px working long side");
+        ctx.Console.WriteLine($"prompt: {s.Positives} K-Medoids positives + {s.Negatives} K-Medoids negatives within {s.NegativeBand:0.##}*sqrt(area) of the object; time = Embed + one Segment at {segmenter.Options.WorkingLongSide} px working long side");
 
         if (jsonFull is not null) WriteJson(jsonFull, s, segmenter.Options, perSeq, meanIoU, seqMean, cpuMedian, wallMedian, all.Count);
         return 0;
@@ -134,7 +137,7 @@ internal static class BenchGraphCutCommand
             ["every"] = s.Every,
             ["positives"] = s.Positives,
             ["negatives"] = s.Negatives,
-            ["negative_band"] = GraphCutBenchmark.DefaultNegativeBand,
+            ["negative_band"] = s.NegativeBand,
             ["seed"] = s.Seed,
             ["working_long_side"] = o.WorkingLongSide,
             ["frames"] = frames,

@@ -17,6 +17,9 @@ internal sealed record BenchGraphCutSettings
     public int Negatives { get; init; } = 8;
     public int Seed { get; init; }
 
+    /// <summary>Negatives come from background pixels within this many sqrt(object area) of the object.</summary>
+    public float NegativeBand { get; init; } = Video.Segmentation.GraphCut.GraphCutBenchmark.DefaultNegativeBand;
+
     /// <summary>Override of <see cref="Video.Segmentation.GraphCut.GraphCutOptions.WorkingLongSide"/>.</summary>
     public int? WorkingLongSide { get; init; }
 

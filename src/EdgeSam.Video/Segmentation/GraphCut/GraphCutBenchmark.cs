@@ -105,12 +105,13 @@ public static class GraphCutBenchmark
     }
 
     /// <summary>Samples the prompt, then times Embed + one Segment on the calling thread and scores the mask.</summary>
-    public static PromptedFrameResult Measure(IPromptSegmenter segmenter, RgbImage frame, Mask truth, int positives = 8, int negatives = 8, int seed = 0)
+    public static PromptedFrameResult Measure(IPromptSegmenter segmenter, RgbImage frame, Mask truth, int positives = 8, int negatives = 8, int seed = 0,
+        float negativeBand = DefaultNegativeBand)
     {
         ArgumentNullException.ThrowIfNull(segmenter);
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentNullException.ThrowIfNull(truth);
-        PromptPoint[] prompt = SamplePrompt(truth, positives, negatives, seed);
+        PromptPoint[] prompt = SamplePrompt(truth, positives, negatives, seed, negativeBand);
         int np = prompt.Count(p => p.Label == PointLabel.Positive);
         double cpu0 = ThreadCpuMs();
         long t0 = Stopwatch.GetTimestamp();

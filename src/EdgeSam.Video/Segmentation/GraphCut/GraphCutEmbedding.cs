@@ -121,69 +121,85 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
         }
         int x0 = Math.Clamp((int)MathF.Floor(rx0), 0, lw - 1), x1 = Math.Clamp((int)MathF.Ceiling(rx1), 0, lw - 1);
         int y0 = Math.Clamp((int)MathF.Floor(ry0), 0, lh - 1), y1 = Math.Clamp((int)MathF.Ceiling(ry1), 0, lh - 1);
-        int rw = x1 - x0 + 1, rh = y1 - y0 + 1, rn = rw * rh;
-
-        // Seeds: +1 object, -1 background, 0 free. ROI border pixels (not on the image border) are background.
-        var seed = new sbyte[rn];
-        for (int y = y0; y <= y1; y++)
-            for (int x = x0; x <= x1; x++)
-                if ((x == x0 && x0 > 0) || (x == x1 && x1 < lw - 1) || (y == y0 && y0 > 0) || (y == y1 && y1 < lh - 1))
-                    seed[(y - y0) * rw + (x - x0)] = -1;
-        foreach (var (u, v) in neg) StampDisk(seed, x0, y0, rw, rh, u, v, _o.SeedRadius, (sbyte)-1);
-        foreach (var (u, v) in pos) StampDisk(seed, x0, y0, rw, rh, u, v, _o.SeedRadius, (sbyte)1);
-
-        // Initial labels for the colour models (2 = unknown, left out of the first fit): the prior where there is
-        // one; else disks around the points (or, box only, the box interior as GrabCut) and the ROI border.
-        var label = new byte[rn];
-        if (priorLow is not null)
+        // The cut may press against the ROI side (the object reaches further than the points): grow those sides
+        // and cut again, a bounded number of times.
+        int rw, rh, rn;
+        byte[] label;
+        float[] dfg, dbg;
+        ColorGmm fg, bg;
+        for (int grow = 0; ; grow++)
         {
+            rw = x1 - x0 + 1; rh = y1 - y0 + 1; rn = rw * rh;
+
+            // Seeds: +1 object, -1 background, 0 free. ROI border pixels (not on the image border) are background.
+            var seed = new sbyte[rn];
             for (int y = y0; y <= y1; y++)
                 for (int x = x0; x <= x1; x++)
-                    label[(y - y0) * rw + (x - x0)] = priorLow[y * lw + x];
-        }
-        else if (pos.Count > 0)
-        {
-            Array.Fill(label, (byte)2);
-            float r = Math.Max(_o.SampleRadius, _o.SeedRadius);
-            foreach (var (u, v) in neg) StampDisk(label, x0, y0, rw, rh, u, v, r, (byte)0);
-            foreach (var (u, v) in pos) StampDisk(label, x0, y0, rw, rh, u, v, r, (byte)1);
-        }
-        else
-        {
-            Array.Fill(label, (byte)1);
-        }
-        for (int i = 0; i < rn; i++)
-        {
-            if (seed[i] > 0) label[i] = 1;
-            else if (seed[i] < 0) label[i] = 0;
+                    if ((x == x0 && x0 > 0) || (x == x1 && x1 < lw - 1) || (y == y0 && y0 > 0) || (y == y1 && y1 < lh - 1))
+                        seed[(y - y0) * rw + (x - x0)] = -1;
+            foreach (var (u, v) in neg) StampDisk(seed, x0, y0, rw, rh, u, v, _o.SeedRadius, (sbyte)-1);
+            foreach (var (u, v) in pos) StampDisk(seed, x0, y0, rw, rh, u, v, _o.SeedRadius, (sbyte)1);
+
+            // Initial labels for the colour models (2 = unknown, left out of the first fit): the prior where there is
+            // one; else disks around the points (or, box only, the box interior as GrabCut) and the ROI border.
+            label = new byte[rn];
+            if (priorLow is not null)
+            {
+                for (int y = y0; y <= y1; y++)
+                    for (int x = x0; x <= x1; x++)
+                        label[(y - y0) * rw + (x - x0)] = priorLow[y * lw + x];
+            }
+            else if (pos.Count > 0)
+            {
+                Array.Fill(label, (byte)2);
+                float r = Math.Max(_o.SampleRadius, _o.SeedRadius);
+                foreach (var (u, v) in neg) StampDisk(label, x0, y0, rw, rh, u, v, r, (byte)0);
+                foreach (var (u, v) in pos) StampDisk(label, x0, y0, rw, rh, u, v, r, (byte)1);
+            }
+            else
+            {
+                Array.Fill(label, (byte)1);
+            }
+            // The ROI border is hard background but may still cross the object (points far from its edge): keep its
+            // colours out of the first background fit, which then rests on the ring outside and the negatives.
+            bool borderUnknown = priorLow is null && pos.Count > 0;
+            for (int i = 0; i < rn; i++)
+            {
+                if (seed[i] > 0) label[i] = 1;
+                else if (seed[i] < 0 && !(borderUnknown && label[i] == 2)) label[i] = 0;
+            }
+
+            float[]? spatial = _o.DistanceWeight > 0 ? SpatialPrior(pos, neg, x0, y0, x1, y1) : null;
+
+            fg = new ColorGmm(_o.GmmComponents);
+            bg = new ColorGmm(_o.GmmComponents);
+            dfg = new float[rn];
+            dbg = new float[rn];
+            float[] ringSamples = RingSamples(x0, y0, x1, y1, _o.BackgroundRing);
+
+            for (int it = 0; it < _o.Iterations; it++)
+            {
+                if (!FitModels(fg, bg, label, x0, y0, rw, rh, ringSamples)) break;
+                for (int y = y0; y <= y1; y++)
+                    for (int x = x0; x <= x1; x++)
+                    {
+                        int k = (y - y0) * rw + (x - x0), p = 3 * (y * lw + x);
+                        dfg[k] = fg.Cost(_rgb[p], _rgb[p + 1], _rgb[p + 2]);
+                        dbg[k] = bg.Cost(_rgb[p], _rgb[p + 1], _rgb[p + 2]);
+                    }
+                if (spatial is not null)
+                    for (int k = 0; k < rn; k++)
+                    {
+                        dfg[k] += _o.DistanceWeight * spatial[k];
+                        dbg[k] += _o.DistanceWeight * (1 - spatial[k]);
+                    }
+                Cut(seed, dfg, dbg, priorLow, x0, y0, rw, rh, label);
+            }
+            if (grow >= _o.MaxRoiGrowth || box is not null || !GrowRoi(label, fg, ref x0, ref y0, ref x1, ref y1)) break;
         }
 
-        float[]? spatial = _o.DistanceWeight > 0 ? SpatialPrior(pos, neg, x0, y0, x1, y1) : null;
-
-        var fg = new ColorGmm(_o.GmmComponents);
-        var bg = new ColorGmm(_o.GmmComponents);
-        var dfg = new float[rn];
-        var dbg = new float[rn];
-        float[] ringSamples = RingSamples(x0, y0, x1, y1, _o.BackgroundRing);
-
-        for (int it = 0; it < _o.Iterations; it++)
-        {
-            if (!FitModels(fg, bg, label, x0, y0, rw, rh, ringSamples)) break;
-            for (int y = y0; y <= y1; y++)
-                for (int x = x0; x <= x1; x++)
-                {
-                    int k = (y - y0) * rw + (x - x0), p = 3 * (y * lw + x);
-                    dfg[k] = fg.Cost(_rgb[p], _rgb[p + 1], _rgb[p + 2]);
-                    dbg[k] = bg.Cost(_rgb[p], _rgb[p + 1], _rgb[p + 2]);
-                }
-            if (spatial is not null)
-                for (int k = 0; k < rn; k++)
-                {
-                    dfg[k] += _o.DistanceWeight * spatial[k];
-                    dbg[k] += _o.DistanceWeight * (1 - spatial[k]);
-                }
-            Cut(seed, dfg, dbg, priorLow, x0, y0, rw, rh, label);
-        }
+        // Pixels still unknown (no cut ran: one colour model had no sample) are background.
+        for (int i = 0; i < rn; i++) if (label[i] == 2) label[i] = 0;
 
         // Working-resolution result over the whole frame.
         var low = new byte[lw * lh];
@@ -202,6 +218,71 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
     }
 
     public void Dispose() => _disposed = true;
+
+    /// <summary>
+    /// Moves outwards (by 15% of the ROI's larger dimension, at least <see cref="GraphCutOptions.RoiMarginMin"/>)
+    /// each ROI side that is not the image border and where the object seems to go on: more than 2 object pixels right
+    /// inside it, or, when the object comes within twice <see cref="GraphCutOptions.RoiMarginMin"/> of it, a quarter of its
+    /// pixels at least as object-like (object colour cost) as the median object pixel.
+    /// False when no side moves.
+    /// </summary>
+    private bool GrowRoi(byte[] label, ColorGmm fg, ref int x0, ref int y0, ref int x1, ref int y1)
+    {
+        int rw = x1 - x0 + 1, rh = y1 - y0 + 1;
+        if (rw < 3 || rh < 3) return false;
+        // Colour cost only (the unaries also hold the spatial prior, which is high at the border by construction).
+        var dfg = new float[label.Length];
+        for (int y = 0; y < rh; y++)
+            for (int x = 0; x < rw; x++)
+            {
+                int k = y * rw + x;
+                if (label[k] != 1 && x != 0 && y != 0 && x != rw - 1 && y != rh - 1) continue;
+                int p = 3 * ((y + y0) * _lw + x + x0);
+                dfg[k] = fg.Cost(_rgb[p], _rgb[p + 1], _rgb[p + 2]);
+            }
+        var objectCosts = new List<float>();
+        for (int k = 0; k < label.Length; k++) if (label[k] == 1) objectCosts.Add(dfg[k]);
+        if (objectCosts.Count == 0) return false;
+        objectCosts.Sort();
+        float typical = objectCosts[objectCosts.Count / 2];
+        int left = 0, right = 0, top = 0, bottom = 0;
+        int likeL = 0, likeR = 0, likeT = 0, likeB = 0;
+        for (int y = 1; y < rh - 1; y++)
+        {
+            left += label[y * rw + 1];
+            right += label[y * rw + rw - 2];
+            if (dfg[y * rw] <= typical) likeL++;
+            if (dfg[y * rw + rw - 1] <= typical) likeR++;
+        }
+        for (int x = 1; x < rw - 1; x++)
+        {
+            top += label[rw + x];
+            bottom += label[(rh - 2) * rw + x];
+            if (dfg[x] <= typical) likeT++;
+            if (dfg[(rh - 1) * rw + x] <= typical) likeB++;
+        }
+        // Gaps between the object and each side: the colour test applies only to sides the object comes near.
+        int gapL = rw, gapR = rw, gapT = rh, gapB = rh;
+        for (int y = 0; y < rh; y++)
+            for (int x = 0; x < rw; x++)
+                if (label[y * rw + x] == 1)
+                {
+                    gapL = Math.Min(gapL, x); gapR = Math.Min(gapR, rw - 1 - x);
+                    gapT = Math.Min(gapT, y); gapB = Math.Min(gapB, rh - 1 - y);
+                }
+        float nearSide = 2 * _o.RoiMarginMin;
+        left = left > 2 || (likeL * 4 > rh && gapL <= nearSide) ? 1 : 0;
+        right = right > 2 || (likeR * 4 > rh && gapR <= nearSide) ? 1 : 0;
+        top = top > 2 || (likeT * 4 > rw && gapT <= nearSide) ? 1 : 0;
+        bottom = bottom > 2 || (likeB * 4 > rw && gapB <= nearSide) ? 1 : 0;
+        int step = (int)MathF.Ceiling(Math.Max(_o.RoiMarginMin, 0.15f * Math.Max(rw, rh)));
+        bool grown = false;
+        if (x0 > 0 && left > 0) { x0 = Math.Max(0, x0 - step); grown = true; }
+        if (x1 < _lw - 1 && right > 0) { x1 = Math.Min(_lw - 1, x1 + step); grown = true; }
+        if (y0 > 0 && top > 0) { y0 = Math.Max(0, y0 - step); grown = true; }
+        if (y1 < _lh - 1 && bottom > 0) { y1 = Math.Min(_lh - 1, y1 + step); grown = true; }
+        return grown;
+    }
 
     private SegmentationResult Empty() => new() { Mask = new Mask(Width, Height), Score = 0f, LowResLogits = null, LowResSize = 0 };
 

@@ -32,6 +32,10 @@ public sealed record GraphCutOptions
     /// <summary>Minimum growth (working px) of the region of interest on each side.</summary>
     public float RoiMarginMin { get; init; } = 8f;
 
+    /// <summary>How many times the region of interest may grow (by 15% of its larger side, on the sides the cut presses
+    /// against) and the cut be redone. Not applied to box prompts: the box is the user's bound.</summary>
+    public int MaxRoiGrowth { get; init; } = 3;
+
     /// <summary>Width (working px) of the ring outside the region of interest whose colours join the background model.</summary>
     public int BackgroundRing { get; init; } = 24;
 
@@ -64,6 +68,7 @@ public sealed record GraphCutOptions
         if (!(Gamma >= 0)) throw new ArgumentOutOfRangeException(nameof(Gamma), "Gamma must be non-negative.");
         if (!(SeedRadius >= 0) || !(SampleRadius >= 0)) throw new ArgumentOutOfRangeException(nameof(SeedRadius), "Radii must be non-negative.");
         if (!(RoiMargin >= 0) || !(RoiMarginMin >= 0)) throw new ArgumentOutOfRangeException(nameof(RoiMargin), "Margins must be non-negative.");
+        if (MaxRoiGrowth < 0) throw new ArgumentOutOfRangeException(nameof(MaxRoiGrowth), "MaxRoiGrowth must be non-negative.");
         if (BackgroundRing < 1) throw new ArgumentOutOfRangeException(nameof(BackgroundRing), "BackgroundRing must be at least 1.");
         if (!(DistanceWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(DistanceWeight), "DistanceWeight must be non-negative.");
         if (!(PriorWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(PriorWeight), "PriorWeight must be non-negative.");

@@ -10,5 +10,6 @@ internal static class CommandRegistry
     public static IEnumerable<Command> Create(CliContext ctx)
     {
         yield return Info.InfoCommand.Create(ctx);
+        yield return Bench.BenchCommand.Create(ctx);
     }
 }

@@ -1,0 +1,122 @@
+using System.Globalization;
+
+namespace EdgeSam.Video.Media;
+
+/// <summary>
+/// Frames of a video file, decoded by one ffmpeg process per <see cref="Read"/> (rawvideo rgb24 over stdout).
+/// A read from frame <c>s &gt; 0</c> seeks: the presentation timestamps of all frames are indexed once (demuxing only,
+/// no decoding) and ffmpeg's accurate input seek is pointed half a frame before frame <c>s</c>, so it decodes from the
+/// preceding keyframe, drops what comes before <c>s</c>, and the first frame out is exactly frame <c>s</c>.
+/// When the timestamps cannot be indexed (missing or non-increasing), it falls back to decoding from the start and
+/// selecting by frame number (exact, but linear in <c>s</c>).
+/// </summary>
+public sealed class VideoFrameSource : IFrameSource
+{
+    private readonly string _path;
+    private double[]? _ptsIndex;
+    private bool _indexTried;
+    private readonly Lock _indexLock = new();
+
+    /// <summary>The probe this source was opened with.</summary>
+    public VideoInfo Info { get; }
+
+    public int Width => Info.Width;
+    public int Height => Info.Height;
+    public int FrameCount => Info.FrameCount;
+
+    /// <summary>The stream's frame rate; 25 when the container does not say.</summary>
+    public double FrameRate => Info.FrameRate > 0 ? Info.FrameRate : 25;
+
+    /// <summary>The file this source reads.</summary>
+    public string Path => _path;
+
+    private VideoFrameSource(string path, VideoInfo info)
+    {
+        _path = path;
+        Info = info;
+    }
+
+    /// <summary>Probes <paramref name="path"/> with ffprobe and opens it.</summary>
+    public static VideoFrameSource Open(string path, CancellationToken cancel = default)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        return new VideoFrameSource(full, VideoProbe.Probe(full, cancel));
+    }
+
+    /// <summary>The zero-padded frame index (at least 5 digits, DAVIS style).</summary>
+    public string FrameName(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        int digits = Math.Max(5, FrameCount.ToString(CultureInfo.InvariantCulture).Length);
+        return index.ToString(CultureInfo.InvariantCulture).PadLeft(digits, '0');
+    }
+
+    public IEnumerable<RgbImage> Read(int start, int count, CancellationToken cancel = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        int n = (int)Math.Min(count, Math.Max(0L, (long)FrameCount - start));
+        if (n == 0) return [];
+        return RawFramePipe.Stream(BuildArgs(start, n, cancel), null, Width, Height, n, _path, cancel);
+    }
+
+    private List<string> BuildArgs(int start, int count, CancellationToken cancel)
+    {
+        var args = new List<string> { "-hide_banner", "-nostdin", "-v", "error" };
+        string filter = $"scale={Width}:{Height}";
+        if (start > 0)
+        {
+            double[]? pts = PtsIndex(cancel);
+            if (pts != null && start < pts.Length)
+            {
+                // -ss counts from the container's start time; half a frame early tolerates timestamp rounding
+                // without letting the previous frame through.
+                double half = 0.5 * (pts[start] - pts[start - 1]);
+                double ss = Math.Max(0, pts[start] - Info.StartTime - half);
+                args.Add("-ss");
+                args.Add(ss.ToString("0.######", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                filter = $"select=gte(n\\,{start}),{filter}";
+            }
+        }
+        args.AddRange(["-i", _path, "-map", $"0:{Info.StreamIndex}", "-an", "-sn", "-dn",
+            "-vf", filter,
+            // Passthrough: one output frame per decoded frame (no duplication or dropping to a constant rate).
+            "-fps_mode", "passthrough",
+            "-frames:v", count.ToString(CultureInfo.InvariantCulture),
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]);
+        return args;
+    }
+
+    /// <summary>Presentation times (seconds) of the frames in display order, or null when unusable; built once.</summary>
+    internal double[]? PtsIndex(CancellationToken cancel)
+    {
+        lock (_indexLock)
+        {
+            if (_indexTried) return _ptsIndex;
+            string csv = FfmpegProcess.RunForText("ffprobe",
+                ["-v", "error", "-select_streams", Info.StreamIndex.ToString(CultureInfo.InvariantCulture),
+                 "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0", _path],
+                _path, cancel);
+            _indexTried = true;
+            var times = new List<double>(Math.Max(16, FrameCount));
+            foreach (string line in csv.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                string[] parts = line.Split(',');
+                // Packets flagged D are discarded by the demuxer (edit lists) and never become frames.
+                if (parts.Length > 1 && parts[1].Contains('D')) continue;
+                if (!double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double t))
+                    return _ptsIndex = null;
+                times.Add(t);
+            }
+            times.Sort(); // packets come in decode order; frames leave the decoder in presentation order
+            for (int i = 1; i < times.Count; i++)
+                if (times[i] <= times[i - 1]) return _ptsIndex = null;
+            return _ptsIndex = times.Count > 0 ? [.. times] : null;
+        }
+    }
+
+    public void Dispose() { }
+}

@@ -1,0 +1,358 @@
+namespace EdgeSam.Video.Export;
+
+/// <summary>Shapes of one object over a sequence, with the jitter figures.</summary>
+/// <param name="PerFrame">Contours per frame (empty where the object is absent).</param>
+/// <param name="JitterBefore">Mean vertex jitter (px) of the aligned, resampled contours before smoothing.</param>
+/// <param name="JitterAfter">The same after smoothing.</param>
+/// <param name="JitterSamples">Vertex samples behind the jitter means (0 when no track spans 3 frames).</param>
+/// <param name="Tracks">Tracks (runs of constant topology) built.</param>
+public sealed record ObjectShapeTracks(IReadOnlyList<ShapeContour>[] PerFrame, double JitterBefore, double JitterAfter, long JitterSamples, int Tracks);
+
+/// <summary>
+/// Turns per-frame traced contours of one object into keyframeable Bézier shapes.
+/// <list type="number">
+/// <item>Tracks: each contour is matched to the previous frame's contour of the same kind (outer/hole) with the nearest
+/// centroid and a similar area; an unmatched contour (a topology change: a split, a merge, a new hole) starts a new track.</item>
+/// <item>Resampling: every contour of a track is resampled by arc length to one vertex count N (about one vertex per
+/// pixel of the track's longest perimeter); frame t's ring is cyclically shifted to the start that minimises the
+/// summed squared distance to frame t-1's ring after removing both centroids (the tracer's orientation is already
+/// consistent), so vertex i is the same boundary point across the track.</item>
+/// <item>Smoothing: vertex positions are averaged over frames [t-k, t+k], the window shrunk symmetrically at the
+/// track's ends. A centred window keeps constant-velocity motion intact and only removes jitter.</item>
+/// <item>Fitting: one set of anchor vertices serves every frame of the track, so every keyframe has the same vertex count.
+/// Anchors start at the corners of the track's mean shape (turning angle above 50 degrees); each segment between
+/// anchors is fitted on every frame (<see cref="BezierFitter"/>; one-sided tangents at corners, a shared central
+/// tangent elsewhere so the path is smooth), and split at its worst point while any frame's error exceeds the tolerance.</item>
+/// </list>
+/// Jitter is defined as the mean over vertices and interior frames of |v(t+1) - 2 v(t) + v(t-1)|, the second
+/// difference of corresponding vertex positions in pixels: zero for a shape that stands still or moves at constant
+/// velocity, so it measures frame-to-frame wobble rather than motion.
+/// </summary>
+public static class ShapeTrackBuilder
+{
+    private const double CornerCos = 0.64; // cos 50 degrees
+    private const int TangentReach = 3;    // ring vertices (about pixels) used for tangent and corner estimates
+
+    /// <summary>Builds the tracks of one object.</summary>
+    /// <param name="frames">Traced contours per frame (null or empty = absent).</param>
+    /// <param name="smooth">Temporal smoothing radius k (0 = none).</param>
+    /// <param name="tolerance">Bézier fitting tolerance in pixels.</param>
+    /// <param name="nextTrackId">Running track id (unique over objects), advanced by the tracks built.</param>
+    public static ObjectShapeTracks Build(IReadOnlyList<IReadOnlyList<TracedContour>?> frames, int smooth, double tolerance, ref int nextTrackId)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        if (smooth < 0) throw new ArgumentOutOfRangeException(nameof(smooth));
+        if (!(tolerance > 0)) throw new ArgumentOutOfRangeException(nameof(tolerance));
+        int f = frames.Count;
+        var perFrame = new List<ShapeContour>[f];
+        for (int i = 0; i < f; i++) perFrame[i] = [];
+
+        // 1. Link contours into tracks.
+        var tracks = new List<List<(int Frame, TracedContour C)>>();
+        var prev = new List<(TracedContour C, int Track)>();
+        for (int t = 0; t < f; t++)
+        {
+            IReadOnlyList<TracedContour> cur = frames[t] ?? [];
+            var assigned = new int[cur.Count];
+            Array.Fill(assigned, -1);
+            var candidates = new List<(double Cost, int Cur, int Prev)>();
+            Vec2[] cc = cur.Select(c => c.Centroid()).ToArray();
+            Vec2[] pc = prev.Select(p => p.C.Centroid()).ToArray();
+            for (int i = 0; i < cur.Count; i++)
+                for (int j = 0; j < prev.Count; j++)
+                {
+                    if (cur[i].IsHole != prev[j].C.IsHole) continue;
+                    double ratio = (double)cur[i].Area / Math.Max(1, prev[j].C.Area);
+                    if (ratio < 0.5 || ratio > 2) continue;
+                    double size = Math.Sqrt(Math.Max(cur[i].Area, prev[j].C.Area));
+                    double dist = (cc[i] - pc[j]).Length;
+                    if (dist > 0.5 * size + 10) continue;
+                    candidates.Add((dist / size + Math.Abs(Math.Log(ratio)), i, j));
+                }
+            candidates.Sort((a, b) => a.Cost.CompareTo(b.Cost));
+            var prevUsed = new bool[prev.Count];
+            foreach (var (_, i, j) in candidates)
+            {
+                if (assigned[i] >= 0 || prevUsed[j]) continue;
+                assigned[i] = prev[j].Track;
+                prevUsed[j] = true;
+            }
+            var next = new List<(TracedContour, int)>();
+            for (int i = 0; i < cur.Count; i++)
+            {
+                if (assigned[i] < 0)
+                {
+                    assigned[i] = tracks.Count;
+                    tracks.Add([]);
+                }
+                tracks[assigned[i]].Add((t, cur[i]));
+                next.Add((cur[i], assigned[i]));
+            }
+            prev = next;
+        }
+
+        // 2-4. Resample, align, smooth and fit each track.
+        double jb = 0, ja = 0;
+        long js = 0;
+        foreach (var track in tracks)
+        {
+            int id = nextTrackId++;
+            Vec2[][] rings = ResampleAligned(track.Select(x => x.C.Points).ToArray());
+            (double sumB, long n) = JitterSum(rings);
+            Vec2[][] smoothed = SmoothRings(rings, smooth);
+            (double sumA, _) = JitterSum(smoothed);
+            jb += sumB;
+            ja += sumA;
+            js += n;
+            BezierPath[] paths = FitTrack(smoothed, tolerance);
+            for (int k = 0; k < track.Count; k++)
+                perFrame[track[k].Frame].Add(new ShapeContour(paths[k], track[k].C.IsHole, id));
+        }
+        return new ObjectShapeTracks(perFrame, js > 0 ? jb / js : 0, js > 0 ? ja / js : 0, js, tracks.Count);
+    }
+
+    /// <summary>Resamples each closed polygon to one vertex count and aligns consecutive rings' start points.</summary>
+    internal static Vec2[][] ResampleAligned(Vec2[][] polygons)
+    {
+        double maxPerimeter = polygons.Max(Perimeter);
+        int n = Math.Clamp((int)Math.Round(maxPerimeter), 8, 4000);
+        var rings = new Vec2[polygons.Length][];
+        for (int k = 0; k < polygons.Length; k++)
+        {
+            Vec2[] r = Resample(polygons[k], n);
+            if (k > 0) r = Rotate(r, BestShift(rings[k - 1], r));
+            rings[k] = r;
+        }
+        return rings;
+    }
+
+    internal static double Perimeter(Vec2[] p)
+    {
+        double s = 0;
+        for (int i = 0; i < p.Length; i++) s += (p[(i + 1) % p.Length] - p[i]).Length;
+        return s;
+    }
+
+    /// <summary>N points equally spaced by arc length around the closed polygon, starting at its first point.</summary>
+    internal static Vec2[] Resample(Vec2[] p, int n)
+    {
+        double total = Perimeter(p);
+        var r = new Vec2[n];
+        double step = total / n, along = 0;
+        int seg = 0;
+        double segStart = 0;
+        for (int i = 0; i < n; i++)
+        {
+            along = i * step;
+            while (true)
+            {
+                double len = (p[(seg + 1) % p.Length] - p[seg]).Length;
+                if (segStart + len >= along || seg == p.Length - 1)
+                {
+                    double t = len > 0 ? Math.Clamp((along - segStart) / len, 0, 1) : 0;
+                    r[i] = p[seg] + (p[(seg + 1) % p.Length] - p[seg]) * t;
+                    break;
+                }
+                segStart += len;
+                seg++;
+            }
+        }
+        return r;
+    }
+
+    private static Vec2 Mean(Vec2[] r)
+    {
+        double x = 0, y = 0;
+        foreach (Vec2 v in r) { x += v.X; y += v.Y; }
+        return new Vec2(x / r.Length, y / r.Length);
+    }
+
+    /// <summary>Shift s minimising sum_i |cur[(i+s)%N] - c_cur - (prev[i] - c_prev)|^2: coarse on every g-th vertex, then refined.</summary>
+    internal static int BestShift(Vec2[] prev, Vec2[] cur)
+    {
+        int n = cur.Length;
+        Vec2 cp = Mean(prev), cc = Mean(cur);
+        int g = Math.Max(1, n / 64);
+        double Cost(int s, int stride)
+        {
+            double sum = 0;
+            for (int i = 0; i < n; i += stride)
+                sum += (cur[(i + s) % n] - cc - (prev[i] - cp)).LengthSquared;
+            return sum;
+        }
+        int best = 0;
+        double bestCost = double.PositiveInfinity;
+        for (int s = 0; s < n; s++)
+        {
+            double c = Cost(s, g);
+            if (c < bestCost) { bestCost = c; best = s; }
+        }
+        if (g > 1)
+        {
+            int coarse = best;
+            bestCost = double.PositiveInfinity;
+            for (int ds = -g; ds <= g; ds++)
+            {
+                int s = ((coarse + ds) % n + n) % n;
+                double c = Cost(s, 1);
+                if (c < bestCost) { bestCost = c; best = s; }
+            }
+        }
+        return best;
+    }
+
+    private static Vec2[] Rotate(Vec2[] r, int s)
+    {
+        if (s == 0) return r;
+        var o = new Vec2[r.Length];
+        for (int i = 0; i < r.Length; i++) o[i] = r[(i + s) % r.Length];
+        return o;
+    }
+
+    /// <summary>Centred moving average over [t-k, t+k], shrunk symmetrically at the ends.</summary>
+    internal static Vec2[][] SmoothRings(Vec2[][] rings, int k)
+    {
+        if (k == 0 || rings.Length < 3) return rings;
+        int f = rings.Length, n = rings[0].Length;
+        var o = new Vec2[f][];
+        for (int t = 0; t < f; t++)
+        {
+            int h = Math.Min(k, Math.Min(t, f - 1 - t));
+            var r = new Vec2[n];
+            for (int i = 0; i < n; i++)
+            {
+                double x = 0, y = 0;
+                for (int u = t - h; u <= t + h; u++) { x += rings[u][i].X; y += rings[u][i].Y; }
+                r[i] = new Vec2(x / (2 * h + 1), y / (2 * h + 1));
+            }
+            o[t] = r;
+        }
+        return o;
+    }
+
+    /// <summary>Sum of |v(t+1) - 2v(t) + v(t-1)| over vertices and interior frames, and the number of terms.</summary>
+    internal static (double Sum, long Count) JitterSum(Vec2[][] rings)
+    {
+        double s = 0;
+        long c = 0;
+        for (int t = 1; t + 1 < rings.Length; t++)
+            for (int i = 0; i < rings[t].Length; i++)
+            {
+                s += (rings[t + 1][i] - 2 * rings[t][i] + rings[t - 1][i]).Length;
+                c++;
+            }
+        return (s, c);
+    }
+
+    /// <summary>Fits all frames of a track with one shared anchor set.</summary>
+    internal static BezierPath[] FitTrack(Vec2[][] rings, double tolerance)
+    {
+        int f = rings.Length, n = rings[0].Length;
+        var anchors = new SortedSet<int>(InitialAnchors(rings));
+        var fits = new Dictionary<int, (Vec2 P1, Vec2 P2)[]>();
+        var work = new Stack<int>(anchors);
+        var buffer = new Vec2[n + 1];
+        while (work.Count > 0)
+        {
+            int a = work.Pop();
+            if (!anchors.Contains(a)) continue;
+            int b = NextAnchor(anchors, a);
+            int len = ((b - a) % n + n) % n;
+            if (len == 0) len = n;
+            var perFrame = new (Vec2, Vec2)[f];
+            double worstErr = 0;
+            int worstIdx = len / 2;
+            for (int t = 0; t < f; t++)
+            {
+                Vec2[] r = rings[t];
+                for (int j = 0; j <= len; j++) buffer[j] = r[(a + j) % n];
+                var (outA, _) = Tangents(r, a);
+                var (_, inB) = Tangents(r, b);
+                perFrame[t] = BezierFitter.Fit(buffer.AsSpan(0, len + 1), outA, inB, out double err, out int w);
+                if (err > worstErr) { worstErr = err; worstIdx = w; }
+            }
+            if (worstErr > tolerance && len >= 6)
+            {
+                int split = (a + Math.Clamp(worstIdx, 3, len - 3)) % n;
+                anchors.Add(split);
+                work.Push(a);
+                work.Push(split);
+                continue;
+            }
+            fits[a] = perFrame;
+        }
+        int[] order = anchors.ToArray();
+        var paths = new BezierPath[f];
+        for (int t = 0; t < f; t++)
+        {
+            int m = order.Length;
+            var an = new Vec2[m];
+            var pin = new Vec2[m];
+            var pout = new Vec2[m];
+            for (int k = 0; k < m; k++)
+            {
+                an[k] = rings[t][order[k]];
+                var (p1, p2) = fits[order[k]][t];
+                pout[k] = p1;
+                pin[(k + 1) % m] = p2;
+            }
+            paths[t] = new BezierPath(an, pin, pout);
+        }
+        return paths;
+    }
+
+    private static int NextAnchor(SortedSet<int> anchors, int a)
+    {
+        foreach (int x in anchors.GetViewBetween(a + 1, int.MaxValue)) return x;
+        return anchors.Min;
+    }
+
+    /// <summary>Unit tangents at ring vertex i: the direction leaving forward and the one leaving backward
+    /// (one-sided at a corner, else the shared central direction so the joint is smooth).</summary>
+    private static (Vec2 Forward, Vec2 Backward) Tangents(Vec2[] r, int i)
+    {
+        int n = r.Length, s = Math.Min(TangentReach, Math.Max(1, n / 4));
+        Vec2 p = r[i], ahead = r[(i + s) % n], behind = r[((i - s) % n + n) % n];
+        Vec2 fwd = (ahead - p).Normalized(), back = (behind - p).Normalized();
+        if (fwd.Dot(back * -1) >= Math.Cos(Math.PI / 4))
+        {
+            Vec2 c = (ahead - behind).Normalized();
+            return (c, c * -1);
+        }
+        return (fwd, back);
+    }
+
+    /// <summary>Corners of the track's mean (centred) shape, or two opposite vertices when it has fewer than two.</summary>
+    private static List<int> InitialAnchors(Vec2[][] rings)
+    {
+        int n = rings[0].Length, s = Math.Min(TangentReach, Math.Max(1, n / 8));
+        var mean = new Vec2[n];
+        foreach (Vec2[] r in rings)
+        {
+            Vec2 c = Mean(r);
+            for (int i = 0; i < n; i++) mean[i] += (r[i] - c) / rings.Length;
+        }
+        var turn = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            Vec2 a = (mean[i] - mean[((i - s) % n + n) % n]).Normalized(), b = (mean[(i + s) % n] - mean[i]).Normalized();
+            turn[i] = 1 - a.Dot(b); // 0 straight .. 2 reversal
+        }
+        var corners = new List<int>();
+        for (int i = 0; i < n; i++)
+        {
+            if (turn[i] < 1 - CornerCos) continue;
+            bool isMax = true;
+            for (int d = -s; d <= s && isMax; d++)
+            {
+                if (d == 0) continue;
+                int j = ((i + d) % n + n) % n;
+                isMax = turn[j] < turn[i] || (turn[j] == turn[i] && j > i);
+            }
+            if (isMax) corners.Add(i);
+        }
+        if (corners.Count == 0) corners.AddRange([0, n / 2]);
+        else if (corners.Count == 1) corners.Add((corners[0] + n / 2) % n);
+        return corners;
+    }
+}

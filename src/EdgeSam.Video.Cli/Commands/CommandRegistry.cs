@@ -11,5 +11,6 @@ internal static class CommandRegistry
     {
         yield return Info.InfoCommand.Create(ctx);
         yield return Bench.BenchCommand.Create(ctx);
+        yield return Export.ExportCommand.Create(ctx);
     }
 }

@@ -31,7 +31,8 @@ public sealed record ObjectShapeTracks(IReadOnlyList<ShapeContour>[] PerFrame, d
 public static class ShapeTrackBuilder
 {
     private const double CornerCos = 0.64; // cos 50 degrees
-    private const int TangentReach = 3;    // ring vertices (about pixels) used for tangent and corner estimates
+    private const int TangentReach = 3;
+    internal static double SpatialSigma = 1.5;    // ring vertices (about pixels) used for tangent and corner estimates
 
     /// <summary>Builds the tracks of one object.</summary>
     /// <param name="frames">Traced contours per frame (null or empty = absent).</param>
@@ -100,11 +101,17 @@ public static class ShapeTrackBuilder
             Vec2[][] rings = ResampleAligned(track.Select(x => x.C.Points).ToArray());
             (double sumB, long n) = JitterSum(rings);
             Vec2[][] smoothed = SmoothRings(rings, smooth);
+            // Corners come from the temporally smoothed rings before the along-contour smoothing, which skips them.
+            List<int> corners = CornerCandidates(smoothed);
+            var isCorner = new bool[smoothed[0].Length];
+            foreach (int c in corners) isCorner[c] = true;
+            corners = WithFallback(corners, isCorner.Length);
+            for (int k = 0; k < smoothed.Length; k++) smoothed[k] = SmoothAlong(smoothed[k], Math.Min(SpatialSigma, smoothed[k].Length / 200.0), isCorner);
             (double sumA, _) = JitterSum(smoothed);
             jb += sumB;
             ja += sumA;
             js += n;
-            BezierPath[] paths = FitTrack(smoothed, tolerance);
+            BezierPath[] paths = FitTrack(smoothed, tolerance, corners, isCorner);
             for (int k = 0; k < track.Count; k++)
                 perFrame[track[k].Frame].Add(new ShapeContour(paths[k], track[k].C.IsHole, id));
         }
@@ -209,10 +216,43 @@ public static class ShapeTrackBuilder
         return o;
     }
 
+    /// <summary>
+    /// Circular Gaussian smoothing of a ring along its length (sigma in vertices, about pixels). The traced boundary
+    /// follows the pixel staircase, whose +-0.5 px steps are aliasing, not shape; without this the fit spends
+    /// segments on them. Callers shrink sigma for short rings (perimeter / 200), since smoothing also shrinks
+    /// small shapes.
+    /// </summary>
+    internal static Vec2[] SmoothAlong(Vec2[] r, double sigma, bool[]? fixedAt = null)
+    {
+        int n = r.Length;
+        if (sigma <= 0 || n < 8) return r;
+        float[] k = Matte.GaussianKernel(sigma);
+        int h = k.Length / 2;
+        if (h * 2 >= n) return r;
+        var o = new Vec2[n];
+        for (int i = 0; i < n; i++)
+        {
+            if (fixedAt != null && fixedAt[i]) { o[i] = r[i]; continue; }
+            // The window stops at corners (on either side), so they stay sharp.
+            double x = k[h] * r[i].X, y = k[h] * r[i].Y, wsum = k[h];
+            for (int side = -1; side <= 1; side += 2)
+                for (int j = 1; j <= h; j++)
+                {
+                    int q = ((i + side * j) % n + n) % n;
+                    x += k[h + j] * r[q].X;
+                    y += k[h + j] * r[q].Y;
+                    wsum += k[h + j];
+                    if (fixedAt != null && fixedAt[q]) break;
+                }
+            o[i] = new Vec2(x / wsum, y / wsum);
+        }
+        return o;
+    }
+
     /// <summary>Centred moving average over [t-k, t+k], shrunk symmetrically at the ends.</summary>
     internal static Vec2[][] SmoothRings(Vec2[][] rings, int k)
     {
-        if (k == 0 || rings.Length < 3) return rings;
+        if (k == 0 || rings.Length < 3) return rings.Select(r => (Vec2[])r.Clone()).ToArray();
         int f = rings.Length, n = rings[0].Length;
         var o = new Vec2[f][];
         for (int t = 0; t < f; t++)
@@ -245,10 +285,11 @@ public static class ShapeTrackBuilder
     }
 
     /// <summary>Fits all frames of a track with one shared anchor set.</summary>
-    internal static BezierPath[] FitTrack(Vec2[][] rings, double tolerance)
+    internal static BezierPath[] FitTrack(Vec2[][] rings, double tolerance, List<int>? initial = null, bool[]? isCorner = null)
     {
         int f = rings.Length, n = rings[0].Length;
-        var anchors = new SortedSet<int>(InitialAnchors(rings));
+        var anchors = new SortedSet<int>(initial ?? InitialAnchors(rings));
+        isCorner ??= new bool[n];
         var fits = new Dictionary<int, (Vec2 P1, Vec2 P2)[]>();
         var work = new Stack<int>(anchors);
         var buffer = new Vec2[n + 1];
@@ -257,20 +298,7 @@ public static class ShapeTrackBuilder
             int a = work.Pop();
             if (!anchors.Contains(a)) continue;
             int b = NextAnchor(anchors, a);
-            int len = ((b - a) % n + n) % n;
-            if (len == 0) len = n;
-            var perFrame = new (Vec2, Vec2)[f];
-            double worstErr = 0;
-            int worstIdx = len / 2;
-            for (int t = 0; t < f; t++)
-            {
-                Vec2[] r = rings[t];
-                for (int j = 0; j <= len; j++) buffer[j] = r[(a + j) % n];
-                var (outA, _) = Tangents(r, a);
-                var (_, inB) = Tangents(r, b);
-                perFrame[t] = BezierFitter.Fit(buffer.AsSpan(0, len + 1), outA, inB, out double err, out int w);
-                if (err > worstErr) { worstErr = err; worstIdx = w; }
-            }
+            var (perFrame, worstErr, worstIdx, len) = FitSegment(rings, a, b, buffer, isCorner);
             if (worstErr > tolerance && len >= 6)
             {
                 int split = (a + Math.Clamp(worstIdx, 3, len - 3)) % n;
@@ -280,6 +308,24 @@ public static class ShapeTrackBuilder
                 continue;
             }
             fits[a] = perFrame;
+        }
+        // Greedy splitting places anchors where the worst error was, not where they are needed: merge back every
+        // anchor whose two segments one segment can replace within the tolerance on every frame.
+        for (int sweep = 0; sweep < 2; sweep++)
+        {
+            bool changed = false;
+            foreach (int b in anchors.ToArray())
+            {
+                if (anchors.Count <= 2 || !anchors.Contains(b) || isCorner[b]) continue;
+                int a = PrevAnchor(anchors, b), c = NextAnchor(anchors, b);
+                var (perFrame, err, _, _) = FitSegment(rings, a, c, buffer, isCorner);
+                if (err > tolerance) continue;
+                anchors.Remove(b);
+                fits.Remove(b);
+                fits[a] = perFrame;
+                changed = true;
+            }
+            if (!changed) break;
         }
         int[] order = anchors.ToArray();
         var paths = new BezierPath[f];
@@ -301,6 +347,34 @@ public static class ShapeTrackBuilder
         return paths;
     }
 
+    /// <summary>Fits segment a -> b (ring indices, cyclic) on every frame: the fits, the worst error over frames,
+    /// the offset from a of the worst point, and the segment length in ring vertices.</summary>
+    private static ((Vec2, Vec2)[] Fits, double WorstErr, int WorstIdx, int Len) FitSegment(Vec2[][] rings, int a, int b, Vec2[] buffer, bool[] isCorner)
+    {
+        int f = rings.Length, n = rings[0].Length;
+        int len = ((b - a) % n + n) % n;
+        if (len == 0) len = n;
+        var perFrame = new (Vec2, Vec2)[f];
+        double worstErr = 0;
+        int worstIdx = len / 2;
+        for (int t = 0; t < f; t++)
+        {
+            Vec2[] r = rings[t];
+            for (int j = 0; j <= len; j++) buffer[j] = r[(a + j) % n];
+            var (outA, _) = Tangents(r, a, isCorner[a]);
+            var (_, inB) = Tangents(r, b, isCorner[b]);
+            perFrame[t] = BezierFitter.Fit(buffer.AsSpan(0, len + 1), outA, inB, out double err, out int w);
+            if (err > worstErr) { worstErr = err; worstIdx = w; }
+        }
+        return (perFrame, worstErr, worstIdx, len);
+    }
+
+    private static int PrevAnchor(SortedSet<int> anchors, int a)
+    {
+        foreach (int x in anchors.GetViewBetween(int.MinValue, a - 1).Reverse()) return x;
+        return anchors.Max;
+    }
+
     private static int NextAnchor(SortedSet<int> anchors, int a)
     {
         foreach (int x in anchors.GetViewBetween(a + 1, int.MaxValue)) return x;
@@ -309,12 +383,12 @@ public static class ShapeTrackBuilder
 
     /// <summary>Unit tangents at ring vertex i: the direction leaving forward and the one leaving backward
     /// (one-sided at a corner, else the shared central direction so the joint is smooth).</summary>
-    private static (Vec2 Forward, Vec2 Backward) Tangents(Vec2[] r, int i)
+    private static (Vec2 Forward, Vec2 Backward) Tangents(Vec2[] r, int i, bool corner)
     {
         int n = r.Length, s = Math.Min(TangentReach, Math.Max(1, n / 4));
         Vec2 p = r[i], ahead = r[(i + s) % n], behind = r[((i - s) % n + n) % n];
         Vec2 fwd = (ahead - p).Normalized(), back = (behind - p).Normalized();
-        if (fwd.Dot(back * -1) >= Math.Cos(Math.PI / 4))
+        if (!corner && fwd.Dot(back * -1) >= Math.Cos(Math.PI / 4))
         {
             Vec2 c = (ahead - behind).Normalized();
             return (c, c * -1);
@@ -323,7 +397,17 @@ public static class ShapeTrackBuilder
     }
 
     /// <summary>Corners of the track's mean (centred) shape, or two opposite vertices when it has fewer than two.</summary>
-    private static List<int> InitialAnchors(Vec2[][] rings)
+    internal static List<int> InitialAnchors(Vec2[][] rings) => WithFallback(CornerCandidates(rings), rings[0].Length);
+
+    private static List<int> WithFallback(List<int> corners, int n)
+    {
+        if (corners.Count == 0) corners.AddRange([0, n / 2]);
+        else if (corners.Count == 1) corners.Add((corners[0] + n / 2) % n);
+        return corners;
+    }
+
+    /// <summary>Vertices where the mean shape turns by more than 50 degrees over +-3 vertices (local maxima).</summary>
+    private static List<int> CornerCandidates(Vec2[][] rings)
     {
         int n = rings[0].Length, s = Math.Min(TangentReach, Math.Max(1, n / 8));
         var mean = new Vec2[n];
@@ -351,8 +435,6 @@ public static class ShapeTrackBuilder
             }
             if (isMax) corners.Add(i);
         }
-        if (corners.Count == 0) corners.AddRange([0, n / 2]);
-        else if (corners.Count == 1) corners.Add((corners[0] + n / 2) % n);
         return corners;
     }
 }

@@ -20,6 +20,8 @@ namespace EdgeSam.Video.Export;
 /// <param name="MinArea">Contours (outer or hole) enclosing fewer pixels than this are ignored as specks.</param>
 /// <param name="FrameRate">Frame rate when <paramref name="Frames"/> gives none (default 24).</param>
 /// <param name="Name">Base name of the outputs; null = the masks folder's name.</param>
+/// <param name="MeasureFidelity">Shapes: rasterise the fitted shapes back (even-odd, pixel centres) and report their IoU
+/// against the source masks in <see cref="ShapeStats"/>.</param>
 public sealed record ExportRequest(
     string MasksDir,
     ExportFormat Format,
@@ -34,7 +36,8 @@ public sealed record ExportRequest(
     double Tolerance = 1.0,
     int MinArea = 16,
     double? FrameRate = null,
-    string? Name = null);
+    string? Name = null,
+    bool MeasureFidelity = false);
 
 /// <summary>What an export wrote and measured.</summary>
 /// <param name="Files">Files written (sequences: every file), in order.</param>
@@ -48,7 +51,10 @@ public sealed record ExportResult(IReadOnlyList<string> Files, int Frames, IRead
 /// <param name="JitterBefore">Mean vertex jitter of the resampled contours before temporal smoothing (see <see cref="ShapeTrackBuilder"/>).</param>
 /// <param name="JitterAfter">The same after smoothing.</param>
 /// <param name="Runs">Runs of constant topology (keyframeable stretches), over all objects and contours.</param>
-public sealed record ShapeStats(double MeanSegmentsPerObjectFrame, double JitterBefore, double JitterAfter, int Runs);
+/// <param name="MeanIoU">Mean IoU of the rasterised shapes against the source masks over object-frames (NaN unless measured).</param>
+/// <param name="MinIoU">Lowest such IoU (NaN unless measured).</param>
+public sealed record ShapeStats(double MeanSegmentsPerObjectFrame, double JitterBefore, double JitterAfter, int Runs,
+    double MeanIoU = double.NaN, double MinIoU = double.NaN);
 
 /// <summary>Progress of an export: frames done of the total for the current stage.</summary>
 public readonly record struct ExportProgress(string Stage, int Done, int Total);

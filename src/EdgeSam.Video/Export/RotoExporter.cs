@@ -124,6 +124,27 @@ public static class RotoExporter
         var names = Enumerable.Range(0, f).Select(masks.FrameName).ToArray();
         var scene = new ShapeScene(masks.Width, masks.Height, fps, names, ids, shapes);
         var stats = new ShapeStats(objFrames > 0 ? segs / objFrames : 0, js > 0 ? jb / js : 0, js > 0 ? ja / js : 0, tracks);
+        if (r.MeasureFidelity)
+        {
+            double sumIoU = 0, minIoU = 1;
+            int count = 0;
+            for (int t = 0; t < f; t++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                LabelMap map = masks.ReadLabels(t);
+                for (int o = 0; o < ids.Count; o++)
+                {
+                    Mask src = map.MaskOf(ids[o]);
+                    if (src.IsEmpty && shapes[o][t].Count == 0) continue;
+                    double iou = ShapeRasterizer.IoU(ShapeRasterizer.Fill(masks.Width, masks.Height, shapes[o][t].Select(c => c.Path)), src);
+                    sumIoU += iou;
+                    minIoU = Math.Min(minIoU, iou);
+                    count++;
+                }
+                progress?.Report(new ExportProgress("measuring", t + 1, f));
+            }
+            stats = stats with { MeanIoU = count > 0 ? sumIoU / count : double.NaN, MinIoU = count > 0 ? minIoU : double.NaN };
+        }
 
         var files = new List<string>();
         switch (r.Format)
@@ -170,7 +191,7 @@ public static class RotoExporter
                     if (cachedFrame != t) { cached = masks.ReadLabels(t); cachedFrame = t; }
                     return cached!.MaskOf(id);
                 }
-                AtomicFile.WriteAllBytes(p, CocoWriter.Write(scene, MaskOf));
+                AtomicFile.WriteAllBytes(p, CocoWriter.Write(scene, MaskOf, FrameExtension(r.Frames)));
                 files.Add(Path.GetFullPath(p));
                 break;
             }
@@ -178,6 +199,18 @@ public static class RotoExporter
                 throw new ArgumentOutOfRangeException(nameof(r), r.Format, "not a shape format");
         }
         return new ExportResult(files, f, ids, stats);
+    }
+
+    /// <summary>Extension of the frame files for COCO <c>file_name</c>s: a frame folder's, else .jpg.</summary>
+    private static string FrameExtension(string? frames)
+    {
+        if (frames != null && Directory.Exists(frames))
+        {
+            string? first = Directory.EnumerateFiles(frames).Where(p => ImageFile.FrameExtensions.Contains(Path.GetExtension(p).ToLowerInvariant()))
+                .Order(StringComparer.Ordinal).FirstOrDefault();
+            if (first != null) return Path.GetExtension(first);
+        }
+        return ".jpg";
     }
 
     private static string SingleFile(string outPath, string ext, string defaultName) =>

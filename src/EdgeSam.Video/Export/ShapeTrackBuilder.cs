@@ -32,7 +32,14 @@ public static class ShapeTrackBuilder
 {
     private const double CornerCos = 0.64; // cos 50 degrees
     private const int TangentReach = 3;
-    internal static double SpatialSigma = 1.5;    // ring vertices (about pixels) used for tangent and corner estimates
+    internal static double SpatialSigma = 1.5;
+
+    /// <summary>RMS shape change (px) between consecutive frames above which a track is cut.</summary>
+    internal static double SplitRms = 2.5;
+
+    /// <summary>Largest distance (px) temporal smoothing may move a vertex from its traced position: jitter is
+    /// sub-pixel to a pixel or two, and the bound keeps a smoothed shape within that of the mask it came from.</summary>
+    internal static double MaxSmoothShift = 1.0;    // ring vertices (about pixels) used for tangent and corner estimates
 
     /// <summary>Builds the tracks of one object.</summary>
     /// <param name="frames">Traced contours per frame (null or empty = absent).</param>
@@ -95,9 +102,11 @@ public static class ShapeTrackBuilder
         // 2-4. Resample, align, smooth and fit each track.
         double jb = 0, ja = 0;
         long js = 0;
-        foreach (var track in tracks)
+        int runs = 0;
+        foreach (var track in tracks.SelectMany(SplitOnShapeChange))
         {
             int id = nextTrackId++;
+            runs++;
             Vec2[][] rings = ResampleAligned(track.Select(x => x.C.Points).ToArray());
             (double sumB, long n) = JitterSum(rings);
             Vec2[][] smoothed = SmoothRings(rings, smooth);
@@ -115,7 +124,39 @@ public static class ShapeTrackBuilder
             for (int k = 0; k < track.Count; k++)
                 perFrame[track[k].Frame].Add(new ShapeContour(paths[k], track[k].C.IsHole, id));
         }
-        return new ObjectShapeTracks(perFrame, js > 0 ? jb / js : 0, js > 0 ? ja / js : 0, js, tracks.Count);
+        return new ObjectShapeTracks(perFrame, js > 0 ? jb / js : 0, js > 0 ? ja / js : 0, js, runs);
+    }
+
+    /// <summary>
+    /// Cuts a track where consecutive aligned rings differ by more than <see cref="SplitRms"/> (RMS vertex distance
+    /// after removing the centroids): there the arc-length correspondence no longer pairs the same boundary points
+    /// (a limb swings, a part appears), and averaging across the cut would blend different points.
+    /// </summary>
+    private static IEnumerable<List<(int Frame, TracedContour C)>> SplitOnShapeChange(List<(int Frame, TracedContour C)> track)
+    {
+        if (track.Count < 2)
+        {
+            yield return track;
+            yield break;
+        }
+        Vec2[][] rings = ResampleAligned(track.Select(x => x.C.Points).ToArray());
+        int start = 0;
+        for (int k = 1; k < track.Count; k++)
+        {
+            if (ShapeResidual(rings[k - 1], rings[k]) <= SplitRms) continue;
+            yield return track.GetRange(start, k - start);
+            start = k;
+        }
+        yield return track.GetRange(start, track.Count - start);
+    }
+
+    /// <summary>RMS distance of corresponding vertices after removing each ring's centroid.</summary>
+    internal static double ShapeResidual(Vec2[] a, Vec2[] b)
+    {
+        Vec2 ca = Mean(a), cb = Mean(b);
+        double s = 0;
+        for (int i = 0; i < a.Length; i++) s += (a[i] - ca - (b[i] - cb)).LengthSquared;
+        return Math.Sqrt(s / a.Length);
     }
 
     /// <summary>Resamples each closed polygon to one vertex count and aligns consecutive rings' start points.</summary>
@@ -249,7 +290,8 @@ public static class ShapeTrackBuilder
         return o;
     }
 
-    /// <summary>Centred moving average over [t-k, t+k], shrunk symmetrically at the ends.</summary>
+    /// <summary>Centred moving average over [t-k, t+k], shrunk symmetrically at the ends; each vertex moves at most
+    /// <see cref="MaxSmoothShift"/> from where it was.</summary>
     internal static Vec2[][] SmoothRings(Vec2[][] rings, int k)
     {
         if (k == 0 || rings.Length < 3) return rings.Select(r => (Vec2[])r.Clone()).ToArray();
@@ -263,7 +305,10 @@ public static class ShapeTrackBuilder
             {
                 double x = 0, y = 0;
                 for (int u = t - h; u <= t + h; u++) { x += rings[u][i].X; y += rings[u][i].Y; }
-                r[i] = new Vec2(x / (2 * h + 1), y / (2 * h + 1));
+                Vec2 d = new Vec2(x / (2 * h + 1), y / (2 * h + 1)) - rings[t][i];
+                double len = d.Length;
+                if (len > MaxSmoothShift) d *= MaxSmoothShift / len;
+                r[i] = rings[t][i] + d;
             }
             o[t] = r;
         }

@@ -27,15 +27,16 @@ internal static class ExportCommand
         var minArea = new Option<int>("--min-area") { Description = "Shapes: ignore contours enclosing fewer pixels.", DefaultValueFactory = _ => 16 };
         var fps = new Option<double?>("--fps") { Description = "Frame rate when --frames gives none (default 24)." };
         var name = new Option<string?>("--name") { Description = "Base name of the outputs (default: the masks folder's name)." };
+        var measure = new Option<bool>("--measure") { Description = "Shapes: rasterise the shapes back and report their IoU against the masks." };
         var cmd = new Command("export", "Export masks as mattes (alpha PNG, ProRes 4444, WebM) or editable shapes (SVG, After Effects, Nuke, COCO, JSON).");
         cmd.Add(masks);
-        foreach (Option o in new Option[] { to, output, frames, objects, feather, edge, matteOnly, combine, smooth, tolerance, minArea, fps, name })
+        foreach (Option o in new Option[] { to, output, frames, objects, feather, edge, matteOnly, combine, smooth, tolerance, minArea, fps, name, measure })
             cmd.Add(o);
         cmd.SetAction((ParseResult r, CancellationToken ct) =>
         {
             var s = new ExportSettings(r.GetValue(masks)!, ExportFormats.Parse(r.GetValue(to)!), r.GetValue(output)!,
                 r.GetValue(frames), ParseIds(r.GetValue(objects)), r.GetValue(feather), r.GetValue(edge), r.GetValue(matteOnly),
-                r.GetValue(combine), r.GetValue(smooth), r.GetValue(tolerance), r.GetValue(minArea), r.GetValue(fps), r.GetValue(name));
+                r.GetValue(combine), r.GetValue(smooth), r.GetValue(tolerance), r.GetValue(minArea), r.GetValue(fps), r.GetValue(name), r.GetValue(measure));
             return Task.FromResult(Run(s, ctx, ct));
         });
         return cmd;
@@ -64,6 +65,8 @@ internal static class ExportCommand
         if (result.Shapes is { } st)
         {
             ctx.Console.WriteLine(string.Create(c, $"shapes: {st.MeanSegmentsPerObjectFrame:F1} Bezier segments per object per frame (mean), {st.Runs} run(s) of constant topology"));
+            if (!double.IsNaN(st.MeanIoU))
+                ctx.Console.WriteLine(string.Create(c, $"fidelity: shapes rasterised back vs masks: mean IoU {st.MeanIoU:F4}, min {st.MinIoU:F4}"));
             ctx.Console.WriteLine(string.Create(c, $"jitter (mean |v(t+1) - 2v(t) + v(t-1)| of corresponding vertices): {st.JitterBefore:F3} px before, {st.JitterAfter:F3} px after smoothing (k = {s.Smooth})"));
         }
         return 0;

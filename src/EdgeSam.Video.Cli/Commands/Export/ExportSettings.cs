@@ -17,11 +17,12 @@ namespace EdgeSam.Video.Cli.Commands.Export;
 /// <param name="MinArea">Speck threshold in pixels.</param>
 /// <param name="Fps">Frame rate override.</param>
 /// <param name="Name">Base name of the outputs.</param>
+/// <param name="Measure">Report the IoU of the rasterised shapes against the masks.</param>
 public sealed record ExportSettings(
     string Masks, ExportFormat Format, string Out, string? Frames = null, IReadOnlyList<int>? Objects = null,
     double Feather = 0, EdgeMode Edge = EdgeMode.Hard, bool MatteOnly = false, bool Combine = false, int Smooth = 2,
-    double Tolerance = 1.0, int MinArea = 16, double? Fps = null, string? Name = null)
+    double Tolerance = 1.0, int MinArea = 16, double? Fps = null, string? Name = null, bool Measure = false)
 {
     public ExportRequest ToRequest() => new(Masks, Format, Out, Frames, Objects, Feather, Edge, MatteOnly, Combine, Smooth,
-        Tolerance, MinArea, Fps, Name);
+        Tolerance, MinArea, Fps, Name, Measure);
 }

@@ -13,12 +13,16 @@ public sealed record ObjectShapeTracks(IReadOnlyList<ShapeContour>[] PerFrame, d
 /// <list type="number">
 /// <item>Tracks: each contour is matched to the previous frame's contour of the same kind (outer/hole) with the nearest
 /// centroid and a similar area; an unmatched contour (a topology change: a split, a merge, a new hole) starts a new track.</item>
-/// <item>Resampling: every contour of a track is resampled by arc length to one vertex count N (about one vertex per
-/// pixel of the track's longest perimeter); frame t's ring is cyclically shifted to the start that minimises the
-/// summed squared distance to frame t-1's ring after removing both centroids (the tracer's orientation is already
-/// consistent), so vertex i is the same boundary point across the track.</item>
+/// <item>Resampling: every contour of a track is resampled to one vertex count N (about one vertex per pixel of the
+/// track's longest perimeter): the first frame uniformly by arc length, each next frame by warping its dense contour
+/// onto the previous ring (best cyclic start, then dynamic time warping; see <see cref="ResampleAligned"/>), so vertex
+/// i is the same boundary point across the track. A track is cut where the centred rings of consecutive frames still
+/// differ by more than <see cref="SplitRms"/> px on average net of the motion (the shape changed too much for a correspondence).</item>
 /// <item>Smoothing: vertex positions are averaged over frames [t-k, t+k], the window shrunk symmetrically at the
-/// track's ends. A centred window keeps constant-velocity motion intact and only removes jitter.</item>
+/// track's ends (a centred window keeps constant-velocity motion intact), and each vertex moves at most
+/// <see cref="MaxSmoothShift"/> px from its traced position, so smoothing removes boundary noise but cannot drag a
+/// shape off its mask where the correspondence is imperfect. Then each ring is smoothed along its length
+/// (<see cref="SmoothAlong"/>, corners kept).</item>
 /// <item>Fitting: one set of anchor vertices serves every frame of the track, so every keyframe has the same vertex count.
 /// Anchors start at the corners of the track's mean shape (turning angle above 50 degrees); each segment between
 /// anchors is fitted on every frame (<see cref="BezierFitter"/>; one-sided tangents at corners, a shared central
@@ -26,20 +30,22 @@ public sealed record ObjectShapeTracks(IReadOnlyList<ShapeContour>[] PerFrame, d
 /// </list>
 /// Jitter is defined as the mean over vertices and interior frames of |v(t+1) - 2 v(t) + v(t-1)|, the second
 /// difference of corresponding vertex positions in pixels: zero for a shape that stands still or moves at constant
-/// velocity, so it measures frame-to-frame wobble rather than motion.
+/// velocity, so it measures frame-to-frame wobble rather than motion (real acceleration, e.g. a swinging limb, counts
+/// too). "Before" is measured on the warped rings, "after" on the rings handed to the fitter (temporal and
+/// along-contour smoothing applied), over tracks of at least 3 frames.
 /// </summary>
 public static class ShapeTrackBuilder
 {
     private const double CornerCos = 0.64; // cos 50 degrees
     private const int TangentReach = 3;
-    internal static double SpatialSigma = 1.5;
+    internal const double SpatialSigma = 1.5;
 
-    /// <summary>RMS shape change (px) between consecutive frames above which a track is cut.</summary>
-    internal static double SplitRms = 2.5;
+    /// <summary>Shape change (px, mean vertex distance net of the motion) between consecutive frames above which a track is cut.</summary>
+    internal const double SplitRms = 6;
 
     /// <summary>Largest distance (px) temporal smoothing may move a vertex from its traced position: jitter is
     /// sub-pixel to a pixel or two, and the bound keeps a smoothed shape within that of the mask it came from.</summary>
-    internal static double MaxSmoothShift = 1.0;    // ring vertices (about pixels) used for tangent and corner estimates
+    internal const double MaxSmoothShift = 1.0;    // ring vertices (about pixels) used for tangent and corner estimates
 
     /// <summary>Builds the tracks of one object.</summary>
     /// <param name="frames">Traced contours per frame (null or empty = absent).</param>
@@ -128,8 +134,8 @@ public static class ShapeTrackBuilder
     }
 
     /// <summary>
-    /// Cuts a track where consecutive aligned rings differ by more than <see cref="SplitRms"/> (RMS vertex distance
-    /// after removing the centroids): there the arc-length correspondence no longer pairs the same boundary points
+    /// Cuts a track where consecutive aligned rings differ by more than <see cref="SplitRms"/> (mean vertex distance
+    /// after removing the median displacement): there the arc-length correspondence no longer pairs the same boundary points
     /// (a limb swings, a part appears), and averaging across the cut would blend different points.
     /// </summary>
     private static IEnumerable<List<(int Frame, TracedContour C)>> SplitOnShapeChange(List<(int Frame, TracedContour C)> track)
@@ -150,28 +156,129 @@ public static class ShapeTrackBuilder
         yield return track.GetRange(start, track.Count - start);
     }
 
-    /// <summary>RMS distance of corresponding vertices after removing each ring's centroid.</summary>
+    /// <summary>Mean distance of corresponding vertices after removing their median displacement (the object's motion).</summary>
     internal static double ShapeResidual(Vec2[] a, Vec2[] b)
     {
-        Vec2 ca = Mean(a), cb = Mean(b);
+        Vec2 move = MedianDisplacement(a, b);
         double s = 0;
-        for (int i = 0; i < a.Length; i++) s += (a[i] - ca - (b[i] - cb)).LengthSquared;
-        return Math.Sqrt(s / a.Length);
+        for (int i = 0; i < a.Length; i++) s += (b[i] - a[i] - move).Length;
+        return s / a.Length;
     }
 
-    /// <summary>Resamples each closed polygon to one vertex count and aligns consecutive rings' start points.</summary>
+    /// <summary>
+    /// Resamples each closed polygon to one vertex count N and makes vertex i the same boundary point on every frame:
+    /// the first ring is uniform by arc length; each next contour is resampled densely (2N points), cyclically shifted
+    /// to the best start, then matched to the previous ring by dynamic time warping (monotone, 1-4 dense steps per
+    /// vertex, so vertices stay 0.5-2 px apart and cover the whole contour) minimising the summed distance of
+    /// motion-compensated positions (motion: the centroid's, none, or the median displacement of the better warp). Pure arc-length correspondence slides vertices along the boundary whenever one part of it
+    /// grows or shrinks (a limb swings out); warping keeps them on their part.
+    /// </summary>
     internal static Vec2[][] ResampleAligned(Vec2[][] polygons)
     {
         double maxPerimeter = polygons.Max(Perimeter);
         int n = Math.Clamp((int)Math.Round(maxPerimeter), 8, 4000);
         var rings = new Vec2[polygons.Length][];
-        for (int k = 0; k < polygons.Length; k++)
+        rings[0] = Resample(polygons[0], n);
+        var warp = new DtwScratch();
+        for (int k = 1; k < polygons.Length; k++)
         {
-            Vec2[] r = Resample(polygons[k], n);
-            if (k > 0) r = Rotate(r, BestShift(rings[k - 1], r));
-            rings[k] = r;
+            Vec2[] dense = Resample(polygons[k], 2 * n);
+            Vec2[] prev = rings[k - 1];
+            // Motion hypotheses: the centroid moved with the object, or the object stood still while a part of it
+            // changed (the centroid follows the changing part); the better warp wins and its median displacement
+            // (robust to the changing part) is tried once more.
+            Vec2 centroidMove = Mean(dense) - Mean(prev);
+            (Vec2[] Ring, double Cost) best = WarpWithOffset(prev, dense, centroidMove, warp);
+            var still = WarpWithOffset(prev, dense, default, warp);
+            if (still.Cost < best.Cost) best = still;
+            var refined = WarpWithOffset(prev, dense, MedianDisplacement(prev, best.Ring), warp);
+            if (refined.Cost < best.Cost) best = refined;
+            rings[k] = best.Ring;
         }
         return rings;
+    }
+
+    private static (Vec2[] Ring, double Cost) WarpWithOffset(Vec2[] prev, Vec2[] dense, Vec2 offset, DtwScratch sc)
+    {
+        int n = prev.Length;
+        var coarse = new Vec2[n];
+        for (int i = 0; i < n; i++) coarse[i] = dense[2 * i];
+        int shift = BestShift(prev, coarse, offset);
+        return Warp(prev, Rotate(dense, 2 * shift), offset, sc);
+    }
+
+    private static Vec2 MedianDisplacement(Vec2[] a, Vec2[] b)
+    {
+        double[] dx = a.Zip(b, (p, q) => q.X - p.X).Order().ToArray();
+        double[] dy = a.Zip(b, (p, q) => q.Y - p.Y).Order().ToArray();
+        return new Vec2(dx[dx.Length / 2], dy[dy.Length / 2]);
+    }
+
+    private sealed class DtwScratch
+    {
+        public double[] Cost = [];
+        public byte[] Step = [];
+    }
+
+    /// <summary>Picks N of the 2N dense points (index 0 fixed, steps of 1-4, wrapping back to 2N) minimising the summed
+    /// distance |dense[j(i)] - offset - prev[i]| (L1 over vertices, so a part that changed does not dominate).</summary>
+    private static (Vec2[] Ring, double Cost) Warp(Vec2[] prev, Vec2[] dense, Vec2 offset, DtwScratch sc)
+    {
+        int n = prev.Length, m = dense.Length;
+        if (n < 8) return Uniform(prev, dense, offset);
+        Vec2 cp = default, cd = offset;
+        int band = Math.Max(8, n / 6); // |j - 2i| <= band
+        int width = 2 * band + 1;
+        if (sc.Cost.Length < n * width) { sc.Cost = new double[n * width]; sc.Step = new byte[n * width]; }
+        double[] cost = sc.Cost;
+        byte[] step = sc.Step;
+        Array.Fill(cost, double.PositiveInfinity, 0, n * width);
+        // Cell (i, j) lives at i * width + (j - 2i + band).
+        cost[band] = (dense[0] - cd - (prev[0] - cp)).Length;
+        for (int i = 1; i < n; i++)
+        {
+            int jLo = Math.Max(1, 2 * i - band), jHi = Math.Min(m - 1, 2 * i + band);
+            for (int j = jLo; j <= jHi; j++)
+            {
+                double best = double.PositiveInfinity;
+                byte bestD = 0;
+                for (int d = 1; d <= 4; d++)
+                {
+                    int pj = j - d, off = pj - 2 * (i - 1) + band;
+                    if (pj < 0 || off < 0 || off >= width) continue;
+                    double c = cost[(i - 1) * width + off];
+                    if (c < best) { best = c; bestD = (byte)d; }
+                }
+                if (bestD == 0) continue;
+                int o = j - 2 * i + band;
+                cost[i * width + o] = best + (dense[j] - cd - (prev[i] - cp)).Length;
+                step[i * width + o] = bestD;
+            }
+        }
+        // The last vertex must leave a 1-4 step back to index m (= index 0 of the next lap).
+        int endJ = -1;
+        double endCost = double.PositiveInfinity;
+        for (int j = Math.Max(0, m - 4); j < m; j++)
+        {
+            int o = j - 2 * (n - 1) + band;
+            if (o < 0 || o >= width) continue;
+            double c = cost[(n - 1) * width + o];
+            if (c < endCost) { endCost = c; endJ = j; }
+        }
+        if (endJ < 0) return Uniform(prev, dense, offset);
+        var ring = new Vec2[n];
+        for (int i = n - 1, j = endJ; i >= 0; i--)
+        {
+            ring[i] = dense[j];
+            if (i > 0) j -= step[i * width + (j - 2 * i + band)];
+        }
+        return (ring, endCost);
+    }
+
+    private static (Vec2[] Ring, double Cost) Uniform(Vec2[] prev, Vec2[] dense, Vec2 offset)
+    {
+        var ring = Enumerable.Range(0, prev.Length).Select(i => dense[2 * i]).ToArray();
+        return (ring, ring.Zip(prev, (q, p) => (q - offset - p).Length).Sum());
     }
 
     internal static double Perimeter(Vec2[] p)
@@ -215,17 +322,16 @@ public static class ShapeTrackBuilder
         return new Vec2(x / r.Length, y / r.Length);
     }
 
-    /// <summary>Shift s minimising sum_i |cur[(i+s)%N] - c_cur - (prev[i] - c_prev)|^2: coarse on every g-th vertex, then refined.</summary>
-    internal static int BestShift(Vec2[] prev, Vec2[] cur)
+    /// <summary>Shift s minimising sum_i |cur[(i+s)%N] - offset - prev[i]|: coarse on every g-th vertex, then refined.</summary>
+    internal static int BestShift(Vec2[] prev, Vec2[] cur, Vec2 offset)
     {
         int n = cur.Length;
-        Vec2 cp = Mean(prev), cc = Mean(cur);
         int g = Math.Max(1, n / 64);
         double Cost(int s, int stride)
         {
             double sum = 0;
             for (int i = 0; i < n; i += stride)
-                sum += (cur[(i + s) % n] - cc - (prev[i] - cp)).LengthSquared;
+                sum += (cur[(i + s) % n] - offset - prev[i]).Length;
             return sum;
         }
         int best = 0;

@@ -108,4 +108,66 @@ public class ContourTests
         double u = 1 - t;
         return u * u * u * a + 3 * u * u * t * b + 3 * u * t * t * c + t * t * t * d;
     }
+
+    private static Vec2[] Outline(int w, int h, Action<Mask> draw)
+    {
+        var m = new Mask(w, h);
+        draw(m);
+        return Assert.Single(ContourTracer.Trace(m)).Points;
+    }
+
+    [Fact]
+    public void Correspondence_follows_a_translation_exactly()
+    {
+        static void Blob(Mask m, int ox, int oy)
+        {
+            for (int y = 0; y < m.Height; y++)
+                for (int x = 0; x < m.Width; x++)
+                {
+                    double dx = (x - 30 - ox) / 18.0, dy = (y - 25 - oy) / 11.0;
+                    m[x, y] = dx * dx + dy * dy <= 1 || (x - ox >= 40 && x - ox < 52 && y - oy >= 22 && y - oy < 28);
+                }
+        }
+        Vec2[] a = Outline(80, 60, m => Blob(m, 0, 0)), b = Outline(80, 60, m => Blob(m, 7, 3));
+        Vec2[][] rings = ShapeTrackBuilder.ResampleAligned([a, b]);
+        double worst = rings[0].Zip(rings[1], (p, q) => (q - p - new Vec2(7, 3)).Length).Max();
+        Assert.True(worst < 0.6, $"worst deviation from the translation {worst:F2} px");
+    }
+
+    [Fact]
+    public void Correspondence_keeps_vertices_on_their_part_when_another_part_grows()
+    {
+        // A square whose bottom grows by 20 px: arc-length correspondence would slide the top edge's vertices.
+        Vec2[] a = Outline(80, 90, m => { for (int y = 10; y < 50; y++) for (int x = 20; x < 60; x++) m[x, y] = true; });
+        Vec2[] b = Outline(80, 90, m => { for (int y = 10; y < 70; y++) for (int x = 20; x < 60; x++) m[x, y] = true; });
+        Vec2[][] rings = ShapeTrackBuilder.ResampleAligned([a, b]);
+        int onTop = 0;
+        for (int i = 0; i < rings[0].Length; i++)
+        {
+            Vec2 p = rings[0][i];
+            if (Math.Abs(p.Y - 10) > 1e-9 || p.X < 25 || p.X > 55) continue;
+            onTop++;
+            Vec2 q = rings[1][i];
+            Assert.True(Math.Abs(q.Y - 10) < 1e-9 && Math.Abs(q.X - p.X) < 1.5, $"top vertex {p} went to {q}");
+        }
+        Assert.True(onTop > 20);
+    }
+
+    [Fact]
+    public void Smoothing_keeps_a_steady_motion_and_removes_a_wobble()
+    {
+        // A ring translating at constant velocity with +-0.6 px alternating noise: second differences drop, the path stays.
+        var rings = new Vec2[9][];
+        for (int t = 0; t < 9; t++)
+            rings[t] = Enumerable.Range(0, 32).Select(i => new Vec2(50 + 20 * Math.Cos(i * Math.PI / 16) + 2 * t + (t % 2 == 0 ? 0.6 : -0.6),
+                40 + 20 * Math.Sin(i * Math.PI / 16))).ToArray();
+        var (before, n) = ShapeTrackBuilder.JitterSum(rings);
+        Vec2[][] s = ShapeTrackBuilder.SmoothRings(rings, 2);
+        var (after, _) = ShapeTrackBuilder.JitterSum(s);
+        Assert.Equal(2.4, before / n, 6);
+        Assert.True(after / n < 0.5, $"after {after / n}");
+        // Interior frames stay on the steady path within the noise amplitude.
+        for (int t = 2; t < 7; t++)
+            Assert.True(Math.Abs(s[t][0].X - (70 + 2 * t)) < 0.61);
+    }
 }

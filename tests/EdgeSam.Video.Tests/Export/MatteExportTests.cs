@@ -200,4 +200,16 @@ public class MatteExportTests
         Assert.Empty(Directory.EnumerateFileSystemEntries(outDir));
         Assert.Equal(ExportFormat.AfterEffects, ExportFormats.Parse("AE"));
     }
+
+    [Fact]
+    public void A_cancelled_export_leaves_no_output()
+    {
+        var (masks, frames) = ExportFixtures.Subset("blackswan", 25, max: 2);
+        string outDir = TestPaths.NewTempDir("cancel");
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        foreach (ExportFormat f in new[] { ExportFormat.AlphaPng, ExportFormat.ProRes, ExportFormat.Svg, ExportFormat.Json })
+            Assert.ThrowsAny<OperationCanceledException>(() => RotoExporter.Export(new ExportRequest(masks, f, outDir, Frames: frames), null, cts.Token));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outDir));
+    }
 }

@@ -7,8 +7,11 @@ namespace EdgeSam.Video.Media;
 /// asynchronously into a small ring of recent lines (so a chatty ffmpeg never blocks on a full stderr pipe, and a
 /// failure can be reported with its last line), and a Dispose that kills the process tree if it is still running.
 /// </summary>
-internal sealed class FfmpegProcess : IDisposable
+internal sealed partial class FfmpegProcess : IDisposable
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\[([^\]\s]+) @ 0x[0-9a-fA-F]+\] ")]
+    private static partial System.Text.RegularExpressions.Regex ContextPrefix();
+
     private const int KeptLines = 16;
 
     private readonly Process _process;
@@ -87,14 +90,15 @@ internal sealed class FfmpegProcess : IDisposable
         {
             lock (_stderr)
             {
-                // Prefer a line that is not the generic closing summary ffmpeg prints after the real cause.
+                // Skip the generic summaries ffmpeg prints after the real cause, and drop the "[lib @ 0x55..]" address.
                 string? last = null;
                 foreach (string line in _stderr)
                 {
-                    if (line.StartsWith("Conversion failed", StringComparison.Ordinal)) continue;
+                    if (line.StartsWith("Conversion failed", StringComparison.Ordinal)
+                        || line.StartsWith("Error initializing output stream", StringComparison.Ordinal)) continue;
                     last = line;
                 }
-                return last ?? $"{Tool} gave no message";
+                return last == null ? $"{Tool} gave no message" : ContextPrefix().Replace(last, "$1: ");
             }
         }
     }
@@ -114,9 +118,15 @@ internal sealed class FfmpegProcess : IDisposable
             throw Failure(what);
     }
 
-    /// <summary>The one-line error for a failed run over <paramref name="what"/> (usually a file name).</summary>
-    public EdgeSamException Failure(string what)
+    /// <summary>
+    /// The exception for a failed run over <paramref name="what"/> (usually a file name): one-line
+    /// <see cref="EdgeSamException"/>, or <see cref="OperationCanceledException"/> when ffmpeg stopped on a signal
+    /// (exit code 255, e.g. the terminal's Ctrl-C reaching the child too), which is an interruption, not bad input.
+    /// </summary>
+    public Exception Failure(string what)
     {
+        if (_process.HasExited && _process.ExitCode == 255)
+            return new OperationCanceledException($"{Tool} was interrupted while working on {what}.");
         string code = _process.HasExited ? $" (exit code {_process.ExitCode})" : "";
         return new EdgeSamException($"{Tool} failed on {what}{code}: {OneLine(LastErrorLine)}");
     }

@@ -48,6 +48,31 @@ public static class PngBenchmark
             var options = new PngWriteOptions { Filter = filter };
             figures.Add(Time($"EncodeMask (grey 0/255) {filter}/Optimal", masks.Length, i => PngCodec.EncodeMask(masks[i], options).Length, cancel));
         }
+        // A compositor-style matte: label colours, alpha = object; and photographic RGB (the first frame's JPEG is not
+        // decoded here, so a smooth synthetic gradient with noise stands in).
+        byte[][] rgba = maps.Select(m =>
+        {
+            var px = new byte[m.Data.Length * 4];
+            for (int i = 0; i < m.Data.Length; i++)
+            {
+                var (r, g, b) = DavisPalette.Color(m.Data[i]);
+                px[i * 4] = r; px[i * 4 + 1] = g; px[i * 4 + 2] = b; px[i * 4 + 3] = m.Data[i] != 0 ? (byte)255 : (byte)0;
+            }
+            return px;
+        }).ToArray();
+        var noise = new Random(1);
+        byte[][] photo = maps.Select(m =>
+        {
+            var px = new byte[m.Data.Length * 3];
+            for (int i = 0; i < px.Length; i++) px[i] = (byte)(i / 3 % m.Width / 4 + i / 3 / m.Width / 3 + (i % 3) * 40 + noise.Next(6));
+            return px;
+        }).ToArray();
+        foreach (PngFilterStrategy filter in new[] { PngFilterStrategy.None, PngFilterStrategy.Paeth, PngFilterStrategy.Adaptive })
+        {
+            var options = new PngWriteOptions { Filter = filter };
+            figures.Add(Time($"EncodeRgba (label matte) {filter}/Optimal", maps.Length, i => PngCodec.EncodeRgba(maps[i].Width, maps[i].Height, rgba[i], options).Length, cancel));
+            figures.Add(Time($"EncodeRgb (gradient+noise) {filter}/Optimal", maps.Length, i => PngCodec.EncodeRgb(maps[i].Width, maps[i].Height, photo[i], options).Length, cancel));
+        }
         string target = Path.Combine(scratchFolder, "bench.png");
         figures.Add(Time("WriteLabels (default, atomic to disk)", maps.Length, i => { PngCodec.WriteLabels(target, maps[i]); return 0; }, cancel));
         File.Delete(target);

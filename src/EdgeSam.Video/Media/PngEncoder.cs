@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace EdgeSam.Video.Media;
 
@@ -169,6 +171,10 @@ internal static class PngEncoder
     }
 
     /// <summary>Forward filter (PNG spec 9.2): dst[i] = cur[i] - predictor, bytes wrapping mod 256.</summary>
+    /// <remarks>
+    /// Unlike the decoder's inverse, the forward filters read only the raw rows, so every byte is independent and
+    /// Average and Paeth vectorise too (Paeth in 16-bit lanes; it decides Adaptive's cost on colour images).
+    /// </remarks>
     internal static void Apply(int filter, ReadOnlySpan<byte> cur, ReadOnlySpan<byte> prev, int bpp, Span<byte> dst)
     {
         int n = cur.Length, head = Math.Min(bpp, n);
@@ -185,21 +191,74 @@ internal static class PngEncoder
                 TensorPrimitives.Subtract(cur, prev, dst);
                 return;
             case 3:
+            {
                 for (int i = 0; i < head; i++) dst[i] = (byte)(cur[i] - (prev[i] >> 1));
-                for (int i = head; i < n; i++) dst[i] = (byte)(cur[i] - ((cur[i - bpp] + prev[i]) >> 1));
+                int v = head;
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    ref byte c0 = ref MemoryMarshal.GetReference(cur), p0 = ref MemoryMarshal.GetReference(prev), d0 = ref MemoryMarshal.GetReference(dst);
+                    for (; v <= n - Vector256<byte>.Count; v += Vector256<byte>.Count)
+                    {
+                        Vector256<byte> a = Vector256.LoadUnsafe(ref c0, (nuint)(v - bpp)), b = Vector256.LoadUnsafe(ref p0, (nuint)v);
+                        Vector256<byte> avg = (a & b) + Vector256.ShiftRightLogical(a ^ b, 1); // floor((a + b) / 2) without overflow
+                        (Vector256.LoadUnsafe(ref c0, (nuint)v) - avg).StoreUnsafe(ref d0, (nuint)v);
+                    }
+                }
+                for (int i = v; i < n; i++) dst[i] = (byte)(cur[i] - ((cur[i - bpp] + prev[i]) >> 1));
                 return;
+            }
             default:
+            {
                 for (int i = 0; i < head; i++) dst[i] = (byte)(cur[i] - prev[i]);
-                for (int i = head; i < n; i++) dst[i] = (byte)(cur[i] - PngDecoder.Paeth(cur[i - bpp], prev[i], prev[i - bpp]));
+                int v = head;
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    ref byte c0 = ref MemoryMarshal.GetReference(cur), p0 = ref MemoryMarshal.GetReference(prev), d0 = ref MemoryMarshal.GetReference(dst);
+                    for (; v <= n - Vector256<byte>.Count; v += Vector256<byte>.Count)
+                    {
+                        var (aLo, aHi) = Vector256.Widen(Vector256.LoadUnsafe(ref c0, (nuint)(v - bpp)));
+                        var (bLo, bHi) = Vector256.Widen(Vector256.LoadUnsafe(ref p0, (nuint)v));
+                        var (cLo, cHi) = Vector256.Widen(Vector256.LoadUnsafe(ref p0, (nuint)(v - bpp)));
+                        Vector256<byte> pred = Vector256.Narrow(PaethLanes(aLo.AsInt16(), bLo.AsInt16(), cLo.AsInt16()),
+                                                                PaethLanes(aHi.AsInt16(), bHi.AsInt16(), cHi.AsInt16())).AsByte();
+                        (Vector256.LoadUnsafe(ref c0, (nuint)v) - pred).StoreUnsafe(ref d0, (nuint)v);
+                    }
+                }
+                for (int i = v; i < n; i++) dst[i] = (byte)(cur[i] - PngDecoder.Paeth(cur[i - bpp], prev[i], prev[i - bpp]));
                 return;
+            }
         }
+    }
+
+    // The Paeth predictor on 16 lanes of values 0..255 (ties resolved a, then b, then c, as the scalar form).
+    private static Vector256<ushort> PaethLanes(Vector256<short> a, Vector256<short> b, Vector256<short> c)
+    {
+        Vector256<short> pa = Vector256.Abs(b - c), pb = Vector256.Abs(a - c), pc = Vector256.Abs(a + b - c - c);
+        Vector256<short> useA = Vector256.LessThanOrEqual(pa, pb) & Vector256.LessThanOrEqual(pa, pc);
+        Vector256<short> useB = Vector256.LessThanOrEqual(pb, pc);
+        return Vector256.ConditionalSelect(useA, a, Vector256.ConditionalSelect(useB, b, c)).AsUInt16();
     }
 
     /// <summary>Sum of |b| with each byte read as signed: small residuals on both sides of zero score low.</summary>
     private static long SumAbs(ReadOnlySpan<byte> row)
     {
         long s = 0;
-        foreach (byte b in row) s += Math.Abs((int)(sbyte)b); // widen first: Math.Abs((sbyte)-128) overflows
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref byte r0 = ref MemoryMarshal.GetReference(row);
+            Vector256<uint> acc = Vector256<uint>.Zero;
+            for (; i <= row.Length - Vector256<byte>.Count; i += Vector256<byte>.Count)
+            {
+                // |-128| stays 0x80 in sbyte lanes, which read as unsigned is the right 128.
+                Vector256<byte> abs = Vector256.Abs(Vector256.LoadUnsafe(ref r0, (nuint)i).AsSByte()).AsByte();
+                var (lo, hi) = Vector256.Widen(abs);
+                var (l0, l1) = Vector256.Widen(lo + hi); // <= 510 per lane, no overflow in 16 bits
+                acc += l0 + l1;
+            }
+            s = Vector256.Sum(acc); // a lane gains <= 1020 per 32 bytes: no overflow below ~130 MB rows
+        }
+        for (; i < row.Length; i++) s += Math.Abs((int)(sbyte)row[i]); // widen first: Math.Abs((sbyte)-128) overflows
         return s;
     }
 

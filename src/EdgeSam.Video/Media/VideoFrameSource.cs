@@ -7,8 +7,9 @@ namespace EdgeSam.Video.Media;
 /// A read from frame <c>s &gt; 0</c> seeks: the presentation timestamps of all frames are indexed once (demuxing only,
 /// no decoding) and ffmpeg's accurate input seek is pointed half a frame before frame <c>s</c>, so it decodes from the
 /// preceding keyframe, drops what comes before <c>s</c>, and the first frame out is exactly frame <c>s</c>.
-/// When the timestamps cannot be indexed (missing or non-increasing), it falls back to decoding from the start and
-/// selecting by frame number (exact, but linear in <c>s</c>).
+/// Only containers with a keyframe index seek (<see cref="VideoInfo.HasSeekIndex"/>: MP4/MOV, Matroska/WebM); for
+/// others (MPEG-TS seeks by byte position and can land past the target) or when the timestamps cannot be indexed
+/// (missing or non-increasing), a read decodes from the start and selects by frame number: exact, but linear in <c>s</c>.
 /// </summary>
 public sealed class VideoFrameSource : IFrameSource
 {
@@ -66,7 +67,7 @@ public sealed class VideoFrameSource : IFrameSource
         string filter = $"scale={Width}:{Height}";
         if (start > 0)
         {
-            double[]? pts = PtsIndex(cancel);
+            double[]? pts = Info.HasSeekIndex ? PtsIndex(cancel) : null;
             if (pts != null && start < pts.Length)
             {
                 // -ss counts from the container's start time; half a frame early tolerates timestamp rounding

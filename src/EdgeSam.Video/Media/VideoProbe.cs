@@ -19,10 +19,18 @@ namespace EdgeSam.Video.Media;
 /// <param name="Duration">Duration in seconds, 0 when unknown.</param>
 /// <param name="StreamIndex">Index of the stream in the file.</param>
 /// <param name="Tags">The stream's tags (e.g. <c>alpha_mode</c> for VP9 with alpha in WebM).</param>
+/// <param name="FormatName">ffprobe's container name (<c>mov,mp4,m4a,3gp,3g2,mj2</c>, <c>matroska,webm</c>, <c>mpegts</c>...).</param>
 public sealed record VideoInfo(
     int Width, int Height, double FrameRate, int FrameCount, int Rotation, string Codec, string PixelFormat,
-    double StartTime, double Duration, int StreamIndex, IReadOnlyDictionary<string, string> Tags)
+    double StartTime, double Duration, int StreamIndex, IReadOnlyDictionary<string, string> Tags, string FormatName = "")
 {
+    /// <summary>
+    /// True for containers with a keyframe index (MP4/MOV, Matroska/WebM), where ffmpeg's input seek lands on a
+    /// keyframe at or before the target and accurate seeking is exact. MPEG-TS, raw streams and the like seek by
+    /// byte position and may land after the target.
+    /// </summary>
+    public bool HasSeekIndex => FormatName.Split(',').Any(f => f is "mov" or "mp4" or "matroska" or "webm");
+
     /// <summary>True when the stream carries an alpha channel: a pixel format with alpha, or WebM's <c>alpha_mode=1</c> tag.</summary>
     public bool HasAlpha =>
         PixelFormat.StartsWith("yuva", StringComparison.Ordinal) || PixelFormat.Contains("rgba", StringComparison.Ordinal)
@@ -114,15 +122,17 @@ public static class VideoProbe
         if (rotation is 90 or 270) (w, h) = (h, w);
 
         double start = 0, duration = 0;
+        string formatName = "";
         if (root.TryGetProperty("format", out JsonElement f))
         {
             start = Number(Str(f, "start_time"));
             duration = Number(Str(f, "duration"));
+            formatName = Str(f, "format_name") ?? "";
         }
         if (duration <= 0) duration = Number(Str(s, "duration"));
 
         return new VideoInfo(w, h, fps, frames, rotation, Str(s, "codec_name") ?? "?", Str(s, "pix_fmt") ?? "?",
-            start, duration, s.TryGetProperty("index", out JsonElement ix) ? ix.GetInt32() : 0, tags);
+            start, duration, s.TryGetProperty("index", out JsonElement ix) ? ix.GetInt32() : 0, tags, formatName);
     }
 
     private static string? Str(JsonElement e, string name) =>

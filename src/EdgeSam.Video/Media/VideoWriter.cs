@@ -20,7 +20,7 @@ public enum VideoCodec
 /// <param name="H264Preset">libx264 preset (<c>ultrafast</c> .. <c>veryslow</c>).</param>
 /// <param name="Vp9Crf">libvpx-vp9 constant quality (0 .. 63, with <c>-b:v 0</c>).</param>
 /// <param name="Vp9CpuUsed">libvpx-vp9 speed (0 slowest .. 8 fastest; realtime-ish above 5).</param>
-public sealed record VideoWriterOptions(int H264Crf = 20, string H264Preset = "medium", int Vp9Crf = 30, int Vp9CpuUsed = 4);
+public sealed record VideoWriterOptions(int H264Crf = 20, string H264Preset = "veryfast", int Vp9Crf = 30, int Vp9CpuUsed = 4);
 
 /// <summary>
 /// Encodes frames through one ffmpeg process fed rawvideo (rgb24 for H.264, rgba for the alpha codecs) on stdin.
@@ -47,6 +47,10 @@ public sealed class VideoWriter : IDisposable
     /// <summary>Size of the frames given to <see cref="Write(RgbImage)"/> (the encoded size may be padded to even for H.264).</summary>
     public int Width { get; }
     public int Height { get; }
+    /// <summary>Size of the encoded picture: H.264 (yuv420p) pads odd sizes to even, the alpha codecs keep the frame size.</summary>
+    public int EncodedWidth => Codec == VideoCodec.H264 ? (Width + 1) & ~1 : Width;
+    public int EncodedHeight => Codec == VideoCodec.H264 ? (Height + 1) & ~1 : Height;
+
     public VideoCodec Codec { get; }
     public double FrameRate { get; }
     public int FramesWritten { get; private set; }
@@ -236,6 +240,7 @@ public sealed class VideoWriter : IDisposable
             // A closed pipe: ffmpeg exited (bad option, disk full) or was killed by cancellation.
             _cancel.ThrowIfCancellationRequested();
             _ffmpeg.WaitForExit();
+            if (_ffmpeg.ExitCode == 255) throw _ffmpeg.Failure(Path); // interrupted by a signal
             throw new EdgeSamException($"ffmpeg stopped while writing {Path} (frame {FramesWritten}): {_ffmpeg.LastErrorLine}", e);
         }
         FramesWritten++;

@@ -37,6 +37,8 @@ public class FrameSourceTests
     [InlineData(".mp4")]
     [InlineData(".mkv")]
     [InlineData(".webm")]
+    [InlineData(".ts")]   // MPEG-TS: no keyframe index (byte seeks land past the target): decode-and-select
+    [InlineData(".h264")] // raw Annex B stream: no timestamps: decode-and-select
     public void Start_frame_and_limit_are_frame_exact(string ext)
     {
         string dir = TestPaths.NewTempDir("exact");
@@ -46,6 +48,9 @@ public class FrameSourceTests
         string clip = MediaFixtures.CounterClip(dir, 60, ext, codec);
         using IFrameSource src = FrameSources.Open(clip);
         Assert.Equal(60, src.FrameCount);
+        var video = (VideoFrameSource)src;
+        Assert.Equal(ext is ".mp4" or ".mkv" or ".webm", video.Info.HasSeekIndex);
+        if (ext == ".h264") Assert.Null(video.PtsIndex(default));
         Assert.Equal(Enumerable.Range(0, 60), src.Read(0, 60).Select(MediaFixtures.DecodeCounter));
         // Starts on, just before and just after keyframes (every 10th), with B-frames in between.
         foreach (int start in new[] { 1, 9, 10, 11, 37, 59 })
@@ -205,6 +210,21 @@ public class FrameSourceTests
                 if (++seen == 2) cts.Cancel();
         });
         Assert.Equal(2, seen);
+        AssertNoFfmpegOn(clip);
+
+        // Ctrl-C in a terminal reaches ffmpeg too: its exit on SIGINT is an interruption, not a decoding error.
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+        {
+            bool signalled = false;
+            foreach (RgbImage _ in src.Read(0, 400))
+            {
+                if (signalled) continue;
+                int pid = MediaFixtures.FfmpegPidsMentioning(clip).Single();
+                using var kill = System.Diagnostics.Process.Start("kill", ["-INT", pid.ToString()]);
+                kill.WaitForExit();
+                signalled = true;
+            }
+        });
         AssertNoFfmpegOn(clip);
     }
 

@@ -50,22 +50,27 @@ internal static class MediaFixtures
         Ffmpeg("-f", "lavfi", "-i", $"color=c={colour}:size={w}x{h},format=rgb24", "-frames:v", "1", "-update", "1", path);
 
     /// <summary>Processes whose command line mentions <paramref name="needle"/> (Linux /proc): detects leaked ffmpeg children.</summary>
-    public static int ProcessesMentioning(string needle)
+    public static int ProcessesMentioning(string needle) => FfmpegPidsMentioning(needle).Count;
+
+    /// <summary>Ids of live ffmpeg processes whose command line mentions <paramref name="needle"/>.</summary>
+    public static List<int> FfmpegPidsMentioning(string needle)
     {
-        int n = 0;
+        var pids = new List<int>();
         foreach (string d in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(d), out _)) continue;
+            if (!int.TryParse(Path.GetFileName(d), out int pid)) continue;
             try
             {
-                string cmd = File.ReadAllText(Path.Combine(d, "cmdline")).Replace('\0', ' ');
+                string raw = File.ReadAllText(Path.Combine(d, "cmdline"));
+                string cmd = raw.Replace('\0', ' ');
+                string argv0 = Path.GetFileName(raw.Split('\0')[0]);
                 string stat = File.ReadAllText(Path.Combine(d, "stat"));
                 bool zombie = stat.Contains(") Z ");
-                if (!zombie && cmd.Contains(needle) && cmd.Contains("ffmpeg")) n++;
+                if (!zombie && cmd.Contains(needle) && argv0 == "ffmpeg") pids.Add(pid);
             }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
         }
-        return n;
+        return pids;
     }
 }

@@ -57,6 +57,7 @@ public class WriterTests
         using (var w = VideoWriter.Create(path, 33, 21, 25, VideoCodec.H264))
         {
             Assert.False(w.HasAlpha);
+            Assert.Equal((34, 22), (w.EncodedWidth, w.EncodedHeight));
             for (int n = 0; n < 5; n++) w.Write(Frame(33, 21, n));
             Assert.False(File.Exists(path));
             w.Complete();
@@ -143,6 +144,7 @@ public class WriterTests
             w.Complete();
         });
         Assert.Contains("out.mp4", e.Message);
+        Assert.Contains("no-such-preset", e.Message); // the encoder's own complaint, not ffmpeg's generic summary
         Assert.DoesNotContain('\n', e.Message);
         Assert.Empty(Directory.GetFiles(dir));
 

@@ -122,7 +122,8 @@ public static class RotoExporter
             progress?.Report(new ExportProgress("fitting", o + 1, ids.Count));
         }
         var names = Enumerable.Range(0, f).Select(masks.FrameName).ToArray();
-        var scene = new ShapeScene(masks.Width, masks.Height, fps, names, ids, shapes);
+        var (footage, isSequence) = Footage(r.Frames);
+        var scene = new ShapeScene(masks.Width, masks.Height, fps, names, ids, shapes, footage, isSequence);
         var stats = new ShapeStats(objFrames > 0 ? segs / objFrames : 0, js > 0 ? jb / js : 0, js > 0 ? ja / js : 0, tracks);
         if (r.MeasureFidelity)
         {
@@ -199,6 +200,17 @@ public static class RotoExporter
                 throw new ArgumentOutOfRangeException(nameof(r), r.Format, "not a shape format");
         }
         return new ExportResult(files, f, ids, stats);
+    }
+
+    /// <summary>The absolute footage path for the AE/Nuke scripts: a video file, or a folder's first image.</summary>
+    private static (string? Path, bool IsSequence) Footage(string? frames)
+    {
+        if (frames == null) return (null, false);
+        if (File.Exists(frames)) return (Path.GetFullPath(frames), false);
+        if (!Directory.Exists(frames)) return (null, false);
+        string? first = Directory.EnumerateFiles(frames).Where(p => ImageFile.FrameExtensions.Contains(Path.GetExtension(p)))
+            .OrderBy(p => Path.GetFileName(p), NaturalSort.Instance).FirstOrDefault();
+        return first == null ? (null, false) : (Path.GetFullPath(first), true);
     }
 
     /// <summary>Extension of the frame files for COCO <c>file_name</c>s: a frame folder's, else .jpg.</summary>

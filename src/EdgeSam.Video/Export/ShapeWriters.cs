@@ -12,8 +12,12 @@ namespace EdgeSam.Video.Export;
 /// <param name="FrameNames">Name of each frame (mask file stems).</param>
 /// <param name="ObjectIds">Exported objects, ascending.</param>
 /// <param name="Shapes">Shapes[o][t]: contours of object ObjectIds[o] on frame t.</param>
+/// <param name="Footage">The video file, or the first image of the frame sequence, the masks belong to (absolute);
+/// the After Effects and Nuke scripts load it under the shapes. Null = none.</param>
+/// <param name="FootageIsSequence">True when <paramref name="Footage"/> is the first file of an image sequence.</param>
 public sealed record ShapeScene(int Width, int Height, double FrameRate, IReadOnlyList<string> FrameNames,
-    IReadOnlyList<int> ObjectIds, IReadOnlyList<IReadOnlyList<ShapeContour>[]> Shapes)
+    IReadOnlyList<int> ObjectIds, IReadOnlyList<IReadOnlyList<ShapeContour>[]> Shapes, string? Footage = null,
+    bool FootageIsSequence = false)
 {
     public int FrameCount => FrameNames.Count;
 
@@ -207,6 +211,17 @@ public static class AfterEffectsWriter
         sb.Append($"  var comp = app.project.items.addComp({JsonSerializer.Serialize(compName)}, {scene.Width}, {scene.Height}, 1.0, {scene.FrameCount} / {fps}, {fps});\n");
         sb.Append("  var fd = comp.frameDuration;\n");
         sb.Append("  var layer, mask, path, op;\n");
+        if (scene.Footage != null)
+        {
+            // The footage goes under the solids; a missing file only warns, the masks are still built.
+            sb.Append("  try {\n");
+            sb.Append($"    var io = new ImportOptions(new File({JsonSerializer.Serialize(scene.Footage)}));\n");
+            if (scene.FootageIsSequence) sb.Append("    io.sequence = true;\n");
+            sb.Append("    var footage = app.project.importFile(io);\n");
+            if (scene.FootageIsSequence) sb.Append($"    footage.mainSource.conformFrameRate = {fps};\n");
+            sb.Append("    comp.layers.add(footage);\n");
+            sb.Append("  } catch (e) { alert(\"edgesam-video: could not import the footage: \" + e.toString()); }\n");
+        }
         for (int o = 0; o < scene.ObjectIds.Count; o++)
         {
             int id = scene.ObjectIds[o];
@@ -274,13 +289,22 @@ public static class NukeWriter
 {
     public static string Write(ShapeScene scene, string name)
     {
+        // Nuke node and format names are identifiers: letters, digits and underscores, not starting with a digit.
+        name = new string(name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
+        if (name.Length == 0 || char.IsAsciiDigit(name[0])) name = "n" + name;
         var sb = new StringBuilder();
         string format = $"\"{scene.Width} {scene.Height} 0 0 {scene.Width} {scene.Height} 1 {name}_format\"";
         sb.Append("#! nuke written by edgesam-video export\n");
         sb.Append("version 13.0\n");
         sb.Append("Root {\n inputs 0\n");
         sb.Append($" first_frame 0\n last_frame {Math.Max(0, scene.FrameCount - 1)}\n fps {Fmt.N(scene.FrameRate)}\n format {format}\n}}\n");
-        sb.Append("Roto {\n inputs 0\n output alpha\n cliptype none\n");
+        string? read = scene.Footage == null ? null : NukeReadPath(scene);
+        if (read != null)
+        {
+            // The Read node is on the stack when the Roto comes, so "inputs 1" wires the footage into the Roto's bg.
+            sb.Append($"Read {{\n inputs 0\n file {Quote(read)}\n format {format}\n first 0\n last {Math.Max(0, scene.FrameCount - 1)}\n origfirst 0\n origlast {Math.Max(0, scene.FrameCount - 1)}\n name {name}_plate\n}}\n");
+        }
+        sb.Append($"Roto {{\n inputs {(read != null ? 1 : 0)}\n output alpha\n cliptype none\n");
         sb.Append($" format {format}\n");
         sb.Append(" curves {{{v x3f99999a}\n  {f 0}\n  {n\n");
         sb.Append($"   {{layer Root\n    {{f 2097152}}\n    {{t {H(scene.Width / 2.0)} {H(scene.Height / 2.0)}}}\n");
@@ -314,6 +338,24 @@ public static class NukeWriter
         sb.Append($" name {name}_roto\n selected true\n}}\n");
         return sb.ToString();
     }
+
+    /// <summary>
+    /// The Read node's file: the video itself, or for an image sequence named by zero-padded frame numbers
+    /// (<c>00000.jpg</c>, ...) the printf pattern <c>dir/%05d.jpg</c>; null when the names are not such numbers.
+    /// </summary>
+    private static string? NukeReadPath(ShapeScene scene)
+    {
+        string footage = scene.Footage!.Replace('\\', '/');
+        if (!scene.FootageIsSequence) return footage;
+        string stem = Path.GetFileNameWithoutExtension(footage);
+        if (stem.Length == 0 || !stem.All(char.IsAsciiDigit) || scene.FrameNames.Any(n => n.Length != stem.Length || !n.All(char.IsAsciiDigit)))
+            return null;
+        string dir = Path.GetDirectoryName(footage)?.Replace('\\', '/') ?? ".";
+        return $"{dir}/%0{stem.Length}d{Path.GetExtension(footage)}";
+    }
+
+    /// <summary>A TCL-safe quoted string for a knob value.</summary>
+    private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("[", "\\[").Replace("$", "\\$") + "\"";
 
     /// <summary>One control point slot: <c>{x y}</c> for one key, <c>{{x0 x1 ..} {y0 y1 ..}}</c> for several (y flipped to y-up).</summary>
     private static string Entry(List<ShapeContour> keys, Func<int, Vec2> value, bool relative, int height)

@@ -114,6 +114,8 @@ public class ShapeExportTests(ITestOutputHelper output)
         string jsx = File.ReadAllText(Assert.Single(r.Files));
         ExportFixtures.AssertBalanced(jsx);
         Assert.Contains("addComp(\"breakdance\", 854, 480, 1.0, " + r.Frames + " / 24, 24)", jsx);
+        Assert.Contains("io.sequence = true;", jsx);
+        Assert.Contains(Path.Combine(Path.GetFullPath(frames), "00000.jpg"), jsx);
         // Split into masks; each mask's path keys: one per frame of its track, all with one vertex count.
         string[] masksJs = jsx.Split("addProperty(\"ADBE Mask Atom\")")[1..];
         Assert.NotEmpty(masksJs);
@@ -140,12 +142,15 @@ public class ShapeExportTests(ITestOutputHelper output)
     [Fact]
     public void Nuke_script_is_balanced_with_a_key_per_frame_for_every_control_point()
     {
-        var (masks, _) = ExportFixtures.Subset("blackswan", 5);
+        var (masks, frames) = ExportFixtures.Subset("blackswan", 5);
         string outFile = Path.Combine(TestPaths.NewTempDir("nuke"), "roto.nk");
-        ExportResult r = Run(masks, ExportFormat.Nuke, outFile, smooth: 2);
+        ExportResult r = Run(masks, ExportFormat.Nuke, outFile, smooth: 2, frames: frames);
         Assert.Equal(outFile, Assert.Single(r.Files));
         string nk = File.ReadAllText(outFile);
         ExportFixtures.AssertBalanced(nk);
+        // The plate: a Read node of the frame sequence wired into the Roto.
+        Assert.Contains($" file \"{Path.GetFullPath(frames)}/%05d.jpg\"", nk);
+        Assert.Contains("Roto {\n inputs 1\n", nk);
         Assert.Contains("Roto {", nk);
         Assert.Contains("{layer Root", nk);
         var groups = nk.Split("{curvegroup ")[1..];
@@ -158,9 +163,9 @@ public class ShapeExportTests(ITestOutputHelper output)
             Assert.Equal(2, px.Count);
             string[] times = px[0].Groups[1].Value.Trim().Split(' ');
             Assert.Equal(times, px[1].Groups[1].Value.Trim().Split(' '));
-            float[] frames = times.Select(ParseNukeFloat).ToArray();
-            for (int k = 1; k < frames.Length; k++) Assert.Equal(frames[k - 1] + 1, frames[k]);
-            foreach (float f in frames) keyedFrames.Add((int)f);
+            float[] keyTimes = times.Select(ParseNukeFloat).ToArray();
+            for (int k = 1; k < keyTimes.Length; k++) Assert.Equal(keyTimes[k - 1] + 1, keyTimes[k]);
+            foreach (float f in keyTimes) keyedFrames.Add((int)f);
             string[] entries = px[0].Groups[2].Value.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             Assert.True(entries.Length % 3 == 0 && entries.Length >= 6, $"{entries.Length} entries");
             foreach (string e in entries)

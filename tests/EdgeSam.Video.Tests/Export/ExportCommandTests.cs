@@ -5,13 +5,15 @@ namespace EdgeSam.Video.Tests.Export;
 
 public class ExportCommandTests
 {
-    private static async Task<(int Rc, string Out, string Err)> Run(params string[] args)
+    private static Task<(int Rc, string Out, string Err)> Run(params string[] args) => Run(false, args);
+
+    private static async Task<(int Rc, string Out, string Err)> Run(bool interactive, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
         IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
         });
         console.Profile.Width = 400;
         int rc = await CliApp.RunAsync(args, new CliContext(console, error));
@@ -40,6 +42,17 @@ public class ExportCommandTests
         Assert.True(rc == 0, err);
         Assert.Contains(file, output);
         Assert.Contains(", 3 / 25, 25);", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public async Task Interactive_console_shows_progress_and_the_summary()
+    {
+        var (masks, _) = ExportFixtures.Subset("car-shadow", 10, max: 3);
+        string outDir = TestPaths.NewTempDir("cli-prog");
+        var (rc, output, err) = await Run(true, "export", masks, "--to", "coco", "--out", outDir);
+        Assert.True(rc == 0, err);
+        Assert.Contains("exported 3 frames of object(s) 1 as coco", output);
+        Assert.True(File.Exists(Path.Combine(outDir, "car-shadow_coco.json")));
     }
 
     [Fact]

@@ -42,6 +42,17 @@ internal static class ExportCommand
         return cmd;
     }
 
+    /// <summary>Shows the exporter's stages on a Spectre progress bar (called on the exporting thread).</summary>
+    private sealed class TaskProgress(ProgressTask task) : IProgress<ExportProgress>
+    {
+        public void Report(ExportProgress value)
+        {
+            task.Description = value.Stage;
+            task.MaxValue = Math.Max(1, value.Total);
+            task.Value = value.Done;
+        }
+    }
+
     /// <summary>Parses <c>1,2,5</c>; null for none.</summary>
     public static IReadOnlyList<int>? ParseIds(string? text)
     {
@@ -58,7 +69,13 @@ internal static class ExportCommand
 
     public static int Run(ExportSettings s, CliContext ctx, CancellationToken cancel)
     {
-        ExportResult result = RotoExporter.Export(s.ToRequest(), null, cancel);
+        ExportResult result = ctx.Interactive
+            ? ctx.Console.Progress().AutoClear(true).Start(pc =>
+            {
+                ProgressTask task = pc.AddTask("export");
+                return RotoExporter.Export(s.ToRequest(), new TaskProgress(task), cancel);
+            })
+            : RotoExporter.Export(s.ToRequest(), null, cancel);
         var c = CultureInfo.InvariantCulture;
         string where = result.Files.Count == 1 ? result.Files[0] : Path.GetDirectoryName(result.Files[0]) ?? s.Out;
         ctx.Console.WriteLine($"exported {result.Frames} frames of object(s) {string.Join(",", result.ObjectIds)} as {ExportFormats.Name(s.Format)}: {result.Files.Count} file(s) in {where}");

@@ -16,7 +16,11 @@ internal readonly record struct LkParameters(int WindowRadius = 10, int MaxItera
 /// <param name="Y">Level-0 y.</param>
 /// <param name="Ok">False when the window was untrackable at level 0 or the point left the frame.</param>
 /// <param name="Residual">Mean absolute intensity difference (0..255) of the window after convergence at level 0.</param>
-internal readonly record struct LkResult(float X, float Y, bool Ok, float Residual);
+/// <param name="Correlation">
+/// Zero-mean normalised cross-correlation in [-1, 1] of the source and tracked level-0 windows (NaN when not
+/// converged): appearance agreement that, unlike <paramref name="Residual"/>, ignores gain and offset changes of lighting.
+/// </param>
+internal readonly record struct LkResult(float X, float Y, bool Ok, float Residual, float Correlation = float.NaN);
 
 /// <summary>
 /// Pyramidal Lucas-Kanade (Bouguet's formulation, as OpenCV's <c>calcOpticalFlowPyrLK</c>): coarse to fine, at
@@ -58,7 +62,7 @@ internal sealed class LucasKanade
         float nx = guessX * scale, ny = guessY * scale;
         int n = _side * _side;
         bool ok = true;
-        float residual = float.NaN;
+        float residual = float.NaN, correlation = float.NaN;
         for (int level = top; level >= 0; level--)
         {
             PyramidLevel a = from.Levels[level], b = to.Levels[level];
@@ -120,8 +124,17 @@ internal sealed class LucasKanade
             {
                 Sample(b.I, b.Width, b.Height, nx, ny, _j);
                 float sum = 0;
-                for (int i = 0; i < n; i++) sum += MathF.Abs(_tI[i] - _j[i]);
+                double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    float ta = _tI[i], tb = _j[i];
+                    sum += MathF.Abs(ta - tb);
+                    sa += ta; sb += tb; saa += ta * ta; sbb += tb * tb; sab += ta * tb;
+                }
                 residual = sum / n;
+                double va = saa - sa * sa / n, vb = sbb - sb * sb / n, cov = sab - sa * sb / n;
+                // Windows with (almost) no texture have no reliable correlation; LK's eigenvalue test rejects them anyway.
+                correlation = va > 1e-6 && vb > 1e-6 ? (float)(cov / Math.Sqrt(va * vb)) : 0f;
             }
             else
             {
@@ -131,7 +144,7 @@ internal sealed class LucasKanade
         }
         if (!float.IsFinite(nx) || !float.IsFinite(ny)) { ok = false; nx = guessX; ny = guessY; }
         if (nx < 0 || ny < 0 || nx > to.Width - 1 || ny > to.Height - 1) ok = false;
-        return new LkResult(nx, ny, ok, residual);
+        return new LkResult(nx, ny, ok, residual, correlation);
     }
 
     /// <summary>Bilinear samples of the (2r+1)^2 window centred at (cx, cy); coordinates clamped to the image.</summary>

@@ -68,6 +68,35 @@ public class LkTrackerTests
     }
 
     [Fact]
+    public void LightingChangeKeepsPointsVisibleThroughTheCorrelationTest()
+    {
+        // The scene moves 3 px and darkens by 30 grey levels (over MaxResidual) while the windows still correlate
+        // (nearly) perfectly, so the points stay visible and, LK solving for the offset, in place; with the correlation
+        // test off they are lost.
+        var f0 = SyntheticScenes.Shifted(240, 180, 0, 0);
+        var f1 = SyntheticScenes.Shifted(240, 180, 3, 0);
+        for (int i = 0; i < f1.Pixels.Length; i++) f1.Pixels[i] = (byte)Math.Max(0, f1.Pixels[i] - 30);
+        // Brightness compensation on: without it the offset pulls LK by pixels on this smooth texture.
+        var withNcc = new LkTracker(new LkOptions { CompensateBrightness = true });
+        using (var track = withNcc.Start(f0, Grid))
+        {
+            var got = track.Step(f1);
+            for (int i = 0; i < Grid.Length; i++)
+            {
+                Assert.True(got[i].Visibility >= withNcc.VisibilityThreshold, $"point {i} visibility {got[i].Visibility}");
+                // Brightness compensation keeps the offset from pulling the position.
+                Assert.InRange(got[i].X - (Grid[i].X + 3), -0.2, 0.2);
+            }
+        }
+        var residualOnly = new LkTracker(new LkOptions { MinCorrelation = 2, GroupReacquire = false, ChainReacquire = false });
+        using (var track = residualOnly.Start(f0, Grid))
+        {
+            var got = track.Step(f1);
+            Assert.All(got, p => Assert.True(p.Visibility < residualOnly.VisibilityThreshold));
+        }
+    }
+
+    [Fact]
     public void PointsLeavingTheFrameOrNearTheBorderAreInvisible()
     {
         using var tracker = TrackerFactory.Create(TrackerKind.Lk);

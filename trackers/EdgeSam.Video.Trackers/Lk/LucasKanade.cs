@@ -9,7 +9,8 @@ namespace EdgeSam.Video.Trackers.Lk;
 /// window is untrackable (flat or a 1-D edge): the level is skipped, and at level 0 the point is lost.
 /// 0.1 equals OpenCV's default <c>minEigThreshold = 1e-4</c> in its fixed-point units.
 /// </param>
-internal readonly record struct LkParameters(int WindowRadius = 10, int MaxIterations = 30, float Epsilon = 0.01f, float MinEigen = 0.1f);
+/// <param name="CompensateBias">Solve for the windows' brightness offset too (see <see cref="LkOptions.CompensateBrightness"/>).</param>
+internal readonly record struct LkParameters(int WindowRadius = 10, int MaxIterations = 30, float Epsilon = 0.01f, float MinEigen = 0.1f, bool CompensateBias = false);
 
 /// <summary>Outcome of tracking one point.</summary>
 /// <param name="X">Level-0 x of the point in the target frame.</param>
@@ -97,10 +98,19 @@ internal sealed class LucasKanade
                     break;
                 }
                 Sample(b.I, b.Width, b.Height, nx, ny, _j);
+                // Brightness offset between the windows (their mean difference), removed from the error so that a
+                // lighting change does not pull the position: the least-squares solution for (d, offset) jointly.
+                float bias = 0;
+                if (_p.CompensateBias)
+                {
+                    float sj = 0;
+                    for (int i = 0; i < n; i++) sj += _j[i] - _tI[i];
+                    bias = sj / n;
+                }
                 double bx = 0, by = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    float diff = _tI[i] - _j[i];
+                    float diff = _tI[i] - _j[i] + bias;
                     bx += diff * _tIx[i];
                     by += diff * _tIy[i];
                 }

@@ -65,6 +65,12 @@ public sealed record LkOptions
     public bool PredictMotion { get; init; } = true;
 
     /// <summary>
+    /// A point LK loses at full resolution is tracked again at half resolution (motion blur), its round trip
+    /// judged in that level's pixels.
+    /// </summary>
+    public bool CoarseRetry { get; init; } = true;
+
+    /// <summary>
     /// LK also solves for each window's brightness offset (lighting change, auto exposure) instead of assuming
     /// constant brightness as OpenCV's LK does: an offset otherwise pulls the position by pixels on smooth texture,
     /// symmetrically in both directions, so the forward-backward check cannot see it. Off by default: neutral on

@@ -53,18 +53,21 @@ internal sealed class LucasKanade
     /// Tracks the content at (<paramref name="x"/>, <paramref name="y"/>) of <paramref name="from"/> into
     /// <paramref name="to"/>, starting from the guess (<paramref name="guessX"/>, <paramref name="guessY"/>).
     /// Both pyramids must have the same size and depth. <paramref name="maxLevels"/> limits the pyramid levels used
-    /// (a good guess needs only the finest ones, and coarse levels could pull it away). Not thread-safe (scratch buffers).
+    /// (a good guess needs only the finest ones, and coarse levels could pull it away); <paramref name="finest"/> stops
+    /// at a coarser level (blurred frames: fine texture smeared by motion blur no longer matches, the coarse one still
+    /// does), the residual and correlation then being that level's. Not thread-safe (scratch buffers).
     /// </summary>
-    public LkResult Track(ImagePyramid from, ImagePyramid to, float x, float y, float guessX, float guessY, int maxLevels = int.MaxValue)
+    public LkResult Track(ImagePyramid from, ImagePyramid to, float x, float y, float guessX, float guessY, int maxLevels = int.MaxValue, int finest = 0)
     {
         int levels = Math.Min(Math.Min(from.Levels.Count, to.Levels.Count), Math.Max(1, maxLevels));
+        finest = Math.Clamp(finest, 0, levels - 1);
         int top = levels - 1;
         float scale = 1f / (1 << top);
         float nx = guessX * scale, ny = guessY * scale;
         int n = _side * _side;
         bool ok = true;
         float residual = float.NaN, correlation = float.NaN;
-        for (int level = top; level >= 0; level--)
+        for (int level = top; level >= finest; level--)
         {
             PyramidLevel a = from.Levels[level], b = to.Levels[level];
             float s = 1f / (1 << level);
@@ -83,8 +86,8 @@ internal sealed class LucasKanade
             double minEig = (gxx + gyy - Math.Sqrt((gxx - gyy) * (gxx - gyy) + 4 * gxy * gxy)) / (2.0 * n);
             if (minEig < _p.MinEigen || det < 1e-9)
             {
-                if (level == 0) ok = false;
-                if (level > 0) { nx *= 2; ny *= 2; }
+                if (level == finest) ok = false;
+                else { nx *= 2; ny *= 2; }
                 continue;
             }
             double inv = 1.0 / det;
@@ -130,7 +133,7 @@ internal sealed class LucasKanade
                 prevDy = dy;
             }
             if (!ok) break;
-            if (level == 0)
+            if (level == finest)
             {
                 Sample(b.I, b.Width, b.Height, nx, ny, _j);
                 float sum = 0;
@@ -152,6 +155,8 @@ internal sealed class LucasKanade
                 ny *= 2;
             }
         }
+        nx *= 1 << finest;
+        ny *= 1 << finest;
         if (!float.IsFinite(nx) || !float.IsFinite(ny)) { ok = false; nx = guessX; ny = guessY; }
         if (nx < 0 || ny < 0 || nx > to.Width - 1 || ny > to.Height - 1) ok = false;
         return new LkResult(nx, ny, ok, residual, correlation);

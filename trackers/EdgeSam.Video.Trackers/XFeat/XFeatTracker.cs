@@ -69,11 +69,12 @@ public sealed class XFeatTracker : OnlineTrackerBase
     }
 
     /// <summary>
-    /// The LK stage's defaults: <see cref="LkOptions"/>'s, but with the 21 px window and no chained re-acquisition
-    /// (<see cref="LkOptions.ChainReacquire"/>): the descriptor search already re-acquires lost points, and on DAVIS 2016
-    /// TrackScore@8 the chain added mostly look-alike occluders (bmx-trees) while the larger window cost inside share.
+    /// The LK stage's defaults: <see cref="LkOptions"/>'s, but with the 21 px window, no chained re-acquisition
+    /// (<see cref="LkOptions.ChainReacquire"/>) and no half-resolution retry (<see cref="LkOptions.CoarseRetry"/>): the
+    /// descriptor search already re-acquires lost points, and on DAVIS 2016 TrackScore@8 these added mostly look-alike
+    /// occluders (bmx-trees) while the larger window cost inside share.
     /// </summary>
-    public static LkOptions DefaultLkOptions { get; } = new() { WindowRadius = 10, ChainReacquire = false };
+    public static LkOptions DefaultLkOptions { get; } = new() { WindowRadius = 10, ChainReacquire = false, CoarseRetry = false };
 
     /// <summary>The model-store entry used when no model path is given (the largest input of the published files).</summary>
     public const string DefaultModelName = "xfeat_320x224";

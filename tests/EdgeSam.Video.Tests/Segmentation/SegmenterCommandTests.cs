@@ -11,7 +11,9 @@ public class SegmenterCommandTests
         string dir = TestPaths.NewTempDir("synth-cli");
         (int code, string output, _) = await CliRunner.Run("models", "synth", "--out", dir);
         Assert.Equal(0, code);
-        Assert.Contains("not EdgeSAM", output);
+        Assert.Contains("not the real models", output);
+        Assert.True(File.Exists(Path.Combine(dir, "synthetic-tapir", "tapir.onnx")));
+        Assert.Single(Directory.GetFiles(dir, "synthetic-window*.onnx"));
         using var seg = new EdgeSamSegmenter(Path.Combine(dir, SyntheticEdgeSamModels.EncoderFileName), Path.Combine(dir, SyntheticEdgeSamModels.DecoderFileName));
         Assert.Equal("edgesam", seg.Name);
     }

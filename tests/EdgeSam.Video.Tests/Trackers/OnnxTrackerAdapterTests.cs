@@ -1,3 +1,4 @@
+using EdgeSam.Video.Trackers.Synthetic;
 using EdgeSam.Video.Media;
 using EdgeSam.Video.Trackers;
 using EdgeSam.Video.Trackers.Onnx;

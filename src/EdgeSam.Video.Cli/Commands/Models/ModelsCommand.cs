@@ -18,7 +18,11 @@ internal static class ModelsCommand
         ctx.Console.WriteLine($"wrote {dec}");
         if (s.BenchmarkEncoder)
             ctx.Console.WriteLine($"wrote {Segmentation.EdgeSam.SyntheticEdgeSamModels.Write(s.Out, Segmentation.EdgeSam.SyntheticEdgeSamModels.EncoderSize.Benchmark).Encoder}");
-        ctx.Console.WriteLine("These are synthetic stand-ins with EdgeSAM's ONNX signatures (a disk around the positive points), not EdgeSAM.");
+        // The tracker contracts (models/README.md): a CoTracker/PIPs-style window (8 frames, 256x256, constant motion
+        // (+2, +1) px per frame) and a causal TAPIR pair (256x256, 8 points, the same motion).
+        ctx.Console.WriteLine($"wrote {Trackers.Synthetic.SyntheticTrackerModels.Window(s.Out, t: 8, w: 256, h: 256, dx: 2, dy: 1)}");
+        ctx.Console.WriteLine($"wrote {Trackers.Synthetic.SyntheticTrackerModels.Tapir(s.Out, r: 256, fixedN: 8, dx: 2, dy: 1)}");
+        ctx.Console.WriteLine("These are synthetic stand-ins with the real ONNX signatures (EdgeSAM: a disk around the positive points; trackers: constant motion), not the real models.");
         return 0;
     }
 
@@ -50,7 +54,7 @@ internal static class ModelsCommand
             Task.FromResult(Verify(new ModelsVerifySettings(StoreOf(r, verifyCache, verifyMirror), r.GetValue(verifyName)), ctx)));
         cmd.Add(verify);
 
-        var synth = new Command("synth", "Write the synthetic test models (EdgeSAM-signature encoder/decoder; NOT EdgeSAM) into a folder.");
+        var synth = new Command("synth", "Write the synthetic test models (EdgeSAM-signature encoder/decoder, windowed and TAPIR-style trackers; not the real models) into a folder.");
         var synthOut = new Option<string>("--out") { Description = "Folder to write into.", Required = true };
         var synthBench = new Option<bool>("--benchmark-encoder") { Description = "Also write the ~40 GFLOP benchmark encoder." };
         synth.Add(synthOut);

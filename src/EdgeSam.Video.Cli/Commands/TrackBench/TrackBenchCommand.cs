@@ -148,16 +148,7 @@ internal static class TrackBenchCommand
         string full = Path.GetFullPath(s.JsonPath!);
         string? dir = Path.GetDirectoryName(full);
         if (dir is not null && !Directory.Exists(dir)) throw new EdgeSamException($"folder for --json does not exist: {dir}; create it or choose another path");
-        string tmp = full + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        try
-        {
-            File.WriteAllText(tmp, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        Media.AtomicFile.WriteAllText(full, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>

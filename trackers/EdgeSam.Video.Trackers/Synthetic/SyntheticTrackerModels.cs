@@ -1,14 +1,14 @@
 using EdgeSam.Video.Onnx;
 using EdgeSam.Video.Onnx.Builder;
 
-namespace EdgeSam.Video.Tests.Trackers;
+namespace EdgeSam.Video.Trackers.Synthetic;
 
 /// <summary>
 /// Fake tracker exports with the real signatures, written as <c>synthetic-*</c> so nobody mistakes them for models:
 /// their outputs follow a known rule, so the adapters' plumbing (resizing, coordinate conventions, windows, state)
 /// can be checked exactly.
 /// </summary>
-internal static class SyntheticTrackerModels
+public static class SyntheticTrackerModels
 {
     /// <summary>
     /// A windowed tracker (CoTracker/PIPs signature): video float[1,T,3,H,W], queries float[1,N,3] (t, x, y) ->

@@ -22,6 +22,12 @@ internal static class PipelineFactory
     public const int DefaultRefinementEdgeSam = 1;
     public const int DefaultRefinementGraphCut = 1;
 
+    /// <summary>Negatives per object for the graph cut (EdgeSAM keeps SAM-PT's 1 "mixed" from the whole background).
+    /// The graph cut learns its background colour model from the negatives, so it needs several, next to the object
+    /// (<see cref="NegativeRegion.NearObject"/>): single-frame mean IoU on DAVIS 0.804 with 8 near-object negatives,
+    /// ~0.73 with negatives from the whole background.</summary>
+    public const int DefaultNegativesGraphCut = 8;
+
     public static VideoSegmenter Create(PipelineSettings s, CliContext ctx)
     {
         IPromptSegmenter segmenter = CreateSegmenter(s, ctx);
@@ -47,6 +53,12 @@ internal static class PipelineFactory
             ReinitHorizon = s.ReinitHorizon,
             ReinitBelowVisibleFraction = s.ReinitBelowVisible,
             RecoverLostObjects = s.RecoverLost,
+            NegativePoints = s.NegativePoints ?? (graphCut ? DefaultNegativesGraphCut : 1),
+            NegativeRegion = s.NegativeRegion ?? (graphCut ? NegativeRegion.NearObject : NegativeRegion.Background),
+            // The graph cut takes its colour models and a soft unary term from the prior: the previous mask moved by the
+            // points' motion is a far better colour sample than disks around 8 points (J&F 0.369 -> 0.451 on the 10
+            // DAVIS 2016 val sequences with lk). EdgeSAM ignores priors.
+            PreviousMaskAsPrior = s.PreviousMaskPrior ?? graphCut,
         };
         return new VideoSegmenter(segmenter, tracker, options, ownsComponents: true);
     }

@@ -235,6 +235,13 @@ internal sealed class PropagationRun : IDisposable
             dx.Add(tp[k].X - o.Points[k].X);
             dy.Add(tp[k].Y - o.Points[k].Y);
         }
+        if (dx.Count == 0)
+            for (int k = 0; k < tp.Length; k++)
+            {
+                // No visible point: the tracker's guesses (lost points move with their neighbours) are all there is.
+                dx.Add(tp[k].X - o.Points[k].X);
+                dy.Add(tp[k].Y - o.Points[k].Y);
+            }
         (o.MotionX, o.MotionY) = dx.Count == 0 ? (0f, 0f) : (Median(dx), Median(dy));
         o.Points = moved;
         o.StepsSinceSeed++;
@@ -274,7 +281,8 @@ internal sealed class PropagationRun : IDisposable
                 // SAM-PT: no visible point, no mask. Negatives alone would make the decoder guess an arbitrary object.
                 r.Status = ObjectStatus.NoVisiblePositive;
                 r.Raw = new Mask(_width, _height);
-                _objects[i].Prev = r.Raw;
+                // The prior and a recovery go on from the last mask seen, carried along with the points' motion.
+                _objects[i].Prev = _objects[i].Prev is { IsEmpty: false } last ? Shift(last, _objects[i].MotionX, _objects[i].MotionY) : r.Raw;
                 continue;
             }
             if (_options.OtherObjectsPositivesAsNegatives)
@@ -347,7 +355,8 @@ internal sealed class PropagationRun : IDisposable
         foreach (TrackedPromptPoint p in slot.Results[index].Points)
             if (p.Label == PointLabel.Positive || p.Visible) points.Add(new PromptPoint(p.X, p.Y, p.Label));
         if (_options.OtherObjectsPositivesAsNegatives) AddOtherObjectsNegatives(slot, index, points);
-        var (mask, score) = PromptRefiner.Run(slot.Embedding, [new PromptRefiner.Request(points, null, null)], _options.RefinementPasses, _stats)[0];
+        Mask? prior = _options.PreviousMaskAsPrior && o.Prev is { IsEmpty: false } carried ? carried : null;
+        var (mask, score) = PromptRefiner.Run(slot.Embedding, [new PromptRefiner.Request(points, null, prior)], _options.RefinementPasses, _stats)[0];
         if (score < _options.MinMaskScore) return false;
         int area = mask.Area();
         if (area <= _options.MinReinitArea) return false;

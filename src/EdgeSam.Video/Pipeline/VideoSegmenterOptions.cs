@@ -83,6 +83,13 @@ public sealed record VideoSegmenterOptions
     public float NegativeBand { get; init; } = 0.35f;
 
     /// <summary>
+    /// Positives are drawn from the mask eroded by this fraction of sqrt(mask area) (the whole mask when too little is
+    /// left), so that re-sampling from a predicted mask whose border leaks into the background does not put positives
+    /// on the background, where the tracker would carry them on. 0 (default) samples the whole mask (SAM-PT).
+    /// </summary>
+    public float PositiveInset { get; init; }
+
+    /// <summary>
     /// Replaces the query-point sampler; null (default) uses <see cref="PointSampler.Default"/> with
     /// <see cref="PositiveSampling"/> and <see cref="NegativeSampling"/>.
     /// </summary>
@@ -157,16 +164,15 @@ public sealed record VideoSegmenterOptions
     public int BackwardBlockSize { get; init; } = 16;
 
     /// <summary>The sampler in effect: <see cref="Sampler"/>, else SAM-PT's recipe through <see cref="PointSampler"/>.</summary>
-    internal QueryPointSampler EffectiveSampler => Sampler ?? (NegativeRegion == NegativeRegion.NearObject
-        ? SampleNearObject
-        : (mask, frame, positives, negatives, seed) =>
-            PointSampler.Default.Sample(mask, new PointSamplingSpec(positives, PositiveSampling, negatives, NegativeSampling), seed, frame));
+    internal QueryPointSampler EffectiveSampler => Sampler ?? SampleQueryPoints;
 
-    private PromptPoint[] SampleNearObject(Mask mask, RgbImage frame, int positives, int negatives, int seed)
+    private PromptPoint[] SampleQueryPoints(Mask mask, RgbImage frame, int positives, int negatives, int seed)
     {
         PointSampler sampler = PointSampler.Default;
-        PromptPoint[] pos = sampler.Positives(mask, positives, PositiveSampling, seed, frame);
         int area = mask.Area();
+        PromptPoint[] pos = sampler.Positives(Inset(mask, area, positives), positives, PositiveSampling, seed, frame);
+        if (NegativeRegion == NegativeRegion.Background)
+            return [.. pos, .. sampler.Negatives(mask, negatives, NegativeSampling, unchecked(seed * 31 + 17), frame)];
         if (negatives == 0 || area == 0) return pos;
         // The band as a mask whose background (0) is the band: Negatives() samples pixels equal to 0.
         Mask band = Segmentation.GraphCut.GraphCutBenchmark.BackgroundBand(mask, NegativeBand * MathF.Sqrt(area));
@@ -181,6 +187,19 @@ public sealed record VideoSegmenterOptions
         return [.. pos, .. neg];
     }
 
+    private Mask Inset(Mask mask, int area, int positives)
+    {
+        int r = (int)MathF.Round(PositiveInset * MathF.Sqrt(area));
+        if (r < 1) return mask;
+        byte[] eroded = new SamplingRegion(mask.Data, mask.Width, mask.Height, 1).Erode(2 * r + 1);
+        int left = eroded.AsSpan().Count((byte)1);
+        // Too thin to erode that much: the whole mask (the sampler needs room for well spread positives).
+        if (left < Math.Max(4 * positives, MinReinitArea)) return mask;
+        var inset = new Mask(mask.Width, mask.Height);
+        eroded.CopyTo(inset.Data, 0);
+        return inset;
+    }
+
     internal void Validate()
     {
         if (PositivePoints < 1) throw new ArgumentOutOfRangeException(nameof(PositivePoints), PositivePoints, "At least one positive point is needed.");
@@ -191,6 +210,7 @@ public sealed record VideoSegmenterOptions
         if (!(ReinitBelowVisibleFraction >= 0 && ReinitBelowVisibleFraction <= 1)) throw new ArgumentOutOfRangeException(nameof(ReinitBelowVisibleFraction), ReinitBelowVisibleFraction, "Must be in [0, 1].");
         if (!Enum.IsDefined(NegativeRegion)) throw new ArgumentOutOfRangeException(nameof(NegativeRegion), NegativeRegion, "Unknown region.");
         if (!(NegativeBand > 0 && NegativeBand <= 10)) throw new ArgumentOutOfRangeException(nameof(NegativeBand), NegativeBand, "Must be in (0, 10].");
+        if (!(PositiveInset >= 0 && PositiveInset <= 0.5f)) throw new ArgumentOutOfRangeException(nameof(PositiveInset), PositiveInset, "Must be in [0, 0.5].");
         if (MinReinitArea < 0) throw new ArgumentOutOfRangeException(nameof(MinReinitArea), MinReinitArea, "Must be >= 0.");
         if (PipelineDepth < 1) throw new ArgumentOutOfRangeException(nameof(PipelineDepth), PipelineDepth, "Must be >= 1.");
         if (BackwardBlockSize < 1) throw new ArgumentOutOfRangeException(nameof(BackwardBlockSize), BackwardBlockSize, "Must be >= 1.");

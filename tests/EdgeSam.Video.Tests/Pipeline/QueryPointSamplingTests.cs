@@ -62,9 +62,42 @@ public class QueryPointSamplingTests
         Assert.Equal((0f, 0f), (points.Last().X, points.Last().Y));
     }
 
+    [Theory]
+    [InlineData(0.1f, 4, false)]
+    [InlineData(0.25f, 10, true)]
+    public void PositiveInsetKeepsPositivesAwayFromTheBorder(float inset, int margin, bool plainComesCloser)
+    {
+        (Mask mask, RgbImage image) = Square(200, 150, 60, 40, 40);
+        var options = new VideoSegmenterOptions { PositiveInset = inset, NegativeSampling = SamplingMethod.KMedoids };
+        IReadOnlyList<PromptPoint> points = options.EffectiveSampler(mask, image, 8, 1, 1);
+        Assert.Equal(8, points.Count(p => p.Label == PointLabel.Positive));
+        // Erosion by round(inset * 40) px: positives at least that far inside the square.
+        foreach (PromptPoint p in points.Where(p => p.Label == PointLabel.Positive))
+        {
+            Assert.InRange(p.X, 60 + margin, 99 - margin);
+            Assert.InRange(p.Y, 40 + margin, 79 - margin);
+        }
+        // Without the inset some positive lies closer to the border than 10 px (K-Medoids spreads them over the square).
+        IReadOnlyList<PromptPoint> plain = new VideoSegmenterOptions { NegativeSampling = SamplingMethod.KMedoids }.EffectiveSampler(mask, image, 8, 1, 1);
+        Assert.Equal(plainComesCloser, plain.Any(p => p.Label == PointLabel.Positive && Math.Min(Math.Min(p.X - 60, 99 - p.X), Math.Min(p.Y - 40, 79 - p.Y)) < margin));
+    }
+
+    [Fact]
+    public void PositiveInsetFallsBackToTheWholeMaskWhenTooThin()
+    {
+        (Mask mask, RgbImage image) = Square(200, 150, 60, 40, 40);
+        for (int y = 40; y < 80; y++)
+            for (int x = 63; x < 100; x++) mask.Data[y * 200 + x] = 0; // a 3 px wide bar: erodes to nothing
+        var options = new VideoSegmenterOptions { PositiveInset = 0.3f, NegativeSampling = SamplingMethod.KMedoids };
+        IReadOnlyList<PromptPoint> points = options.EffectiveSampler(mask, image, 8, 1, 1);
+        Assert.Equal(8, points.Count(p => p.Label == PointLabel.Positive));
+        Assert.All(points.Where(p => p.Label == PointLabel.Positive), p => Assert.Equal(1, mask.Data[(int)p.Y * 200 + (int)p.X]));
+    }
+
     [Fact]
     public void InvalidBandIsRejected()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new VideoSegmenterOptions { NegativeBand = 0 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new VideoSegmenterOptions { PositiveInset = -0.1f }.Validate());
     }
 }

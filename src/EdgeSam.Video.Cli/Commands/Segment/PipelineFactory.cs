@@ -28,6 +28,9 @@ internal static class PipelineFactory
     /// ~0.73 with negatives from the whole background.</summary>
     public const int DefaultNegativesGraphCut = 8;
 
+    /// <summary>Positive inset for the graph cut (see <see cref="VideoSegmenterOptions.PositiveInset"/>).</summary>
+    public const float DefaultPositiveInsetGraphCut = 0.1f;
+
     public static VideoSegmenter Create(PipelineSettings s, CliContext ctx)
     {
         IPromptSegmenter segmenter = CreateSegmenter(s, ctx);
@@ -59,6 +62,9 @@ internal static class PipelineFactory
             // points' motion is a far better colour sample than disks around 8 points (J&F 0.369 -> 0.451 on the 10
             // DAVIS 2016 val sequences with lk). EdgeSAM ignores priors.
             PreviousMaskAsPrior = s.PreviousMaskPrior ?? graphCut,
+            // Hard seeds of the graph cut make a positive on the background costly; positives from the mask eroded by
+            // 0.1 sqrt(area) stay on the object (J&F 0.472 at 0, 0.484 at 0.1, 0.429 at 0.2 with lk on DAVIS 2016 val).
+            PositiveInset = s.PositiveInset ?? (graphCut ? DefaultPositiveInsetGraphCut : 0f),
         };
         return new VideoSegmenter(segmenter, tracker, options, ownsComponents: true);
     }

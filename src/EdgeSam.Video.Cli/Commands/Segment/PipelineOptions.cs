@@ -31,9 +31,10 @@ internal sealed record PipelineSettings
     public int? RefinementPasses { get; init; }
     public ReinitMode Reinit { get; init; } = ReinitMode.Every;
     public int ReinitHorizon { get; init; } = 8;
-    /// <summary>Early re-initialisation below this visible fraction of positives (0 = off, SAM-PT). The CLI uses 0.5:
-    /// with graphcut + lk on the first 30 frames of DAVIS 2016 val, J&amp;F 0.470 (off), 0.486 (0.3), 0.494 (0.5).</summary>
-    public float ReinitBelowVisible { get; init; } = 0.5f;
+    /// <summary>Early re-initialisation below this visible fraction of positives (0 = off, SAM-PT). Off: with the
+    /// previous-mask prior (graphcut + lk, 10 DAVIS 2016 val sequences, full length) J&amp;F 0.455 with 0.5, 0.472 off
+    /// (an earlier measurement without the prior, first 30 frames only, had favoured 0.5).</summary>
+    public float ReinitBelowVisible { get; init; }
     /// <summary>Try to pick up objects whose points were all lost (see VideoSegmenterOptions.RecoverLostObjects). On:
     /// graphcut + lk on the 10 DAVIS 2016 val sequences, J&amp;F 0.358 off, 0.369 on.</summary>
     public bool RecoverLost { get; init; } = true;
@@ -43,6 +44,8 @@ internal sealed record PipelineSettings
     public NegativeRegion? NegativeRegion { get; init; }
     /// <summary>Previous mask (moved by the points' median motion) as the segmenter's prior; null = per segmenter.</summary>
     public bool? PreviousMaskPrior { get; init; }
+    /// <summary>Positive inset (fraction of sqrt(mask area)); null = per segmenter.</summary>
+    public float? PositiveInset { get; init; }
 }
 
 /// <summary>The command-line options behind <see cref="PipelineSettings"/>.</summary>
@@ -77,7 +80,7 @@ internal sealed class PipelineOptions
     private readonly Option<float> _reinitVisible = new("--reinit-below-visible")
     {
         Description = "With --reinit every: also re-initialise on a frame where fewer than this fraction of positive points are visible (0 = off, as SAM-PT).",
-        DefaultValueFactory = _ => 0.5f,
+        DefaultValueFactory = _ => 0f,
     };
 
     private readonly Option<int?> _negatives = new("--negatives") { Description = "Negative query points per object (default per segmenter: EdgeSAM 1 as SAM-PT, graphcut 8)." };
@@ -93,6 +96,11 @@ internal sealed class PipelineOptions
         DefaultValueFactory = _ => "auto",
     };
 
+    private readonly Option<float?> _inset = new("--positive-inset")
+    {
+        Description = "Draw positives from the mask eroded by this fraction of sqrt(mask area), away from a leaky border (default per segmenter; 0 = whole mask as SAM-PT).",
+    };
+
     public PipelineOptions()
     {
         _tracker.AcceptOnlyFromAmong(TrackerNames);
@@ -105,7 +113,7 @@ internal sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset })
             command.Add(o);
     }
 
@@ -119,8 +127,11 @@ internal sealed class PipelineOptions
         if (!(below >= 0 && below <= 1)) throw new EdgeSamException($"--reinit-below-visible {below} is out of range; give a fraction in 0..1.");
         int? negatives = r.GetValue(_negatives);
         if (negatives is < 0 or > 64) throw new EdgeSamException($"--negatives {negatives} is out of range; give 0..64 points.");
+        float? inset = r.GetValue(_inset);
+        if (inset is not null && !(inset >= 0 && inset <= 0.5f)) throw new EdgeSamException($"--positive-inset {inset} is out of range; give a fraction in 0..0.5.");
         return new PipelineSettings
         {
+            PositiveInset = inset,
             PreviousMaskPrior = r.GetValue(_prior) switch { "on" => true, "off" => false, _ => null },
             NegativePoints = negatives,
             NegativeRegion = r.GetValue(_negativeRegion) switch

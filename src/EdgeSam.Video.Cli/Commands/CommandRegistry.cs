@@ -18,5 +18,6 @@ internal static class CommandRegistry
         yield return Demo.DemoCommand.Create(ctx);
         yield return Run.RunCommand.Create(ctx);
         yield return BenchGraphCut.BenchGraphCutCommand.Create(ctx);
+        yield return Export.ExportCommand.Create(ctx);
     }
 }

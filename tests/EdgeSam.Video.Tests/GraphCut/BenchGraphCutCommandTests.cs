@@ -6,14 +6,7 @@ namespace EdgeSam.Video.Tests.GraphCut;
 
 public class BenchGraphCutCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No });
-        int code = CliApp.RunAsync(args, new CliContext(console, error)).GetAwaiter().GetResult();
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args).GetAwaiter().GetResult();
 
     [Fact]
     public void ScoresADavisSequenceAndWritesJson()

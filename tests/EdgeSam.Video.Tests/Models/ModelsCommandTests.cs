@@ -7,21 +7,7 @@ namespace EdgeSam.Video.Tests.Models;
 
 public class ModelsCommandTests
 {
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(output),
-        });
-        console.Profile.Width = 200;
-        int code = await CliApp.RunAsync(args, new CliContext(console, error));
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => CliRunner.Run(args);
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
@@ -124,16 +110,8 @@ public class ModelsFetchCommandTests
 
     private static (CliContext Ctx, StringWriter Out) Console(bool interactive)
     {
-        var output = new StringWriter();
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = interactive ? AnsiSupport.Yes : AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
-            Out = new AnsiConsoleOutput(output),
-        });
-        console.Profile.Width = 200;
-        return (new CliContext(console, new StringWriter()), output);
+        var (ctx, output, _) = CliRunner.Context(interactive);
+        return (ctx, output);
     }
 
     [Theory]

@@ -10,19 +10,7 @@ namespace EdgeSam.Video.Tests.Pipeline;
 /// writer, H.264 preview) on the first frames of a DAVIS 2016 sequence, scored against its ground truth.</summary>
 public class SegmentCommandTests(ITestOutputHelper output)
 {
-    internal static (CliContext Ctx, StringWriter Out, StringWriter Err) Context()
-    {
-        var outText = new StringWriter();
-        var err = new StringWriter();
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(outText),
-        });
-        return (new CliContext(console, err), outText, err);
-    }
+    internal static (CliContext Ctx, StringWriter Out, StringWriter Err) Context() => CliRunner.Context();
 
     /// <summary>Copies the first <paramref name="frames"/> JPEGs of a DAVIS 2016 sequence into a scratch folder.</summary>
     internal static string FirstFrames(string sequence, int frames)

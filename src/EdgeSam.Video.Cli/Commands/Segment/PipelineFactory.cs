@@ -45,8 +45,6 @@ internal static class PipelineFactory
             throw;
         }
         bool graphCut = segmenter is GraphCutSegmenter;
-        if (s.Device == DeviceChoice.Cuda && graphCut && tracker.Name == "lk")
-            ConsoleLines.Note(ctx, "--device cuda has no effect here: the graph cut and the lk tracker run on the CPU.");
         var options = new VideoSegmenterOptions
         {
             RefinementPasses = s.RefinementPasses ?? (graphCut ? DefaultRefinementGraphCut : DefaultRefinementEdgeSam),
@@ -55,7 +53,7 @@ internal static class PipelineFactory
             Reinit = s.Reinit,
             ReinitHorizon = s.ReinitHorizon,
             ReinitBelowVisibleFraction = s.ReinitBelowVisible,
-            RecoverLostObjects = s.RecoverLost,
+            RecoverLostObjects = s.RecoverLost ?? graphCut,
             NegativePoints = s.NegativePoints ?? (graphCut ? DefaultNegativesGraphCut : 1),
             NegativeRegion = s.NegativeRegion ?? (graphCut ? NegativeRegion.NearObject : NegativeRegion.Background),
             // The graph cut takes its colour models and a soft unary term from the prior: the previous mask moved by the
@@ -112,32 +110,38 @@ internal static class PipelineFactory
 
     private static IPromptSegmenter CreateSegmenter(PipelineSettings s, CliContext ctx)
     {
-        if (s.Segmenter == SegmenterChoice.GraphCut) return new GraphCutSegmenter();
-        string reason = EdgeSamUnavailableReason();
-        if (s.Segmenter == SegmenterChoice.EdgeSam)
-            throw new EdgeSamException($"--segmenter edgesam: EdgeSAM is not available: {reason} (or use --segmenter graphcut).");
-        ConsoleLines.Note(ctx, $"EdgeSAM is not available ({reason}); using the weights-free graph-cut segmenter.");
-        return new GraphCutSegmenter();
-    }
-
-    /// <summary>Why EdgeSAM cannot be used: its models are missing (with the download hint), or this build has no
-    /// EdgeSAM segmenter to run them with.</summary>
-    private static string EdgeSamUnavailableReason()
-    {
-        try
+        if (s.Segmenter == SegmenterChoice.GraphCut)
         {
-            var store = new ModelStore();
-            foreach (string name in new[] { "edge_sam_3x_encoder", "edge_sam_3x_decoder" })
+            if (s.Device != DeviceChoice.Cpu)
+                ConsoleLines.Note(ctx, $"--device {s.Device.ToString().ToLowerInvariant()} has no effect on the graph cut, which runs on the CPU.");
+            return new GraphCutSegmenter();
+        }
+        if ((s.EncoderPath is null) != (s.DecoderPath is null))
+            throw new EdgeSamException("give both --encoder and --decoder (EdgeSAM's two ONNX files), or neither to use the model store.");
+        var store = new ModelStore();
+        string family = s.EdgeSamVariant == EdgeSamVariant.EdgeSam ? "edge_sam" : "edge_sam_3x";
+        ModelEntry encEntry = store.Manifest.Get($"{family}_encoder"), decEntry = store.Manifest.Get($"{family}_decoder");
+        ModelLocation enc = store.Locate(encEntry, s.EncoderPath), dec = store.Locate(decEntry, s.DecoderPath);
+        ModelEntry? missing = enc.Path is null ? encEntry : dec.Path is null ? decEntry : null;
+        if (missing is not null)
+        {
+            string why = $"EdgeSAM is not available (model {missing.Name} is not installed; {store.MissingHint(missing)})";
+            if (s.Segmenter == SegmenterChoice.EdgeSam)
+                throw new EdgeSamException($"--segmenter edgesam: {why}; or use --segmenter graphcut.");
+            ConsoleLines.Note(ctx, $"{why}; using the weights-free graph-cut segmenter.");
+            return new GraphCutSegmenter();
+        }
+        (string encoder, string decoder) = (enc.Path!, dec.Path!);
+        var session = new Onnx.OrtSessionOptions
+        {
+            ExecutionDevice = s.Device switch
             {
-                ModelEntry entry = store.Manifest.Get(name);
-                if (store.Locate(entry).Source == ModelSource.Missing)
-                    return $"model {name} is not installed; {store.MissingHint(entry)}";
-            }
-            return "its models are installed but this build has no EdgeSAM segmenter yet";
-        }
-        catch (EdgeSamException e)
-        {
-            return e.Message;
-        }
+                DeviceChoice.Cuda => Onnx.ExecutionDevice.Cuda,
+                DeviceChoice.TensorRt => Onnx.ExecutionDevice.TensorRt,
+                _ => Onnx.ExecutionDevice.Cpu,
+            },
+        };
+        return new Segmentation.EdgeSam.EdgeSamSegmenter(encoder, decoder,
+            new Segmentation.EdgeSam.EdgeSamOptions { MaskSelection = s.MaskSelection, SessionOptions = session });
     }
 }

@@ -17,6 +17,16 @@ internal enum DeviceChoice
 {
     Cpu,
     Cuda,
+    TensorRt,
+}
+
+/// <summary>Which EdgeSAM weights (models/manifest.json families).</summary>
+internal enum EdgeSamVariant
+{
+    /// <summary><c>edge_sam_3x</c>: the authors' recommended, 3x-distilled weights.</summary>
+    EdgeSam3x,
+    /// <summary><c>edge_sam</c>: the original weights.</summary>
+    EdgeSam,
 }
 
 /// <summary>The pipeline settings shared by <c>segment</c>, <c>run davis|ytvos</c> and <c>demo</c>.</summary>
@@ -27,6 +37,11 @@ internal sealed record PipelineSettings
     public string? TrackerModel { get; init; }
     public SegmenterChoice Segmenter { get; init; } = SegmenterChoice.Auto;
     public DeviceChoice Device { get; init; } = DeviceChoice.Cpu;
+    public EdgeSamVariant EdgeSamVariant { get; init; } = EdgeSamVariant.EdgeSam3x;
+    /// <summary>Explicit EdgeSAM encoder / decoder files (else the model store).</summary>
+    public string? EncoderPath { get; init; }
+    public string? DecoderPath { get; init; }
+    public Segmentation.MaskSelection MaskSelection { get; init; } = Segmentation.MaskSelection.Single;
     /// <summary>Refinement passes; null = the pipeline default for the chosen segmenter.</summary>
     public int? RefinementPasses { get; init; }
     public ReinitMode Reinit { get; init; } = ReinitMode.Every;
@@ -36,8 +51,9 @@ internal sealed record PipelineSettings
     /// (an earlier measurement without the prior, first 30 frames only, had favoured 0.5).</summary>
     public float ReinitBelowVisible { get; init; }
     /// <summary>Try to pick up objects whose points were all lost (see VideoSegmenterOptions.RecoverLostObjects). On:
-    /// graphcut + lk on the 10 DAVIS 2016 val sequences, J&amp;F 0.358 off, 0.369 on.</summary>
-    public bool RecoverLost { get; init; } = true;
+    /// graphcut + lk on the 10 DAVIS 2016 val sequences, J&amp;F 0.358 off, 0.369 on. null = per segmenter (graph cut on,
+    /// EdgeSAM off as SAM-PT until measured with the real model).</summary>
+    public bool? RecoverLost { get; init; }
     /// <summary>Negative query points per object; null = the pipeline default for the chosen segmenter.</summary>
     public int? NegativePoints { get; init; }
     /// <summary>Where negatives are drawn; null = the pipeline default for the chosen segmenter.</summary>
@@ -64,7 +80,11 @@ internal sealed class PipelineOptions
         Description = "Prompt segmenter: edgesam or graphcut (weights-free). Default: EdgeSAM when installed, else graphcut.",
         DefaultValueFactory = _ => "auto",
     };
-    private readonly Option<string> _device = new("--device") { Description = "cpu or cuda (ONNX parts).", DefaultValueFactory = _ => "cpu" };
+    private readonly Option<string> _device = new("--device") { Description = "cpu, cuda or tensorrt (ONNX parts; GPU needs EDGESAM_ORT_LIB pointing at a GPU build of ONNX Runtime).", DefaultValueFactory = _ => "cpu" };
+    private readonly Option<string> _edgesamModel = new("--edgesam-model") { Description = "EdgeSAM weights: edge_sam_3x (default) or edge_sam.", DefaultValueFactory = _ => "edge_sam_3x" };
+    private readonly Option<string?> _encoder = new("--encoder") { Description = "EdgeSAM encoder ONNX file (instead of the model store)." };
+    private readonly Option<string?> _decoder = new("--decoder") { Description = "EdgeSAM decoder ONNX file (instead of the model store)." };
+    private readonly Option<string> _maskSelection = new("--mask-output") { Description = "EdgeSAM mask: single (SAM's single-mask output, default) or best (best of 3 by stability score).", DefaultValueFactory = _ => "single" };
     private readonly Option<int?> _refine = new("--refine") { Description = "Refinement passes per object and frame (box + points), default per segmenter." };
     private readonly Option<string> _reinit = new("--reinit")
     {
@@ -72,10 +92,9 @@ internal sealed class PipelineOptions
         DefaultValueFactory = _ => "every",
     };
     private readonly Option<int> _horizon = new("--reinit-horizon") { Description = "Frames between re-initialisations.", DefaultValueFactory = _ => 8 };
-    private readonly Option<bool> _recover = new("--recover-lost")
+    private readonly Option<bool?> _recover = new("--recover-lost")
     {
-        Description = "With --reinit every: on a frame where the object is lost (no visible positive point; the frame stays empty), decode from the tracked positions anyway and re-sample the points if that finds an object of about its size. On by default; --recover-lost false is SAM-PT.",
-        DefaultValueFactory = _ => true,
+        Description = "With --reinit every: on a frame where the object is lost (no visible positive point; the frame stays empty), decode from the tracked positions anyway and re-sample the points if that finds an object of about its size. Default per segmenter: on for graphcut, off (SAM-PT) for EdgeSAM; --recover-lost true|false.",
     };
     private readonly Option<float> _reinitVisible = new("--reinit-below-visible")
     {
@@ -105,7 +124,9 @@ internal sealed class PipelineOptions
     {
         _tracker.AcceptOnlyFromAmong(TrackerNames);
         _segmenter.AcceptOnlyFromAmong("auto", "edgesam", "graphcut");
-        _device.AcceptOnlyFromAmong("cpu", "cuda");
+        _device.AcceptOnlyFromAmong("cpu", "cuda", "tensorrt");
+        _edgesamModel.AcceptOnlyFromAmong("edge_sam_3x", "edge_sam");
+        _maskSelection.AcceptOnlyFromAmong("single", "best");
         _reinit.AcceptOnlyFromAmong("every", "similar-area", "none");
         _negativeRegion.AcceptOnlyFromAmong("auto", "background", "near-object");
         _prior.AcceptOnlyFromAmong("auto", "on", "off");
@@ -113,7 +134,7 @@ internal sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset })
             command.Add(o);
     }
 
@@ -145,7 +166,11 @@ internal sealed class PipelineOptions
             Tracker = r.GetValue(_tracker)!,
             TrackerModel = r.GetValue(_trackerModel),
             Segmenter = r.GetValue(_segmenter) switch { "edgesam" => SegmenterChoice.EdgeSam, "graphcut" => SegmenterChoice.GraphCut, _ => SegmenterChoice.Auto },
-            Device = r.GetValue(_device) == "cuda" ? DeviceChoice.Cuda : DeviceChoice.Cpu,
+            Device = r.GetValue(_device) switch { "cuda" => DeviceChoice.Cuda, "tensorrt" => DeviceChoice.TensorRt, _ => DeviceChoice.Cpu },
+            EdgeSamVariant = r.GetValue(_edgesamModel) == "edge_sam" ? EdgeSamVariant.EdgeSam : EdgeSamVariant.EdgeSam3x,
+            EncoderPath = r.GetValue(_encoder),
+            DecoderPath = r.GetValue(_decoder),
+            MaskSelection = r.GetValue(_maskSelection) == "best" ? Segmentation.MaskSelection.BestStability : Segmentation.MaskSelection.Single,
             RefinementPasses = refine,
             Reinit = r.GetValue(_reinit) switch { "none" => ReinitMode.None, "similar-area" => ReinitMode.OnSimilarMaskArea, _ => ReinitMode.Every },
             ReinitHorizon = horizon,

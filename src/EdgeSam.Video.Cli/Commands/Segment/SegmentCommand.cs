@@ -23,10 +23,16 @@ internal static class SegmentCommand
         var obj = new Option<int?>("--object") { Description = "Object id (1..254) for --points/--box/a binary mask; with a multi-object mask, the one id to segment." };
         var output = new Option<string>("--out") { Description = "Output folder (masks/ and preview.mp4 go there).", Required = true };
         var noPreview = new Option<bool>("--no-preview") { Description = "Do not write preview.mp4." };
+        var export = new Option<string[]>("--export")
+        {
+            Description = $"Also export the result for compositing, into <out>/export/: {string.Join(", ", Video.Export.ExportFormats.AllNames)} (repeatable).",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        export.AcceptOnlyFromAmong([.. Video.Export.ExportFormats.AllNames]);
         var pipeline = new PipelineOptions();
         var cmd = new Command("segment", "Segment objects through a video from a mask, clicks or a box on one frame.");
         cmd.Add(input);
-        foreach (Option o in new Option[] { mask, points, box, frame, obj, output, noPreview }) cmd.Add(o);
+        foreach (Option o in new Option[] { mask, points, box, frame, obj, output, noPreview, export }) cmd.Add(o);
         pipeline.AddTo(cmd);
         cmd.SetAction((ParseResult r, CancellationToken ct) => RunAsync(new SegmentSettings
         {
@@ -39,6 +45,7 @@ internal static class SegmentCommand
             Out = r.GetValue(output)!,
             Preview = !r.GetValue(noPreview),
             Pipeline = pipeline.Bind(r),
+            Export = [.. (r.GetValue(export) ?? []).Distinct().Select(Video.Export.ExportFormats.Parse)],
         }, ctx, ct));
         return cmd;
     }
@@ -81,6 +88,13 @@ internal static class SegmentCommand
         });
         foreach (PropagationStats st in job.Stats) ConsoleLines.Line(ctx, $"segment: {st}");
         ConsoleLines.Line(ctx, $"segment: masks in {job.MasksDir}{(job.PreviewPath is null ? "" : $", preview {job.PreviewPath}")}");
+        foreach (Video.Export.ExportFormat format in s.Export)
+        {
+            // The masks are complete on disk now; each export reads them back like `edgesam-video export` would.
+            Video.Export.ExportResult result = Video.Export.RotoExporter.Export(
+                new Video.Export.ExportRequest(job.MasksDir, format, Path.Combine(s.Out, "export"), Frames: s.Input), null, cancel);
+            ConsoleLines.Line(ctx, $"segment: exported {Video.Export.ExportFormats.Name(format)}: {result.Files.Count} file(s) in {Path.Combine(s.Out, "export")}");
+        }
         return 0;
     }
 

@@ -19,4 +19,6 @@ internal sealed record SegmentSettings
     /// <summary>Write the overlay preview video.</summary>
     public bool Preview { get; init; } = true;
     public PipelineSettings Pipeline { get; init; } = new();
+    /// <summary>Rotoscoping exports written from the masks once segmentation is done (into <c>&lt;out&gt;/export/</c>).</summary>
+    public IReadOnlyList<Video.Export.ExportFormat> Export { get; init; } = [];
 }

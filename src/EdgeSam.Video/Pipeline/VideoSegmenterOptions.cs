@@ -90,6 +90,13 @@ public sealed record VideoSegmenterOptions
     public float PositiveInset { get; init; }
 
     /// <summary>
+    /// With <see cref="NegativeRegion.NearObject"/>, negatives keep at least this fraction of sqrt(mask area) away from
+    /// the mask (the band's inner edge; the whole band when nothing would be left): a tracker window that straddles the
+    /// border follows the object and drags a negative onto it. 0 (default): the band starts at the mask.
+    /// </summary>
+    public float NegativeInset { get; init; }
+
+    /// <summary>
     /// Replaces the query-point sampler; null (default) uses <see cref="PointSampler.Default"/> with
     /// <see cref="PositiveSampling"/> and <see cref="NegativeSampling"/>.
     /// </summary>
@@ -181,6 +188,15 @@ public sealed record VideoSegmenterOptions
             neg = sampler.Negatives(mask, negatives, NegativeSampling, unchecked(seed * 31 + 17), frame);
         else
         {
+            int inner = (int)MathF.Round(NegativeInset * MathF.Sqrt(area));
+            if (inner >= 1)
+            {
+                Mask near = Segmentation.GraphCut.GraphCutBenchmark.BackgroundBand(mask, inner);
+                int left = 0;
+                for (int k = 0; k < band.Data.Length; k++) left += band.Data[k] & (near.Data[k] ^ 1);
+                if (left >= negatives)
+                    for (int k = 0; k < band.Data.Length; k++) band.Data[k] &= (byte)(near.Data[k] ^ 1);
+            }
             for (int k = 0; k < band.Data.Length; k++) band.Data[k] ^= 1;
             neg = sampler.Negatives(band, negatives, NegativeSampling, unchecked(seed * 31 + 17), frame);
         }
@@ -211,6 +227,7 @@ public sealed record VideoSegmenterOptions
         if (!Enum.IsDefined(NegativeRegion)) throw new ArgumentOutOfRangeException(nameof(NegativeRegion), NegativeRegion, "Unknown region.");
         if (!(NegativeBand > 0 && NegativeBand <= 10)) throw new ArgumentOutOfRangeException(nameof(NegativeBand), NegativeBand, "Must be in (0, 10].");
         if (!(PositiveInset >= 0 && PositiveInset <= 0.5f)) throw new ArgumentOutOfRangeException(nameof(PositiveInset), PositiveInset, "Must be in [0, 0.5].");
+        if (!(NegativeInset >= 0 && NegativeInset < NegativeBand)) throw new ArgumentOutOfRangeException(nameof(NegativeInset), NegativeInset, "Must be in [0, NegativeBand).");
         if (MinReinitArea < 0) throw new ArgumentOutOfRangeException(nameof(MinReinitArea), MinReinitArea, "Must be >= 0.");
         if (PipelineDepth < 1) throw new ArgumentOutOfRangeException(nameof(PipelineDepth), PipelineDepth, "Must be >= 1.");
         if (BackwardBlockSize < 1) throw new ArgumentOutOfRangeException(nameof(BackwardBlockSize), BackwardBlockSize, "Must be >= 1.");

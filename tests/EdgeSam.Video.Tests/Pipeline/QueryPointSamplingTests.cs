@@ -41,6 +41,21 @@ public class QueryPointSamplingTests
     }
 
     [Fact]
+    public void NegativeInsetKeepsNegativesOffTheMaskBorder()
+    {
+        (Mask mask, RgbImage image) = Square(200, 150, 60, 40, 40);
+        var options = new VideoSegmenterOptions { NegativeRegion = NegativeRegion.NearObject, NegativeInset = 0.2f, NegativeSampling = SamplingMethod.KMedoids };
+        IReadOnlyList<PromptPoint> points = options.EffectiveSampler(mask, image, 8, 8, 4);
+        Assert.Equal(8, points.Count(p => p.Label == PointLabel.Negative));
+        foreach (PromptPoint p in points.Where(p => p.Label == PointLabel.Negative))
+        {
+            float dx = Math.Max(Math.Max(60 - p.X, p.X - 99), 0), dy = Math.Max(Math.Max(40 - p.Y, p.Y - 79), 0);
+            // Inner edge 8 px (chamfer distance: at most ~8% over the Euclidean one), outer edge 14 px.
+            Assert.InRange(MathF.Sqrt(dx * dx + dy * dy), 7.3f, 14.5f);
+        }
+    }
+
+    [Fact]
     public void BackgroundNegativesMayLieFarFromTheObject()
     {
         (Mask mask, RgbImage image) = Square(200, 150, 60, 40, 40);
@@ -99,5 +114,6 @@ public class QueryPointSamplingTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new VideoSegmenterOptions { NegativeBand = 0 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new VideoSegmenterOptions { PositiveInset = -0.1f }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new VideoSegmenterOptions { NegativeInset = 0.35f }.Validate());
     }
 }

@@ -63,6 +63,7 @@ internal static class PipelineFactory
             // Hard seeds of the graph cut make a positive on the background costly; positives from the mask eroded by
             // 0.1 sqrt(area) stay on the object (J&F 0.472 at 0, 0.484 at 0.1, 0.429 at 0.2 with lk on DAVIS 2016 val).
             PositiveInset = s.PositiveInset ?? (graphCut ? DefaultPositiveInsetGraphCut : 0f),
+            NegativeInset = s.NegativeInset ?? 0f,
         };
         return new VideoSegmenter(segmenter, tracker, options, ownsComponents: true);
     }

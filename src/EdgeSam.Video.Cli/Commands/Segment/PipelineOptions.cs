@@ -62,6 +62,8 @@ internal sealed record PipelineSettings
     public bool? PreviousMaskPrior { get; init; }
     /// <summary>Positive inset (fraction of sqrt(mask area)); null = per segmenter.</summary>
     public float? PositiveInset { get; init; }
+    /// <summary>Negative inset (fraction of sqrt(mask area)); null = per segmenter.</summary>
+    public float? NegativeInset { get; init; }
 }
 
 /// <summary>The command-line options behind <see cref="PipelineSettings"/>.</summary>
@@ -120,6 +122,11 @@ internal sealed class PipelineOptions
         Description = "Draw positives from the mask eroded by this fraction of sqrt(mask area), away from a leaky border (default per segmenter; 0 = whole mask as SAM-PT).",
     };
 
+    private readonly Option<float?> _negInset = new("--negative-inset")
+    {
+        Description = "With near-object negatives: keep them this fraction of sqrt(mask area) away from the mask (default per segmenter; 0 = band starts at the mask).",
+    };
+
     public PipelineOptions()
     {
         _tracker.AcceptOnlyFromAmong(TrackerNames);
@@ -134,7 +141,7 @@ internal sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset })
             command.Add(o);
     }
 
@@ -150,8 +157,11 @@ internal sealed class PipelineOptions
         if (negatives is < 0 or > 64) throw new EdgeSamException($"--negatives {negatives} is out of range; give 0..64 points.");
         float? inset = r.GetValue(_inset);
         if (inset is not null && !(inset >= 0 && inset <= 0.5f)) throw new EdgeSamException($"--positive-inset {inset} is out of range; give a fraction in 0..0.5.");
+        float? negInset = r.GetValue(_negInset);
+        if (negInset is not null && !(negInset >= 0 && negInset < 0.35f)) throw new EdgeSamException($"--negative-inset {negInset} is out of range; give a fraction in 0..0.35 (the band's width).");
         return new PipelineSettings
         {
+            NegativeInset = negInset,
             PositiveInset = inset,
             PreviousMaskPrior = r.GetValue(_prior) switch { "on" => true, "off" => false, _ => null },
             NegativePoints = negatives,

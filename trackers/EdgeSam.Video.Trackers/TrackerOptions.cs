@@ -14,8 +14,11 @@ public sealed record TrackerOptions
     /// <summary>Overrides the tracker's own visibility threshold (in (0, 1]).</summary>
     public float? VisibilityThreshold { get; init; }
 
-    /// <summary>Lucas-Kanade settings (<c>lk</c>, and the refinement stage of <c>xfeat</c>).</summary>
-    public LkOptions Lk { get; init; } = new();
+    /// <summary>
+    /// Lucas-Kanade settings (<c>lk</c>, and the refinement stage of <c>xfeat</c>); null = each tracker's own tuned
+    /// defaults (<see cref="LkOptions"/>'s for <c>lk</c>, <see cref="XFeat.XFeatTracker.DefaultLkOptions"/> for <c>xfeat</c>).
+    /// </summary>
+    public LkOptions? Lk { get; init; }
 
     /// <summary>
     /// <c>xfeat</c>: an XFeat ONNX file, or a folder holding <c>xfeat_WxH.onnx</c> files (the largest input is used).

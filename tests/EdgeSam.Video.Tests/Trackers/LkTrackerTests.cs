@@ -68,6 +68,93 @@ public class LkTrackerTests
     }
 
     [Fact]
+    public void LightingChangeKeepsPointsVisibleThroughTheCorrelationTest()
+    {
+        // The scene moves 3 px and darkens by 30 grey levels (over MaxResidual) while the windows still correlate
+        // (nearly) perfectly, so the points stay visible and, LK solving for the offset, in place; with the correlation
+        // test off they are lost.
+        var f0 = SyntheticScenes.Shifted(240, 180, 0, 0);
+        var f1 = SyntheticScenes.Shifted(240, 180, 3, 0);
+        for (int i = 0; i < f1.Pixels.Length; i++) f1.Pixels[i] = (byte)Math.Max(0, f1.Pixels[i] - 30);
+        // Brightness compensation on: without it the offset pulls LK by pixels on this smooth texture.
+        var withNcc = new LkTracker(new LkOptions { CompensateBrightness = true });
+        using (var track = withNcc.Start(f0, Grid))
+        {
+            var got = track.Step(f1);
+            for (int i = 0; i < Grid.Length; i++)
+            {
+                Assert.True(got[i].Visibility >= withNcc.VisibilityThreshold, $"point {i} visibility {got[i].Visibility}");
+                // Brightness compensation keeps the offset from pulling the position.
+                Assert.InRange(got[i].X - (Grid[i].X + 3), -0.2, 0.2);
+            }
+        }
+        var residualOnly = new LkTracker(new LkOptions { MinCorrelation = 2, GroupReacquire = false, ChainReacquire = false });
+        using (var track = residualOnly.Start(f0, Grid))
+        {
+            var got = track.Step(f1);
+            Assert.All(got, p => Assert.True(p.Visibility < residualOnly.VisibilityThreshold));
+        }
+    }
+
+    /// <summary>Smooth texture plus pixel-scale noise, moved by (dx, dy) and optionally box-blurred (motion blur).</summary>
+    private static RgbImage NoisyScene(int w, int h, int dx, int dy, int blur)
+    {
+        var v = new double[w * h];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int sx = x - dx, sy = y - dy;
+                uint hsh = (uint)(sx * 73856093) ^ (uint)(sy * 19349663);
+                hsh ^= hsh >> 13; hsh *= 0x5bd1e995; hsh ^= hsh >> 15;
+                v[y * w + x] = SyntheticScenes.Texture(sx, sy) + 140 * ((hsh & 1023) / 1023.0 - 0.5);
+            }
+        var img = new RgbImage(w, h);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                double sum = 0;
+                int k = 0;
+                for (int u = -blur; u <= blur; u++)
+                {
+                    int xx = Math.Clamp(x + u, 0, w - 1);
+                    sum += v[y * w + xx];
+                    k++;
+                }
+                byte b = (byte)Math.Clamp(Math.Round(sum / k), 0, 255);
+                int o = (y * w + x) * 3;
+                img.Pixels[o] = img.Pixels[o + 1] = img.Pixels[o + 2] = b;
+            }
+        return img;
+    }
+
+    [Fact]
+    public void MotionBlurredFrameIsTrackedAtHalfResolution()
+    {
+        // The scene moves 6 px right and is smeared by a 9 px horizontal blur: the pixel-scale texture no longer
+        // matches at full resolution, the half-resolution level still does.
+        var f0 = NoisyScene(240, 180, 0, 0, 0);
+        var f1 = NoisyScene(240, 180, 6, 0, 4);
+        int Visible(bool coarse)
+        {
+            var tracker = new LkTracker(new LkOptions { CoarseRetry = coarse, GroupReacquire = false, ChainReacquire = false });
+            using var track = tracker.Start(f0, Grid);
+            var got = track.Step(f1);
+            int visible = 0;
+            for (int i = 0; i < Grid.Length; i++)
+            {
+                if (got[i].Visibility < tracker.VisibilityThreshold) continue;
+                visible++;
+                Assert.InRange(got[i].X - (Grid[i].X + 6), -1, 1);
+                Assert.InRange(got[i].Y - Grid[i].Y, -1, 1);
+            }
+            return visible;
+        }
+        int plain = Visible(false), half = Visible(true);
+        Assert.True(plain < Grid.Length, $"full resolution kept all {plain} points: the blur does not test the retry");
+        Assert.True(half > plain, $"half resolution kept {half}, full resolution {plain}");
+    }
+
+    [Fact]
     public void PointsLeavingTheFrameOrNearTheBorderAreInvisible()
     {
         using var tracker = TrackerFactory.Create(TrackerKind.Lk);

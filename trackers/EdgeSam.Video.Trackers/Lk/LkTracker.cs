@@ -63,20 +63,30 @@ public sealed class LkTracker : OnlineTrackerBase
     }
 
     /// <summary>Forward-backward tracking of one point; shared with trackers that refine coarse matches by LK.</summary>
-    internal static (LkResult Forward, float FbError) TrackFb(LucasKanade lk, ImagePyramid from, ImagePyramid to, float x, float y, float guessX, float guessY, int maxLevels = int.MaxValue)
+    internal static (LkResult Forward, float FbError) TrackFb(LucasKanade lk, ImagePyramid from, ImagePyramid to, float x, float y, float guessX, float guessY, int maxLevels = int.MaxValue, int finest = 0)
     {
-        LkResult fwd = lk.Track(from, to, x, y, guessX, guessY, maxLevels);
+        LkResult fwd = lk.Track(from, to, x, y, guessX, guessY, maxLevels, finest);
         if (!fwd.Ok) return (fwd, float.PositiveInfinity);
-        LkResult back = lk.Track(to, from, fwd.X, fwd.Y, x, y, maxLevels);
+        LkResult back = lk.Track(to, from, fwd.X, fwd.Y, x, y, maxLevels, finest);
         if (!back.Ok) return (fwd, float.PositiveInfinity);
         float ex = back.X - x, ey = back.Y - y;
         return (fwd, MathF.Sqrt(ex * ex + ey * ey));
     }
 
-    internal float Score(LkResult fwd, float fbError)
+    /// <summary>
+    /// Visibility score of a forward track from (<paramref name="x0"/>, <paramref name="y0"/>) with round-trip error
+    /// <paramref name="fbError"/>: 0 unless LK converged and the tracked window looks like the source window;
+    /// otherwise <c>exp(-(fb/sigma)^2 / 2)</c> with sigma growing with the motion (a round trip over a long, blurred
+    /// jump cannot close to a pixel; a fixed pixel tolerance would reject exactly the fast points).
+    /// </summary>
+    internal float Score(LkResult fwd, float fbError, float x0, float y0)
     {
-        if (!fwd.Ok || !(fwd.Residual <= _options.MaxResidual) || !float.IsFinite(fbError)) return 0;
-        float z = fbError / _options.ForwardBackwardSigma;
+        if (!fwd.Ok || !float.IsFinite(fbError)) return 0;
+        bool looksAlike = fwd.Residual <= _options.MaxResidual || fwd.Correlation >= _options.MinCorrelation;
+        if (!looksAlike) return 0;
+        float mx = fwd.X - x0, my = fwd.Y - y0;
+        float sigma = MathF.Max(_options.ForwardBackwardSigma, _options.ForwardBackwardMotionFraction * MathF.Sqrt(mx * mx + my * my));
+        float z = fbError / sigma;
         return MathF.Exp(-0.5f * z * z);
     }
 
@@ -85,13 +95,14 @@ public sealed class LkTracker : OnlineTrackerBase
         private readonly ICoarseMatcher? _matcher;
         private readonly CoarseFusion _fusion;
         private readonly LkTracker _tracker;
-        private readonly LucasKanade _lk;
+        private readonly LucasKanade _lk, _lkHalf;
         private readonly int _width, _height;
         private readonly float[] _x, _y;
         private readonly ImagePyramid?[] _anchor;
         private readonly float[] _ax, _ay;
         private readonly int[] _age;
-        private float _vx, _vy;
+        private GroupMotion _velocity = GroupMotion.Identity;
+        private ImagePyramid _previous;
         private bool _disposed;
 
         public LkTrack(LkTracker tracker, ImagePyramid first, ReadOnlySpan<(float X, float Y)> points, ICoarseMatcher? matcher, CoarseFusion fusion)
@@ -100,6 +111,9 @@ public sealed class LkTracker : OnlineTrackerBase
             _fusion = fusion;
             _tracker = tracker;
             _lk = new LucasKanade(tracker._options.Solver);
+            // Half the radius at half resolution: the same footprint in frame pixels as the full-resolution window
+            // (a larger one on a small object would be mostly background and follow it).
+            _lkHalf = new LucasKanade(tracker._options.Solver with { WindowRadius = Math.Max(2, tracker._options.WindowRadius / 2) });
             _width = first.Width;
             _height = first.Height;
             int n = points.Length;
@@ -109,6 +123,7 @@ public sealed class LkTracker : OnlineTrackerBase
             _ay = new float[n];
             _age = new int[n];
             _anchor = new ImagePyramid?[n];
+            _previous = first;
             for (int i = 0; i < n; i++)
             {
                 if (!float.IsFinite(points[i].X) || !float.IsFinite(points[i].Y))
@@ -121,8 +136,18 @@ public sealed class LkTracker : OnlineTrackerBase
 
         public int PointCount => _x.Length;
 
-        // LK restarted from a descriptor match (within a cell or two of the truth) needs only the finest levels.
+        // LK restarted from a descriptor match or the group's prediction (within a few pixels of the truth) needs only
+        // the finest levels; coarse levels could pull it to look-alike surroundings.
         private const int RefineLevels = 2;
+
+        // How far a re-acquired point may land from the group's prediction: max(px, fraction x predicted motion).
+        // The group fit is a similarity, so parts that deform (limbs) deviate in proportion to how far things move.
+        // Measured on DAVIS 2016 TrackScore@8 over all 10 sequences together (see the trackq branch report).
+        private const float GroupTolerancePx = 3f, GroupToleranceFraction = 0.15f;
+        private const float ChainTolerancePx = 2f, ChainToleranceFraction = 0.1f;
+
+        // Correlation a half-resolution retry needs (0.7: inside 0.958 visible 0.596; 0.8: 0.970 / 0.586; 0.9: 0.972 / 0.568).
+        private const float CoarseCorrelation = 0.8f;
 
         public TrackedPoint[] Step(RgbImage frame)
         {
@@ -136,12 +161,11 @@ public sealed class LkTracker : OnlineTrackerBase
             var score = new float[n];
             var nx = new float[n];
             var ny = new float[n];
-            var moves = new List<(float Dx, float Dy)>(n);
             if (_matcher is not null)
             {
                 var predicted = new (float X, float Y)[n];
                 var live = new bool[n];
-                for (int i = 0; i < n; i++) { predicted[i] = (_x[i] + _vx, _y[i] + _vy); live[i] = _anchor[i] is not null; }
+                for (int i = 0; i < n; i++) { predicted[i] = Guess(i); live[i] = _anchor[i] is not null; }
                 _matcher.Prepare(frame, predicted, live);
             }
             float thr = _tracker._threshold;
@@ -153,10 +177,19 @@ public sealed class LkTracker : OnlineTrackerBase
                 ImagePyramid? anchor = _anchor[i];
                 if (anchor is null) continue;
                 // Constant-velocity guess: the group's median motion on the previous step.
-                float gx = _x[i] + _vx, gy = _y[i] + _vy;
+                var (gx, gy) = Guess(i);
                 var (fwd, fb) = TrackFb(_lk, anchor, current, _ax[i], _ay[i], gx, gy);
-                score[i] = _tracker.Score(fwd, fb);
+                score[i] = _tracker.Score(fwd, fb, _ax[i], _ay[i]);
                 if (fwd.Ok) { nx[i] = fwd.X; ny[i] = fwd.Y; }
+                if (score[i] < thr && _tracker._options.CoarseRetry)
+                {
+                    // Motion blur smears the fine texture the level-0 window relies on; the half-resolution level still
+                    // matches. Kept on the full-resolution round-trip tolerance, and only when the half-resolution
+                    // windows correlate well (a blurred window straddling the object's edge follows the background).
+                    var (fwdH, fbH) = TrackFb(_lkHalf, anchor, current, _ax[i], _ay[i], gx, gy, finest: 1);
+                    float sH = _tracker.Score(fwdH, fbH, _ax[i], _ay[i]);
+                    if (sH >= thr && fwdH.Correlation >= CoarseCorrelation) { score[i] = sH; fwd = fwdH; nx[i] = fwdH.X; ny[i] = fwdH.Y; }
+                }
                 if (_matcher is not null)
                 {
                     // LK's answer stands when it round-trips and looks like the point at least about as well as the
@@ -170,7 +203,7 @@ public sealed class LkTracker : OnlineTrackerBase
                         if (simB >= _fusion.MinSimilarity)
                         {
                             var (fwdC, fbC) = TrackFb(_lk, anchor, current, _ax[i], _ay[i], bx, by, RefineLevels);
-                            float sC = _tracker.Score(fwdC, fbC);
+                            float sC = _tracker.Score(fwdC, fbC, _ax[i], _ay[i]);
                             float simC = fwdC.Ok ? _matcher.Similarity(i, fwdC.X, fwdC.Y) : -1;
                             if (sC >= thr && simC >= _fusion.MinSimilarity)
                             {
@@ -188,11 +221,15 @@ public sealed class LkTracker : OnlineTrackerBase
                 }
             }
             if (coarse.Count > 0) AcceptCoarse(coarse, score, nx, ny, thr);
+            // The group's motion: a similarity fitted to the points LK kept (outliers refitted away). Without any
+            // kept point the group is assumed to go on as on the previous step.
+            var kept = new bool[n];
+            int keptCount = 0;
             for (int i = 0; i < n; i++)
-                if (score[i] >= thr) moves.Add((nx[i] - _x[i], ny[i] - _y[i]));
-            // Unreliable points move with the reliable ones (median: robust to the odd bad track).
-            (float mdx, float mdy) = moves.Count > 0 ? (Median(moves.Select(m => m.Dx)), Median(moves.Select(m => m.Dy))) : (_vx, _vy);
-            if (_tracker._options.PredictMotion) { _vx = mdx; _vy = mdy; }
+                if (kept[i] = score[i] >= thr) keptCount++;
+            GroupMotion group = keptCount > 0 ? GroupMotion.Fit(_x, _y, nx, ny, kept) : _velocity with { Support = 0 };
+            if (keptCount >= 2 && _tracker._options.GroupReacquire) Reacquire(current, group, score, nx, ny, thr);
+            if (_tracker._options.PredictMotion) _velocity = group;
             for (int i = 0; i < n; i++)
             {
                 bool reliable = score[i] >= _tracker._threshold;
@@ -206,8 +243,7 @@ public sealed class LkTracker : OnlineTrackerBase
                 }
                 else
                 {
-                    nx[i] = _x[i] + mdx;
-                    ny[i] = _y[i] + mdy;
+                    (nx[i], ny[i]) = group.Apply(_x[i], _y[i]);
                     if (_anchor[i] is not null && ++_age[i] > _tracker._options.MaxGap) _anchor[i] = null;
                 }
                 _x[i] = nx[i];
@@ -215,7 +251,67 @@ public sealed class LkTracker : OnlineTrackerBase
                 float vis = FrameBorder.IsInside(nx[i], ny[i], _width, _height) ? score[i] : 0;
                 result[i] = new TrackedPoint(nx[i], ny[i], vis);
             }
+            _previous = current;
             return result;
+        }
+
+        /// <summary>Constant-velocity guess of point i: the group's motion of the previous step applied again.</summary>
+        private (float X, float Y) Guess(int i) => _velocity.Apply(_x[i], _y[i]);
+
+        /// <summary>
+        /// Second chance for the points LK lost on this frame, given the motion of the points it kept: LK restarts
+        /// at the group's prediction (which a large or rotating motion puts far closer than the point's own constant
+        /// velocity guess). Its answer is visible when it round-trips as usual, or when it lands where the group says
+        /// (within max(2 px, 10% of the motion)) and its window correlates with the point's (the group's motion stands
+        /// in for the round trip that blur or deformation broke).
+        /// </summary>
+        private void Reacquire(ImagePyramid current, GroupMotion group, float[] score, float[] nx, float[] ny, float thr)
+        {
+            for (int i = 0; i < _x.Length; i++)
+            {
+                ImagePyramid? anchor = _anchor[i];
+                if (anchor is null || score[i] >= thr) continue;
+                var (px, py) = group.Apply(_x[i], _y[i]);
+                var (fwd, fb) = TrackFb(_lk, anchor, current, _ax[i], _ay[i], px, py, RefineLevels);
+                float s = _tracker.Score(fwd, fb, _ax[i], _ay[i]);
+                if (s >= thr && (_matcher is null || _matcher.Similarity(i, fwd.X, fwd.Y) >= _fusion.MinSimilarity))
+                {
+                    score[i] = s;
+                    nx[i] = fwd.X;
+                    ny[i] = fwd.Y;
+                    continue;
+                }
+                float mx = px - _x[i], my = py - _y[i];
+                float tol = MathF.Max(GroupTolerancePx, GroupToleranceFraction * MathF.Sqrt(mx * mx + my * my));
+                float ex = fwd.X - px, ey = fwd.Y - py;
+                if (!fwd.Ok || !(fwd.Correlation >= _tracker._options.GroupCorrelation)) continue;
+                if (ex * ex + ey * ey > tol * tol) continue;
+                if (_matcher is not null && _matcher.Similarity(i, fwd.X, fwd.Y) < _fusion.MinSimilarity) continue;
+                score[i] = thr;
+                nx[i] = fwd.X;
+                ny[i] = fwd.Y;
+            }
+            // A group motion from fewer than two points is a guess, not evidence to keep a point by.
+            if (!_tracker._options.ChainReacquire || group.Support < 2) return;
+            // Points lost on an earlier frame: their anchor's appearance is stale (the object turned or deformed since),
+            // so the content at their group-propagated position on the previous frame is tracked instead, and kept when
+            // it round-trips and moves as the group does (background under a wrong position moves differently).
+            for (int i = 0; i < _x.Length; i++)
+            {
+                if (score[i] >= thr || _age[i] == 0 || _anchor[i] is null) continue;
+                var (px, py) = group.Apply(_x[i], _y[i]);
+                var (fwd, fb) = TrackFb(_lk, _previous, current, _x[i], _y[i], px, py, RefineLevels);
+                float s = _tracker.Score(fwd, fb, _x[i], _y[i]);
+                if (s < thr) continue;
+                float mx = px - _x[i], my = py - _y[i];
+                float tol = MathF.Max(ChainTolerancePx, ChainToleranceFraction * MathF.Sqrt(mx * mx + my * my));
+                float ex = fwd.X - px, ey = fwd.Y - py;
+                if (ex * ex + ey * ey > tol * tol) continue;
+                if (_matcher is not null && _matcher.Similarity(i, fwd.X, fwd.Y) < _fusion.MinSimilarity) continue;
+                score[i] = s;
+                nx[i] = fwd.X;
+                ny[i] = fwd.Y;
+            }
         }
 
         /// <summary>

@@ -9,14 +9,19 @@ namespace EdgeSam.Video.Trackers.Lk;
 /// window is untrackable (flat or a 1-D edge): the level is skipped, and at level 0 the point is lost.
 /// 0.1 equals OpenCV's default <c>minEigThreshold = 1e-4</c> in its fixed-point units.
 /// </param>
-internal readonly record struct LkParameters(int WindowRadius = 10, int MaxIterations = 30, float Epsilon = 0.01f, float MinEigen = 0.1f);
+/// <param name="CompensateBias">Solve for the windows' brightness offset too (see <see cref="LkOptions.CompensateBrightness"/>).</param>
+internal readonly record struct LkParameters(int WindowRadius = 10, int MaxIterations = 30, float Epsilon = 0.01f, float MinEigen = 0.1f, bool CompensateBias = false);
 
 /// <summary>Outcome of tracking one point.</summary>
 /// <param name="X">Level-0 x of the point in the target frame.</param>
 /// <param name="Y">Level-0 y.</param>
 /// <param name="Ok">False when the window was untrackable at level 0 or the point left the frame.</param>
 /// <param name="Residual">Mean absolute intensity difference (0..255) of the window after convergence at level 0.</param>
-internal readonly record struct LkResult(float X, float Y, bool Ok, float Residual);
+/// <param name="Correlation">
+/// Zero-mean normalised cross-correlation in [-1, 1] of the source and tracked level-0 windows (NaN when not
+/// converged): appearance agreement that, unlike <paramref name="Residual"/>, ignores gain and offset changes of lighting.
+/// </param>
+internal readonly record struct LkResult(float X, float Y, bool Ok, float Residual, float Correlation = float.NaN);
 
 /// <summary>
 /// Pyramidal Lucas-Kanade (Bouguet's formulation, as OpenCV's <c>calcOpticalFlowPyrLK</c>): coarse to fine, at
@@ -48,18 +53,21 @@ internal sealed class LucasKanade
     /// Tracks the content at (<paramref name="x"/>, <paramref name="y"/>) of <paramref name="from"/> into
     /// <paramref name="to"/>, starting from the guess (<paramref name="guessX"/>, <paramref name="guessY"/>).
     /// Both pyramids must have the same size and depth. <paramref name="maxLevels"/> limits the pyramid levels used
-    /// (a good guess needs only the finest ones, and coarse levels could pull it away). Not thread-safe (scratch buffers).
+    /// (a good guess needs only the finest ones, and coarse levels could pull it away); <paramref name="finest"/> stops
+    /// at a coarser level (blurred frames: fine texture smeared by motion blur no longer matches, the coarse one still
+    /// does), the residual and correlation then being that level's. Not thread-safe (scratch buffers).
     /// </summary>
-    public LkResult Track(ImagePyramid from, ImagePyramid to, float x, float y, float guessX, float guessY, int maxLevels = int.MaxValue)
+    public LkResult Track(ImagePyramid from, ImagePyramid to, float x, float y, float guessX, float guessY, int maxLevels = int.MaxValue, int finest = 0)
     {
         int levels = Math.Min(Math.Min(from.Levels.Count, to.Levels.Count), Math.Max(1, maxLevels));
+        finest = Math.Clamp(finest, 0, levels - 1);
         int top = levels - 1;
         float scale = 1f / (1 << top);
         float nx = guessX * scale, ny = guessY * scale;
         int n = _side * _side;
         bool ok = true;
-        float residual = float.NaN;
-        for (int level = top; level >= 0; level--)
+        float residual = float.NaN, correlation = float.NaN;
+        for (int level = top; level >= finest; level--)
         {
             PyramidLevel a = from.Levels[level], b = to.Levels[level];
             float s = 1f / (1 << level);
@@ -78,8 +86,8 @@ internal sealed class LucasKanade
             double minEig = (gxx + gyy - Math.Sqrt((gxx - gyy) * (gxx - gyy) + 4 * gxy * gxy)) / (2.0 * n);
             if (minEig < _p.MinEigen || det < 1e-9)
             {
-                if (level == 0) ok = false;
-                if (level > 0) { nx *= 2; ny *= 2; }
+                if (level == finest) ok = false;
+                else { nx *= 2; ny *= 2; }
                 continue;
             }
             double inv = 1.0 / det;
@@ -93,10 +101,19 @@ internal sealed class LucasKanade
                     break;
                 }
                 Sample(b.I, b.Width, b.Height, nx, ny, _j);
+                // Brightness offset between the windows (their mean difference), removed from the error so that a
+                // lighting change does not pull the position: the least-squares solution for (d, offset) jointly.
+                float bias = 0;
+                if (_p.CompensateBias)
+                {
+                    float sj = 0;
+                    for (int i = 0; i < n; i++) sj += _j[i] - _tI[i];
+                    bias = sj / n;
+                }
                 double bx = 0, by = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    float diff = _tI[i] - _j[i];
+                    float diff = _tI[i] - _j[i] + bias;
                     bx += diff * _tIx[i];
                     by += diff * _tIy[i];
                 }
@@ -116,12 +133,21 @@ internal sealed class LucasKanade
                 prevDy = dy;
             }
             if (!ok) break;
-            if (level == 0)
+            if (level == finest)
             {
                 Sample(b.I, b.Width, b.Height, nx, ny, _j);
                 float sum = 0;
-                for (int i = 0; i < n; i++) sum += MathF.Abs(_tI[i] - _j[i]);
+                double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    float ta = _tI[i], tb = _j[i];
+                    sum += MathF.Abs(ta - tb);
+                    sa += ta; sb += tb; saa += ta * ta; sbb += tb * tb; sab += ta * tb;
+                }
                 residual = sum / n;
+                double va = saa - sa * sa / n, vb = sbb - sb * sb / n, cov = sab - sa * sb / n;
+                // Windows with (almost) no texture have no reliable correlation; LK's eigenvalue test rejects them anyway.
+                correlation = va > 1e-6 && vb > 1e-6 ? (float)(cov / Math.Sqrt(va * vb)) : 0f;
             }
             else
             {
@@ -129,9 +155,11 @@ internal sealed class LucasKanade
                 ny *= 2;
             }
         }
+        nx *= 1 << finest;
+        ny *= 1 << finest;
         if (!float.IsFinite(nx) || !float.IsFinite(ny)) { ok = false; nx = guessX; ny = guessY; }
         if (nx < 0 || ny < 0 || nx > to.Width - 1 || ny > to.Height - 1) ok = false;
-        return new LkResult(nx, ny, ok, residual);
+        return new LkResult(nx, ny, ok, residual, correlation);
     }
 
     /// <summary>Bilinear samples of the (2r+1)^2 window centred at (cx, cy); coordinates clamped to the image.</summary>

@@ -38,6 +38,8 @@ internal sealed class PropagationRun : IDisposable
         public IPointTrack? Track;
         public PromptPoint[] Points = [];
         public Mask? Prev;
+        /// <summary>Median displacement of the visible points on the latest tracker step (pixels).</summary>
+        public float MotionX, MotionY;
         public int StepsSinceSeed;
         /// <summary>Step where the current re-init window starts (the seed); results after it are provisional in
         /// <see cref="ReinitMode.OnSimilarMaskArea"/>.</summary>
@@ -132,8 +134,8 @@ internal sealed class PropagationRun : IDisposable
                     if ((o.StepsSinceSeed >= _options.ReinitHorizon || VisiblePositiveFraction(slot.Results[i]) < _options.ReinitBelowVisibleFraction)
                         && TryReseed(o, slot, i))
                         slot.Results[i].Reinit = true;
-                    else if (o.StepsSinceSeed >= _options.ReinitHorizon && _options.RecoverLostObjects
-                        && slot.Results[i].Status == ObjectStatus.NoVisiblePositive && TryRecover(o, slot, i))
+                    else if (_options.RecoverLostObjects && slot.Results[i].Status == ObjectStatus.NoVisiblePositive
+                        && TryRecover(o, slot, i))
                         slot.Results[i].Reinit = true;
                     o.FinalStep = slot.Step;
                     break;
@@ -225,6 +227,22 @@ internal sealed class PropagationRun : IDisposable
             throw new InvalidOperationException($"Tracker '{_tracker.Name}' returned {tp.Length} points for {o.Points.Length}.");
         var moved = new PromptPoint[tp.Length];
         for (int k = 0; k < tp.Length; k++) moved[k] = new PromptPoint(tp[k].X, tp[k].Y, o.Points[k].Label);
+        var dx = new List<float>(tp.Length);
+        var dy = new List<float>(tp.Length);
+        for (int k = 0; k < tp.Length; k++)
+        {
+            if (tp[k].Visibility < _tracker.VisibilityThreshold) continue;
+            dx.Add(tp[k].X - o.Points[k].X);
+            dy.Add(tp[k].Y - o.Points[k].Y);
+        }
+        if (dx.Count == 0)
+            for (int k = 0; k < tp.Length; k++)
+            {
+                // No visible point: the tracker's guesses (lost points move with their neighbours) are all there is.
+                dx.Add(tp[k].X - o.Points[k].X);
+                dy.Add(tp[k].Y - o.Points[k].Y);
+            }
+        (o.MotionX, o.MotionY) = dx.Count == 0 ? (0f, 0f) : (Median(dx), Median(dy));
         o.Points = moved;
         o.StepsSinceSeed++;
         return Snapshot(moved, tp);
@@ -263,12 +281,16 @@ internal sealed class PropagationRun : IDisposable
                 // SAM-PT: no visible point, no mask. Negatives alone would make the decoder guess an arbitrary object.
                 r.Status = ObjectStatus.NoVisiblePositive;
                 r.Raw = new Mask(_width, _height);
-                _objects[i].Prev = r.Raw;
+                // The prior and a recovery go on from the last mask seen, carried along with the points' motion.
+                _objects[i].Prev = _objects[i].Prev is { IsEmpty: false } last ? Shift(last, _objects[i].MotionX, _objects[i].MotionY) : r.Raw;
                 continue;
             }
             if (_options.OtherObjectsPositivesAsNegatives)
                 AddOtherObjectsNegatives(slot, i, points);
-            requests.Add(new PromptRefiner.Request(points, null, _options.PreviousMaskAsPrior ? _objects[i].Prev : null));
+            Mask? prior = null;
+            if (_options.PreviousMaskAsPrior && _objects[i].Prev is { IsEmpty: false } prev)
+                prior = Shift(prev, _objects[i].MotionX, _objects[i].MotionY);
+            requests.Add(new PromptRefiner.Request(points, null, prior));
             asked.Add(i);
         }
         var results = PromptRefiner.Run(slot.Embedding, requests, _options.RefinementPasses, _stats);
@@ -333,10 +355,14 @@ internal sealed class PropagationRun : IDisposable
         foreach (TrackedPromptPoint p in slot.Results[index].Points)
             if (p.Label == PointLabel.Positive || p.Visible) points.Add(new PromptPoint(p.X, p.Y, p.Label));
         if (_options.OtherObjectsPositivesAsNegatives) AddOtherObjectsNegatives(slot, index, points);
-        var (mask, score) = PromptRefiner.Run(slot.Embedding, [new PromptRefiner.Request(points, null, null)], _options.RefinementPasses, _stats)[0];
+        Mask? prior = _options.PreviousMaskAsPrior && o.Prev is { IsEmpty: false } carried ? carried : null;
+        var (mask, score) = PromptRefiner.Run(slot.Embedding, [new PromptRefiner.Request(points, null, prior)], _options.RefinementPasses, _stats)[0];
         if (score < _options.MinMaskScore) return false;
         int area = mask.Area();
         if (area <= _options.MinReinitArea) return false;
+        // Guesses from unreliable positions: accept only a mask of about the object's last known size, so a decode that
+        // grabbed the background (or a speck) does not become the object.
+        if (o.SeedArea > 0 && (area > 3L * o.SeedArea || 3L * area < o.SeedArea)) return false;
         PromptPoint[] fresh = Sample(mask, slot.Image, slot.Frame, o.State.Id);
         if (!HasPositive(fresh)) return false;
         StartTrack(o, slot.Image, fresh);
@@ -470,6 +496,29 @@ internal sealed class PropagationRun : IDisposable
             if (p.Visible) visible++;
         }
         return positives == 0 ? 1f : visible / (float)positives;
+    }
+
+    private static float Median(List<float> v)
+    {
+        v.Sort();
+        int n = v.Count;
+        return n % 2 == 1 ? v[n / 2] : 0.5f * (v[n / 2 - 1] + v[n / 2]);
+    }
+
+    /// <summary><paramref name="mask"/> translated by the rounded (dx, dy); pixels moved in from outside are 0.</summary>
+    private static Mask Shift(Mask mask, float dx, float dy)
+    {
+        int sx = (int)MathF.Round(dx), sy = (int)MathF.Round(dy);
+        if (sx == 0 && sy == 0) return mask;
+        int w = mask.Width, h = mask.Height;
+        var shifted = new Mask(w, h);
+        for (int y = Math.Max(0, sy); y < Math.Min(h, h + sy); y++)
+        {
+            int from = (y - sy) * w, to = y * w;
+            int x0 = Math.Max(0, sx), x1 = Math.Min(w, w + sx);
+            if (x1 > x0) mask.Data.AsSpan(from + x0 - sx, x1 - x0).CopyTo(shifted.Data.AsSpan(to + x0, x1 - x0));
+        }
+        return shifted;
     }
 
     private static bool HasPositive(PromptPoint[] points)

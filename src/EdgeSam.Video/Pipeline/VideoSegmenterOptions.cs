@@ -25,6 +25,20 @@ public enum ReinitMode
     OnSimilarMaskArea,
 }
 
+/// <summary>Where an object's negative query points are drawn from.</summary>
+public enum NegativeRegion
+{
+    /// <summary>Anywhere outside the object's mask (SAM-PT).</summary>
+    Background,
+
+    /// <summary>
+    /// Background pixels within <see cref="VideoSegmenterOptions.NegativeBand"/> * sqrt(mask area) of the mask (the
+    /// whole background when that band is empty). Negatives next to the object tell a prompted segmenter where it ends;
+    /// ones spread over the frame mostly land far from it. Re-sampled from the predicted mask at every re-init.
+    /// </summary>
+    NearObject,
+}
+
 /// <summary>Direction of a propagation through the video.</summary>
 public enum PropagationDirection
 {
@@ -61,6 +75,27 @@ public sealed record VideoSegmenterOptions
     /// <summary>How negatives are placed in the background (SAM-PT <c>negative_point_selection_method</c> = mixed).</summary>
     public SamplingMethod NegativeSampling { get; init; } = SamplingMethod.Mixed;
 
+    /// <summary>Where negatives are drawn (SAM-PT: <see cref="NegativeRegion.Background"/>).</summary>
+    public NegativeRegion NegativeRegion { get; init; } = NegativeRegion.Background;
+
+    /// <summary>Half-width of the <see cref="NegativeRegion.NearObject"/> band as a fraction of sqrt(mask area)
+    /// (0.35: about 35 px around a 100x100 object; the graph cut's single-frame protocol uses the same band).</summary>
+    public float NegativeBand { get; init; } = 0.35f;
+
+    /// <summary>
+    /// Positives are drawn from the mask eroded by this fraction of sqrt(mask area) (the whole mask when too little is
+    /// left), so that re-sampling from a predicted mask whose border leaks into the background does not put positives
+    /// on the background, where the tracker would carry them on. 0 (default) samples the whole mask (SAM-PT).
+    /// </summary>
+    public float PositiveInset { get; init; }
+
+    /// <summary>
+    /// With <see cref="NegativeRegion.NearObject"/>, negatives keep at least this fraction of sqrt(mask area) away from
+    /// the mask (the band's inner edge; the whole band when nothing would be left): a tracker window that straddles the
+    /// border follows the object and drags a negative onto it. 0 (default): the band starts at the mask.
+    /// </summary>
+    public float NegativeInset { get; init; }
+
     /// <summary>
     /// Replaces the query-point sampler; null (default) uses <see cref="PointSampler.Default"/> with
     /// <see cref="PositiveSampling"/> and <see cref="NegativeSampling"/>.
@@ -93,11 +128,12 @@ public sealed record VideoSegmenterOptions
     public float MinMaskScore { get; init; } = 0.7f;
 
     /// <summary>
-    /// The object's mask on the previous frame goes to the first decode as
-    /// <see cref="Segmentation.SegmentationPrompt.Prior"/> (EdgeSAM ignores it). Off by default: measured with the
-    /// graph cut (which uses a prior as colour model and soft unary term) and lk on the first 20 frames of DAVIS 2016
-    /// blackswan / dog, mean J 0.909 / 0.669 without it and 0.591 / 0.544 with it: the prior pulls each frame's mask
-    /// towards the last one, and the errors compound. Refinement passes always pass the current mask.
+    /// The object's mask on the previous frame, moved by the median motion of its visible points, goes to the first
+    /// decode as <see cref="Segmentation.SegmentationPrompt.Prior"/> (EdgeSAM ignores it; the graph cut fits its colour
+    /// models to it and adds a soft unary term). Off by default (SAM-PT has no such input). Measured with the graph cut
+    /// and lk on the 10 DAVIS 2016 val sequences: J&amp;F 0.369 without, 0.451 with it (an earlier unmoved prior lost:
+    /// on fast objects the old mask sat beside the object and pulled the cut away). Refinement passes always pass the
+    /// current mask.
     /// </summary>
     public bool PreviousMaskAsPrior { get; init; }
 
@@ -115,11 +151,12 @@ public sealed record VideoSegmenterOptions
     public float ReinitBelowVisibleFraction { get; init; }
 
     /// <summary>
-    /// With <see cref="ReinitMode.Every"/>: when a re-initialisation is due but the object's mask is empty (its
-    /// positives all invisible), decode once more with the positives' tracked positions anyway and, if that gives a
-    /// usable mask, re-sample the points from it. The frame's own result stays empty (no visible positive, no mask);
-    /// only the points are renewed, so an object the tracker lost can be picked up again. Off by default (SAM-PT);
-    /// with graphcut + lk on the first 30 frames of DAVIS 2016 val it made no measurable difference (J&amp;F 0.494 both).
+    /// With <see cref="ReinitMode.Every"/>: on a frame where the object is lost (no visible positive), decode once more
+    /// from all its points' tracked positions (trackers keep moving lost points with their neighbours) and, if that gives
+    /// a usable mask of about the object's size (a third to three times its last seed area), re-sample the points from
+    /// it. The frame's own result stays empty (no visible positive, no mask); only the points are renewed, so an object
+    /// the tracker lost can be picked up on the next frame. Off by default (SAM-PT); graph cut + lk on the 10 DAVIS 2016
+    /// val sequences: J&amp;F 0.358 off, 0.369 on.
     /// </summary>
     public bool RecoverLostObjects { get; init; }
 
@@ -134,8 +171,50 @@ public sealed record VideoSegmenterOptions
     public int BackwardBlockSize { get; init; } = 16;
 
     /// <summary>The sampler in effect: <see cref="Sampler"/>, else SAM-PT's recipe through <see cref="PointSampler"/>.</summary>
-    internal QueryPointSampler EffectiveSampler => Sampler ?? ((mask, frame, positives, negatives, seed) =>
-        PointSampler.Default.Sample(mask, new PointSamplingSpec(positives, PositiveSampling, negatives, NegativeSampling), seed, frame));
+    internal QueryPointSampler EffectiveSampler => Sampler ?? SampleQueryPoints;
+
+    private PromptPoint[] SampleQueryPoints(Mask mask, RgbImage frame, int positives, int negatives, int seed)
+    {
+        PointSampler sampler = PointSampler.Default;
+        int area = mask.Area();
+        PromptPoint[] pos = sampler.Positives(Inset(mask, area, positives), positives, PositiveSampling, seed, frame);
+        if (NegativeRegion == NegativeRegion.Background)
+            return [.. pos, .. sampler.Negatives(mask, negatives, NegativeSampling, unchecked(seed * 31 + 17), frame)];
+        if (negatives == 0 || area == 0) return pos;
+        // The band as a mask whose background (0) is the band: Negatives() samples pixels equal to 0.
+        Mask band = Segmentation.GraphCut.GraphCutBenchmark.BackgroundBand(mask, NegativeBand * MathF.Sqrt(area));
+        PromptPoint[] neg;
+        if (band.Area() == 0)
+            neg = sampler.Negatives(mask, negatives, NegativeSampling, unchecked(seed * 31 + 17), frame);
+        else
+        {
+            int inner = (int)MathF.Round(NegativeInset * MathF.Sqrt(area));
+            if (inner >= 1)
+            {
+                Mask near = Segmentation.GraphCut.GraphCutBenchmark.BackgroundBand(mask, inner);
+                int left = 0;
+                for (int k = 0; k < band.Data.Length; k++) left += band.Data[k] & (near.Data[k] ^ 1);
+                if (left >= negatives)
+                    for (int k = 0; k < band.Data.Length; k++) band.Data[k] &= (byte)(near.Data[k] ^ 1);
+            }
+            for (int k = 0; k < band.Data.Length; k++) band.Data[k] ^= 1;
+            neg = sampler.Negatives(band, negatives, NegativeSampling, unchecked(seed * 31 + 17), frame);
+        }
+        return [.. pos, .. neg];
+    }
+
+    private Mask Inset(Mask mask, int area, int positives)
+    {
+        int r = (int)MathF.Round(PositiveInset * MathF.Sqrt(area));
+        if (r < 1) return mask;
+        byte[] eroded = new SamplingRegion(mask.Data, mask.Width, mask.Height, 1).Erode(2 * r + 1);
+        int left = eroded.AsSpan().Count((byte)1);
+        // Too thin to erode that much: the whole mask (the sampler needs room for well spread positives).
+        if (left < Math.Max(4 * positives, MinReinitArea)) return mask;
+        var inset = new Mask(mask.Width, mask.Height);
+        eroded.CopyTo(inset.Data, 0);
+        return inset;
+    }
 
     internal void Validate()
     {
@@ -145,6 +224,10 @@ public sealed record VideoSegmenterOptions
         if (RefinementPasses < 0) throw new ArgumentOutOfRangeException(nameof(RefinementPasses), RefinementPasses, "Must be >= 0.");
         if (ReinitHorizon < 2) throw new ArgumentOutOfRangeException(nameof(ReinitHorizon), ReinitHorizon, "Must be >= 2.");
         if (!(ReinitBelowVisibleFraction >= 0 && ReinitBelowVisibleFraction <= 1)) throw new ArgumentOutOfRangeException(nameof(ReinitBelowVisibleFraction), ReinitBelowVisibleFraction, "Must be in [0, 1].");
+        if (!Enum.IsDefined(NegativeRegion)) throw new ArgumentOutOfRangeException(nameof(NegativeRegion), NegativeRegion, "Unknown region.");
+        if (!(NegativeBand > 0 && NegativeBand <= 10)) throw new ArgumentOutOfRangeException(nameof(NegativeBand), NegativeBand, "Must be in (0, 10].");
+        if (!(PositiveInset >= 0 && PositiveInset <= 0.5f)) throw new ArgumentOutOfRangeException(nameof(PositiveInset), PositiveInset, "Must be in [0, 0.5].");
+        if (!(NegativeInset >= 0 && NegativeInset < NegativeBand)) throw new ArgumentOutOfRangeException(nameof(NegativeInset), NegativeInset, "Must be in [0, NegativeBand).");
         if (MinReinitArea < 0) throw new ArgumentOutOfRangeException(nameof(MinReinitArea), MinReinitArea, "Must be >= 0.");
         if (PipelineDepth < 1) throw new ArgumentOutOfRangeException(nameof(PipelineDepth), PipelineDepth, "Must be >= 1.");
         if (BackwardBlockSize < 1) throw new ArgumentOutOfRangeException(nameof(BackwardBlockSize), BackwardBlockSize, "Must be >= 1.");

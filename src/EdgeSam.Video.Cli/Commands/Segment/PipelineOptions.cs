@@ -46,11 +46,24 @@ internal sealed record PipelineSettings
     public int? RefinementPasses { get; init; }
     public ReinitMode Reinit { get; init; } = ReinitMode.Every;
     public int ReinitHorizon { get; init; } = 8;
-    /// <summary>Early re-initialisation below this visible fraction of positives (0 = off, SAM-PT). The CLI uses 0.5:
-    /// with graphcut + lk on the first 30 frames of DAVIS 2016 val, J&amp;F 0.470 (off), 0.486 (0.3), 0.494 (0.5).</summary>
-    public float ReinitBelowVisible { get; init; } = 0.5f;
-    /// <summary>Try to pick up objects whose points were all lost (see VideoSegmenterOptions.RecoverLostObjects).</summary>
-    public bool RecoverLost { get; init; }
+    /// <summary>Early re-initialisation below this visible fraction of positives (0 = off, SAM-PT). Off: with the
+    /// previous-mask prior (graphcut + lk, 10 DAVIS 2016 val sequences, full length) J&amp;F 0.455 with 0.5, 0.472 off
+    /// (an earlier measurement without the prior, first 30 frames only, had favoured 0.5).</summary>
+    public float ReinitBelowVisible { get; init; }
+    /// <summary>Try to pick up objects whose points were all lost (see VideoSegmenterOptions.RecoverLostObjects). On:
+    /// graphcut + lk on the 10 DAVIS 2016 val sequences, J&amp;F 0.358 off, 0.369 on. null = per segmenter (graph cut on,
+    /// EdgeSAM off as SAM-PT until measured with the real model).</summary>
+    public bool? RecoverLost { get; init; }
+    /// <summary>Negative query points per object; null = the pipeline default for the chosen segmenter.</summary>
+    public int? NegativePoints { get; init; }
+    /// <summary>Where negatives are drawn; null = the pipeline default for the chosen segmenter.</summary>
+    public NegativeRegion? NegativeRegion { get; init; }
+    /// <summary>Previous mask (moved by the points' median motion) as the segmenter's prior; null = per segmenter.</summary>
+    public bool? PreviousMaskPrior { get; init; }
+    /// <summary>Positive inset (fraction of sqrt(mask area)); null = per segmenter.</summary>
+    public float? PositiveInset { get; init; }
+    /// <summary>Negative inset (fraction of sqrt(mask area)); null = per segmenter.</summary>
+    public float? NegativeInset { get; init; }
 }
 
 /// <summary>The command-line options behind <see cref="PipelineSettings"/>.</summary>
@@ -81,14 +94,37 @@ internal sealed class PipelineOptions
         DefaultValueFactory = _ => "every",
     };
     private readonly Option<int> _horizon = new("--reinit-horizon") { Description = "Frames between re-initialisations.", DefaultValueFactory = _ => 8 };
-    private readonly Option<bool> _recover = new("--recover-lost")
+    private readonly Option<bool?> _recover = new("--recover-lost")
     {
-        Description = "With --reinit every: when a re-initialisation finds the object lost (no visible point), decode from the tracked positions anyway and re-sample if that finds it.",
+        Description = "With --reinit every: on a frame where the object is lost (no visible positive point; the frame stays empty), decode from the tracked positions anyway and re-sample the points if that finds an object of about its size. Default per segmenter: on for graphcut, off (SAM-PT) for EdgeSAM; --recover-lost true|false.",
     };
     private readonly Option<float> _reinitVisible = new("--reinit-below-visible")
     {
         Description = "With --reinit every: also re-initialise on a frame where fewer than this fraction of positive points are visible (0 = off, as SAM-PT).",
-        DefaultValueFactory = _ => 0.5f,
+        DefaultValueFactory = _ => 0f,
+    };
+
+    private readonly Option<int?> _negatives = new("--negatives") { Description = "Negative query points per object (default per segmenter: EdgeSAM 1 as SAM-PT, graphcut 8)." };
+    private readonly Option<string> _negativeRegion = new("--negative-region")
+    {
+        Description = "Where negatives are drawn: background (anywhere, SAM-PT), near-object (a band around the mask), auto (per segmenter: EdgeSAM background, graphcut near-object).",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    private readonly Option<string> _prior = new("--prior")
+    {
+        Description = "Give the segmenter the object's previous mask, moved by the tracked points' median motion, as a prior: on, off, auto (per segmenter).",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    private readonly Option<float?> _inset = new("--positive-inset")
+    {
+        Description = "Draw positives from the mask eroded by this fraction of sqrt(mask area), away from a leaky border (default per segmenter; 0 = whole mask as SAM-PT).",
+    };
+
+    private readonly Option<float?> _negInset = new("--negative-inset")
+    {
+        Description = "With near-object negatives: keep them this fraction of sqrt(mask area) away from the mask (default per segmenter; 0 = band starts at the mask).",
     };
 
     public PipelineOptions()
@@ -99,11 +135,13 @@ internal sealed class PipelineOptions
         _edgesamModel.AcceptOnlyFromAmong("edge_sam_3x", "edge_sam");
         _maskSelection.AcceptOnlyFromAmong("single", "best");
         _reinit.AcceptOnlyFromAmong("every", "similar-area", "none");
+        _negativeRegion.AcceptOnlyFromAmong("auto", "background", "near-object");
+        _prior.AcceptOnlyFromAmong("auto", "on", "off");
     }
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _reinitVisible, _recover })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset })
             command.Add(o);
     }
 
@@ -115,8 +153,24 @@ internal sealed class PipelineOptions
         if (horizon is < 2 or > 1000) throw new EdgeSamException($"--reinit-horizon {horizon} is out of range; give 2..1000 frames.");
         float below = r.GetValue(_reinitVisible);
         if (!(below >= 0 && below <= 1)) throw new EdgeSamException($"--reinit-below-visible {below} is out of range; give a fraction in 0..1.");
+        int? negatives = r.GetValue(_negatives);
+        if (negatives is < 0 or > 64) throw new EdgeSamException($"--negatives {negatives} is out of range; give 0..64 points.");
+        float? inset = r.GetValue(_inset);
+        if (inset is not null && !(inset >= 0 && inset <= 0.5f)) throw new EdgeSamException($"--positive-inset {inset} is out of range; give a fraction in 0..0.5.");
+        float? negInset = r.GetValue(_negInset);
+        if (negInset is not null && !(negInset >= 0 && negInset < 0.35f)) throw new EdgeSamException($"--negative-inset {negInset} is out of range; give a fraction in 0..0.35 (the band's width).");
         return new PipelineSettings
         {
+            NegativeInset = negInset,
+            PositiveInset = inset,
+            PreviousMaskPrior = r.GetValue(_prior) switch { "on" => true, "off" => false, _ => null },
+            NegativePoints = negatives,
+            NegativeRegion = r.GetValue(_negativeRegion) switch
+            {
+                "background" => Video.Pipeline.NegativeRegion.Background,
+                "near-object" => Video.Pipeline.NegativeRegion.NearObject,
+                _ => null,
+            },
             ReinitBelowVisible = below,
             RecoverLost = r.GetValue(_recover),
             Tracker = r.GetValue(_tracker)!,

@@ -110,7 +110,7 @@ public static class EdgeSamTransforms
         (int[] xi, float[] xa) = Taps(sw, dw, outW);
         (int[] yi, float[] ya) = Taps(sh, dh, outH);
         // Horizontal pass for the source rows the vertical pass touches, cached two at a time in walking order.
-        float[] rowA = new float[outW], rowB = new float[outW];
+        float[] rowA = new float[outW], rowB = new float[outW], tmpRow = new float[outW];
         int cachedA = -1, cachedB = -1;
         for (int dy = 0; dy < outH; dy++)
         {
@@ -127,7 +127,11 @@ public static class EdgeSamTransforms
             }
             float b1 = ya[dy], b0 = 1f - b1;
             Span<float> d = dst.Slice(dy * outW, outW);
-            for (int x = 0; x < outW; x++) d[x] = rowA[x] * b0 + rowB[x] * b1;
+            // Two roundings (multiply, then multiply-add of the products' sum) as OpenCV's float path; a fused
+            // multiply-add would differ in the last bit and could flip pixels at the 0 threshold.
+            System.Numerics.Tensors.TensorPrimitives.Multiply(rowA, b0, d);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(rowB, b1, tmpRow);
+            System.Numerics.Tensors.TensorPrimitives.Add(d, tmpRow, d);
         }
     }
 

@@ -40,7 +40,7 @@ public static class CliApp
         }
         catch (OperationCanceledException)
         {
-            ctx.Error.WriteLine("interrupted: partial outputs were not finalised (finished items are kept; rerun to resume).");
+            ctx.Error.WriteLine("interrupted: unfinished outputs keep their temporary names (*.partial) and were not finalised; finished items are kept (`run` resumes from them).");
             return ExitInterrupted;
         }
     }

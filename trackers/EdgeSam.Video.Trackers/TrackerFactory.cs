@@ -15,6 +15,8 @@ public static class TrackerFactory
     public static IPointTracker Create(TrackerKind kind, TrackerOptions? options = null)
     {
         options ??= new TrackerOptions();
+        if (options.VisibilityThreshold is float v && !(v > 0 && v <= 1))
+            throw new EdgeSamException($"visibility threshold {v.ToString(System.Globalization.CultureInfo.InvariantCulture)} is out of range: a point counts as visible when its score reaches the threshold, so give a value in (0, 1] (e.g. --visibility-threshold 0.5)");
         return kind switch
         {
             TrackerKind.Lk => new LkTracker(options.Lk, options.VisibilityThreshold),

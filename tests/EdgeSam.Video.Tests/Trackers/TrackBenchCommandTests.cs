@@ -25,6 +25,10 @@ public class TrackBenchCommandTests
         double inside = root.GetProperty("inside").GetDouble(), visible = root.GetProperty("visible").GetDouble();
         Assert.InRange(inside, 0.9, 1.0); // a slow, rigid car: LK keeps its points on it
         Assert.InRange(visible, 0.3, 1.0);
+        double allInside = root.GetProperty("all_inside").GetDouble();
+        Assert.InRange(allInside, 0.0, 1.0);
+        // every visible point inside is also counted among all points inside
+        Assert.True(allInside * 32 >= root.GetProperty("visible_inside_points").GetInt32() - 1e-9);
         Assert.True(root.GetProperty("ms_per_frame").GetDouble() > 0);
         JsonElement seq = root.GetProperty("sequences").GetProperty("car-shadow");
         Assert.Equal(inside, seq.GetProperty("inside").GetDouble());
@@ -51,5 +55,13 @@ public class TrackBenchCommandTests
         (code, _, err) = Run("track-bench", "davis", "--root", TestPaths.Davis2016, "--horizon", "0");
         Assert.Equal(2, code);
         Assert.Contains("--horizon", err);
+
+        foreach (string bad in new[] { "0", "1.5", "-0.2" })
+        {
+            (code, _, err) = Run("track-bench", "davis", "--root", TestPaths.Davis2016, "--sequences", "car-shadow", "--visibility-threshold", bad);
+            Assert.Equal(2, code);
+            Assert.StartsWith("error: visibility threshold", err);
+            Assert.Single(err.Trim().Split('\n'));
+        }
     }
 }

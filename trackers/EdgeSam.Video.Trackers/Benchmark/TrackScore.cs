@@ -17,6 +17,9 @@ public sealed record TrackScoreResult
     /// <summary>Visible points that lie inside the ground-truth mask at the window's end.</summary>
     public int VisibleInside { get; init; }
 
+    /// <summary>All points, visible or not, that lie inside the ground-truth mask at the window's end (position quality alone).</summary>
+    public int AllInside { get; init; }
+
     /// <summary>Windows (start frames) evaluated.</summary>
     public int Windows { get; init; }
 
@@ -44,6 +47,9 @@ public sealed record TrackScoreResult
     /// <summary>Share of visible points inside the ground truth (NaN when none is visible).</summary>
     public double Inside => Visible == 0 ? double.NaN : (double)VisibleInside / Visible;
 
+    /// <summary>Share of all points, visible or not, inside the ground truth (NaN when there are no points).</summary>
+    public double AllInsideShare => Points == 0 ? double.NaN : (double)AllInside / Points;
+
     /// <summary>Share of points declared visible (NaN when there are no points).</summary>
     public double VisibleShare => Points == 0 ? double.NaN : (double)Visible / Points;
 
@@ -58,6 +64,7 @@ public sealed record TrackScoreResult
             Points = list.Sum(p => p.Points),
             Visible = list.Sum(p => p.Visible),
             VisibleInside = list.Sum(p => p.VisibleInside),
+            AllInside = list.Sum(p => p.AllInside),
             Windows = list.Sum(p => p.Windows),
             TrackedFrames = list.Sum(p => p.TrackedFrames),
             TrackMs = list.Sum(p => p.TrackMs),
@@ -97,7 +104,7 @@ public sealed class TrackScore
     public TrackScoreResult Run(IPointTracker tracker, int frameCount, Func<int, RgbImage> frame, Func<int, Mask> mask, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(tracker);
-        int points = 0, visible = 0, inside = 0, windows = 0, fed = 0, probes = 0;
+        int points = 0, visible = 0, inside = 0, allInside = 0, windows = 0, fed = 0, probes = 0;
         double ms = 0, sampleMs = 0, sampleMin = double.NaN;
         var sw = new Stopwatch();
         for (int t = 0; t + Horizon < frameCount; t += Horizon)
@@ -138,12 +145,14 @@ public sealed class TrackScore
             foreach (TrackedPoint p in last)
             {
                 points++;
+                int x = (int)MathF.Round(p.X), y = (int)MathF.Round(p.Y);
+                bool isInside = x >= 0 && y >= 0 && x < end.Width && y < end.Height && end[x, y];
+                if (isInside) allInside++;
                 if (p.Visibility < tracker.VisibilityThreshold) continue;
                 visible++;
-                int x = (int)MathF.Round(p.X), y = (int)MathF.Round(p.Y);
-                if (x >= 0 && y >= 0 && x < end.Width && y < end.Height && end[x, y]) inside++;
+                if (isInside) inside++;
             }
         }
-        return new TrackScoreResult { Points = points, Visible = visible, VisibleInside = inside, Windows = windows, TrackedFrames = fed, TrackMs = ms, SamplingProbes = probes, SamplingMs = sampleMs, SamplingMinMs = sampleMin };
+        return new TrackScoreResult { Points = points, Visible = visible, VisibleInside = inside, AllInside = allInside, Windows = windows, TrackedFrames = fed, TrackMs = ms, SamplingProbes = probes, SamplingMs = sampleMs, SamplingMinMs = sampleMin };
     }
 }

@@ -88,20 +88,20 @@ internal static class TrackBenchCommand
                 using var seq = new DavisFrames(Path.Combine(imagesDir, name), Path.Combine(annDir, name), s.Horizon + 1, cancel);
                 TrackScoreResult r = bench.Run(tracker, seq.FrameCount, seq.Frame, seq.Mask, cancel);
                 perSeq.Add((name, r));
-                ctx.Console.MarkupLineInterpolated($"[grey]{tracker.Name,-12} {name,-20} inside {Fmt(r.Inside)}  visible {Fmt(r.VisibleShare)}  {Fmt(r.MsPerFrame, "F1")} ms/frame[/]");
+                ctx.Console.MarkupLineInterpolated($"[grey]{tracker.Name,-12} {name,-20} inside {Fmt(r.Inside)}  visible {Fmt(r.VisibleShare)}  all inside {Fmt(r.AllInsideShare)}  {Fmt(r.MsPerFrame, "F1")} ms/frame[/]");
             }
             results.Add((kind, tracker.Name, tracker.VisibilityThreshold, perSeq));
         }
 
-        var table = new Table().AddColumns("tracker", "sequences", "points", "inside", "visible", "ms/frame");
+        var table = new Table().AddColumns("tracker", "sequences", "points", "inside", "visible", "all inside", "ms/frame");
         foreach (var (_, name, _, perSeq) in results)
         {
             TrackScoreResult t = TrackScoreResult.Sum(perSeq.Select(p => p.R));
-            table.AddRow(name, perSeq.Count.ToString(CultureInfo.InvariantCulture), t.Points.ToString(CultureInfo.InvariantCulture), Fmt(t.Inside), Fmt(t.VisibleShare), Fmt(t.MsPerFrame, "F1"));
+            table.AddRow(name, perSeq.Count.ToString(CultureInfo.InvariantCulture), t.Points.ToString(CultureInfo.InvariantCulture), Fmt(t.Inside), Fmt(t.VisibleShare), Fmt(t.AllInsideShare), Fmt(t.MsPerFrame, "F1"));
         }
         ctx.Console.Write(table);
         TrackScoreResult all = TrackScoreResult.Sum(results.SelectMany(x => x.PerSeq.Select(p => p.R)));
-        ctx.Console.WriteLine($"TrackScore@{s.Horizon}: inside = share of visible points inside the ground truth at t+{s.Horizon}; visible = share declared visible.");
+        ctx.Console.WriteLine($"TrackScore@{s.Horizon}: inside = share of visible points inside the ground truth at t+{s.Horizon}; visible = share declared visible; all inside = share of all points inside, visible or not.");
         ctx.Console.WriteLine($"prompt sampling (8 K-Medoids positives + 72 mixed negatives): mean {Fmt(all.SamplingMsPerProbe, "F2")} ms, fastest {Fmt(all.SamplingMinMs, "F2")} ms over {all.SamplingProbes} calls");
 
         if (s.JsonPath is not null) WriteJson(s, results.Select(x => (x.Name, x.Threshold, (IReadOnlyList<(string, TrackScoreResult)>)x.PerSeq)).ToList(), all);
@@ -114,6 +114,7 @@ internal static class TrackBenchCommand
     {
         ["inside"] = Num(r.Inside),
         ["visible"] = Num(r.VisibleShare),
+        ["all_inside"] = Num(r.AllInsideShare),
         ["ms_per_frame"] = Num(r.MsPerFrame),
         ["points"] = r.Points,
         ["visible_points"] = r.Visible,

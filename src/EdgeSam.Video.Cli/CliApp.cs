@@ -38,6 +38,13 @@ public static class CliApp
             ctx.Error.WriteLine($"error: {e.Message}");
             return ExitUserError;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The safety net for file-system refusals the commands did not anticipate (disk full, permissions):
+            // still one line, no stack trace.
+            ctx.Error.WriteLine($"error: {e.Message.TrimEnd('.')}; check the paths given, their permissions and the free space");
+            return ExitUserError;
+        }
         catch (OperationCanceledException)
         {
             ctx.Error.WriteLine("interrupted: unfinished outputs keep their temporary names (*.partial) and were not finalised; finished items are kept (`run` resumes from them).");

@@ -71,7 +71,7 @@ internal static class DemoCommand
 
         using (source)
         {
-            Directory.CreateDirectory(s.Out);
+            OutputFolder.Ensure(s.Out, "--out");
             using VideoSegmenter model = PipelineFactory.Create(s.Pipeline, ctx);
             using VideoSession session = model.OpenSession(source);
             session.AddMask(0, 1, firstMask);

@@ -94,7 +94,8 @@ internal static class RunCommand
         }
         IReadOnlyList<string> mine = PromptParsing.TakeShard(all, s.Shard.Index, s.Shard.Count);
         string resultsRoot = s.Benchmark == RunBenchmark.Davis ? s.Out : Path.Combine(s.Out, "Annotations");
-        Directory.CreateDirectory(resultsRoot);
+        OutputFolder.Ensure(s.Out, "--out");
+        OutputFolder.Ensure(resultsRoot, "--out");
 
         using VideoSegmenter model = PipelineFactory.Create(s.Pipeline, ctx);
         ConsoleLines.Line(ctx, $"{tag}: {mine.Count} of {all.Count} sequence(s) in shard {s.Shard.Index}/{s.Shard.Count}; {PipelineFactory.Describe(model)}");

@@ -67,7 +67,7 @@ internal static class SegmentCommand
         using IFrameSource frames = FrameSources.Open(s.Input, cancel: cancel);
         if (s.Frame < 0 || s.Frame >= frames.FrameCount)
             throw new EdgeSamException($"--frame {s.Frame} is outside {s.Input}, which has frames 0..{frames.FrameCount - 1}.");
-        Directory.CreateDirectory(s.Out);
+        OutputFolder.Ensure(s.Out, "--out");
 
         using VideoSegmenter model = PipelineFactory.Create(s.Pipeline, ctx);
         using VideoSession session = model.OpenSession(frames);

@@ -13,6 +13,7 @@ internal static class ModelsCommand
     /// <summary>Writes the synthetic EdgeSAM-signature models the tests use (same generator), for trying the pipeline.</summary>
     internal static int Synth(ModelsSynthSettings s, CliContext ctx)
     {
+        OutputFolder.Ensure(s.Out, "--out");
         (string enc, string dec) = Segmentation.EdgeSam.SyntheticEdgeSamModels.Write(s.Out);
         ctx.Console.WriteLine($"wrote {enc}");
         ctx.Console.WriteLine($"wrote {dec}");

@@ -9,7 +9,7 @@ namespace EdgeSam.Video.Pipeline;
 /// </summary>
 public sealed class PropagationStats
 {
-    private long _frames, _decodeTicks, _embedTicks, _trackTicks, _segmentTicks, _segmentCalls, _waitTicks;
+    private long _frames, _decodeTicks, _embedTicks, _processTicks, _trackTicks, _segmentTicks, _segmentCalls, _waitTicks;
     private readonly Stopwatch _wall = new();
 
     /// <summary>Frames yielded so far.</summary>
@@ -23,6 +23,10 @@ public sealed class PropagationStats
 
     /// <summary>Time spent in <see cref="Segmentation.IPromptSegmenter.Embed"/> (the image encoder).</summary>
     public TimeSpan Embed => Ticks(ref _embedTicks);
+
+    /// <summary>Busy time of the processing stage: tracking, the mask decoder, re-initialisation, overlap resolution
+    /// (includes <see cref="Track"/> and <see cref="Segment"/>).</summary>
+    public TimeSpan Process => Ticks(ref _processTicks);
 
     /// <summary>Time spent in the point tracker and the query-point sampler.</summary>
     public TimeSpan Track => Ticks(ref _trackTicks);
@@ -46,13 +50,14 @@ public sealed class PropagationStats
     public override string ToString() =>
         $"{Frames} frames in {Wall.TotalSeconds:F2} s = {FramesPerSecond:F2} frames/s end to end; encoder-bound {EncoderBoundFramesPerSecond:F2} frames/s " +
         $"(ratio {FramesPerSecond / Math.Max(EncoderBoundFramesPerSecond, 1e-9):F3}); busy: decode {Decode.TotalSeconds:F2} s, embed {Embed.TotalSeconds:F2} s, " +
-        $"track {Track.TotalSeconds:F2} s, decoder {Segment.TotalSeconds:F2} s ({SegmentCalls} calls), consumer {Consumer.TotalSeconds:F2} s";
+        $"process {Process.TotalSeconds:F2} s (track {Track.TotalSeconds:F2} s, decoder {Segment.TotalSeconds:F2} s ({SegmentCalls} calls)), consumer {Consumer.TotalSeconds:F2} s";
 
     internal void Start() => _wall.Start();
     internal void Stop() => _wall.Stop();
     internal void AddFrame() => Interlocked.Increment(ref _frames);
     internal void AddDecode(long ticks) => Interlocked.Add(ref _decodeTicks, ticks);
     internal void AddEmbed(long ticks) => Interlocked.Add(ref _embedTicks, ticks);
+    internal void AddProcess(long ticks) => Interlocked.Add(ref _processTicks, ticks);
     internal void AddTrack(long ticks) => Interlocked.Add(ref _trackTicks, ticks);
     internal void AddSegment(long ticks, int calls)
     {

@@ -134,16 +134,29 @@ internal static class PipelineFactory
             return new GraphCutSegmenter();
         }
         (string encoder, string decoder) = (enc.Path!, dec.Path!);
-        var session = new Onnx.OrtSessionOptions
+        Onnx.ExecutionDevice device = s.Device switch
         {
-            ExecutionDevice = s.Device switch
-            {
-                DeviceChoice.Cuda => Onnx.ExecutionDevice.Cuda,
-                DeviceChoice.TensorRt => Onnx.ExecutionDevice.TensorRt,
-                _ => Onnx.ExecutionDevice.Cpu,
-            },
+            DeviceChoice.Cuda => Onnx.ExecutionDevice.Cuda,
+            DeviceChoice.TensorRt => Onnx.ExecutionDevice.TensorRt,
+            _ => Onnx.ExecutionDevice.Cpu,
         };
-        return new Segmentation.EdgeSam.EdgeSamSegmenter(encoder, decoder,
-            new Segmentation.EdgeSam.EdgeSamOptions { MaskSelection = s.MaskSelection, SessionOptions = session });
+        var encoderSession = new Onnx.OrtSessionOptions
+        {
+            ExecutionDevice = device,
+            IntraOpThreads = s.EncoderThreads ?? 0,
+            AllowThreadSpinning = s.OrtSpinning ?? true,
+        };
+        var decoderSession = new Onnx.OrtSessionOptions
+        {
+            ExecutionDevice = device,
+            IntraOpThreads = s.DecoderThreads ?? 0,
+            AllowThreadSpinning = s.OrtSpinning ?? true,
+        };
+        return new Segmentation.EdgeSam.EdgeSamSegmenter(encoder, decoder, new Segmentation.EdgeSam.EdgeSamOptions
+        {
+            MaskSelection = s.MaskSelection,
+            SessionOptions = encoderSession,
+            DecoderSessionOptions = decoderSession,
+        });
     }
 }

@@ -64,6 +64,12 @@ internal sealed record PipelineSettings
     public float? PositiveInset { get; init; }
     /// <summary>Negative inset (fraction of sqrt(mask area)); null = per segmenter.</summary>
     public float? NegativeInset { get; init; }
+    /// <summary>ONNX Runtime intra-op threads of the EdgeSAM encoder; null = <see cref="PipelineFactory"/>'s default.</summary>
+    public int? EncoderThreads { get; init; }
+    /// <summary>ONNX Runtime intra-op threads of the EdgeSAM decoder; null = <see cref="PipelineFactory"/>'s default.</summary>
+    public int? DecoderThreads { get; init; }
+    /// <summary>Whether idle ONNX Runtime threads spin; null = <see cref="PipelineFactory"/>'s default.</summary>
+    public bool? OrtSpinning { get; init; }
 }
 
 /// <summary>The command-line options behind <see cref="PipelineSettings"/>.</summary>

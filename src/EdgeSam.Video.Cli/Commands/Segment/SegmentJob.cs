@@ -35,7 +35,13 @@ internal sealed class SegmentJob
     public int TotalFrames => Session.FrameCount;
 
     /// <summary>Previews favour encoding speed over size: x264 "veryfast" at CRF 23 keeps up with the pipeline on 2 cores.</summary>
-    private static readonly VideoWriterOptions PreviewOptions = new(H264Crf: 23, H264Preset: "veryfast");
+    public static readonly VideoWriterOptions DefaultPreviewOptions = new(H264Crf: 23, H264Preset: "veryfast");
+
+    /// <summary>How the preview is encoded.</summary>
+    public VideoWriterOptions PreviewOptions { get; init; } = DefaultPreviewOptions;
+
+    /// <summary>How the mask PNGs are compressed.</summary>
+    public PngWriteOptions MaskPngOptions { get; init; } = PngWriteOptions.Default;
 
     public async Task RunAsync(Action<int> progress, CancellationToken cancel)
     {
@@ -52,7 +58,7 @@ internal sealed class SegmentJob
             for (int k = 0; k < PromptFrame; k++)
             {
                 cancel.ThrowIfCancellationRequested();
-                PngCodec.WriteLabels(MaskPath(partial, frames.FrameName(k)), empty);
+                PngCodec.WriteLabels(MaskPath(partial, frames.FrameName(k)), empty, MaskPngOptions);
                 progress(++done);
             }
         }
@@ -62,7 +68,7 @@ internal sealed class SegmentJob
             Stats.Add(back);
             await foreach (FrameResult r in Session.Propagate(PromptFrame, PropagationDirection.Backward, stats: back, cancel: cancel))
             {
-                PngCodec.WriteLabels(MaskPath(partial, r.FrameName), r.Labels);
+                PngCodec.WriteLabels(MaskPath(partial, r.FrameName), r.Labels, MaskPngOptions);
                 OnFrame?.Invoke(r);
                 progress(++done);
             }
@@ -86,7 +92,7 @@ internal sealed class SegmentJob
         Stats.Add(fwd);
         await foreach (FrameResult r in Session.Propagate(PromptFrame, PropagationDirection.Forward, stats: fwd, cancel: cancel))
         {
-            PngCodec.WriteLabels(MaskPath(partial, r.FrameName), r.Labels);
+            PngCodec.WriteLabels(MaskPath(partial, r.FrameName), r.Labels, MaskPngOptions);
             preview?.Write(Overlay.Draw(r.Image, r.Labels, Markers(r)));
             if (r.FrameIndex != PromptFrame || !promptFrameDone)
             {

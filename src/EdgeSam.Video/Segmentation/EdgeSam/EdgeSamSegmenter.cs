@@ -14,6 +14,10 @@ public sealed class EdgeSamOptions
 
     /// <summary>ONNX Runtime options for both sessions (threads, device). Null: CPU, all cores, full graph optimisation.</summary>
     public OrtSessionOptions? SessionOptions { get; init; }
+
+    /// <summary>ONNX Runtime options for the decoder session only; null: <see cref="SessionOptions"/>. The decoder runs
+    /// while the next frame is encoded, so on a small CPU it may want fewer threads than the encoder.</summary>
+    public OrtSessionOptions? DecoderSessionOptions { get; init; }
 }
 
 /// <summary>
@@ -46,7 +50,7 @@ public sealed class EdgeSamSegmenter : IPromptSegmenter
         _encoder = new OrtInferenceSession(encoderPath, _options.SessionOptions);
         try
         {
-            _decoder = new OrtInferenceSession(decoderPath, _options.SessionOptions);
+            _decoder = new OrtInferenceSession(decoderPath, _options.DecoderSessionOptions ?? _options.SessionOptions);
             CheckContract(_encoder, _decoder);
             _inputValue = OrtValue.CreateTensor(_input, 1, 3, EdgeSamTransforms.InputSize, EdgeSamTransforms.InputSize);
         }

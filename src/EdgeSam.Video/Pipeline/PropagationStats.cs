@@ -10,6 +10,7 @@ namespace EdgeSam.Video.Pipeline;
 public sealed class PropagationStats
 {
     private long _frames, _decodeTicks, _embedTicks, _processTicks, _trackTicks, _segmentTicks, _segmentCalls, _waitTicks;
+    private long _decodeCpu, _embedCpu, _processCpu, _consumerCpu;
     private readonly Stopwatch _wall = new();
 
     /// <summary>Frames yielded so far.</summary>
@@ -40,6 +41,19 @@ public sealed class PropagationStats
     /// <summary>Time the consumer spent between frames (writing outputs), measured from the pipeline's side.</summary>
     public TimeSpan Consumer => Ticks(ref _waitTicks);
 
+    /// <summary>CPU time of the reading stage's thread (where the platform reports thread CPU time; else zero).
+    /// Unlike the busy times, CPU times do not grow when a stage waits for a core on a loaded machine.</summary>
+    public TimeSpan DecodeCpu => Nanos(ref _decodeCpu);
+
+    /// <summary>CPU time of the thread that called the encoder (ONNX Runtime's own pool threads not included).</summary>
+    public TimeSpan EmbedCpu => Nanos(ref _embedCpu);
+
+    /// <summary>CPU time of the processing stage's thread (tracking, decoder calls on that thread, re-initialisation).</summary>
+    public TimeSpan ProcessCpu => Nanos(ref _processCpu);
+
+    /// <summary>CPU time of the consumer's thread between frames (writing outputs).</summary>
+    public TimeSpan ConsumerCpu => Nanos(ref _consumerCpu);
+
     /// <summary>End-to-end frames per second so far.</summary>
     public double FramesPerSecond => Frames / Math.Max(Wall.TotalSeconds, 1e-9);
 
@@ -58,6 +72,10 @@ public sealed class PropagationStats
     internal void AddDecode(long ticks) => Interlocked.Add(ref _decodeTicks, ticks);
     internal void AddEmbed(long ticks) => Interlocked.Add(ref _embedTicks, ticks);
     internal void AddProcess(long ticks) => Interlocked.Add(ref _processTicks, ticks);
+    internal void AddDecodeCpu(long nanos) { if (nanos > 0) Interlocked.Add(ref _decodeCpu, nanos); }
+    internal void AddEmbedCpu(long nanos) { if (nanos > 0) Interlocked.Add(ref _embedCpu, nanos); }
+    internal void AddProcessCpu(long nanos) { if (nanos > 0) Interlocked.Add(ref _processCpu, nanos); }
+    internal void AddConsumerCpu(long nanos) { if (nanos > 0) Interlocked.Add(ref _consumerCpu, nanos); }
     internal void AddTrack(long ticks) => Interlocked.Add(ref _trackTicks, ticks);
     internal void AddSegment(long ticks, int calls)
     {
@@ -65,6 +83,8 @@ public sealed class PropagationStats
         Interlocked.Add(ref _segmentCalls, calls);
     }
     internal void AddConsumer(long ticks) => Interlocked.Add(ref _waitTicks, ticks);
+
+    private static TimeSpan Nanos(ref long t) => TimeSpan.FromTicks(Interlocked.Read(ref t) / 100);
 
     private static TimeSpan Ticks(ref long t) => TimeSpan.FromSeconds(Interlocked.Read(ref t) / (double)Stopwatch.Frequency);
 }

@@ -191,27 +191,37 @@ public sealed class VideoSession : IDisposable
                 foreach (var (frame, image) in WalkFrames(start, count, forward, options.BackwardBlockSize, stats, cancel))
                 {
                     long t0 = Stopwatch.GetTimestamp();
+                    var c0 = ThreadCpuClock.Mark.Now();
                     IFrameEmbedding embedding = _model.Segmenter.Embed(image);
+                    stats.AddEmbedCpu(c0.Elapsed());
                     long t1 = Stopwatch.GetTimestamp();
                     stats.AddEmbed(t1 - t0);
+                    var c1 = ThreadCpuClock.Mark.Now();
                     run.Process(frame, image, embedding, ready);
+                    stats.AddProcessCpu(c1.Elapsed());
                     stats.AddProcess(Stopwatch.GetTimestamp() - t1);
                     foreach (FrameResult r in ready)
                     {
                         long t2 = Stopwatch.GetTimestamp();
+                        var c2 = ThreadCpuClock.Mark.Now();
                         yield return r;
+                        stats.AddConsumerCpu(c2.Elapsed());
                         stats.AddConsumer(Stopwatch.GetTimestamp() - t2);
                         cancel.ThrowIfCancellationRequested();
                     }
                     ready.Clear();
                 }
                 long t3 = Stopwatch.GetTimestamp();
+                var c3 = ThreadCpuClock.Mark.Now();
                 run.Finish(ready);
+                stats.AddProcessCpu(c3.Elapsed());
                 stats.AddProcess(Stopwatch.GetTimestamp() - t3);
                 foreach (FrameResult r in ready)
                 {
                     long t2 = Stopwatch.GetTimestamp();
+                    var c2 = ThreadCpuClock.Mark.Now();
                     yield return r;
+                    stats.AddConsumerCpu(c2.Elapsed());
                     stats.AddConsumer(Stopwatch.GetTimestamp() - t2);
                 }
                 done = true;
@@ -246,7 +256,9 @@ public sealed class VideoSession : IDisposable
                 (bool ok, FrameResult? item) = await TryReadAsync(output.Reader, cts.Token);
                 if (!ok) break;
                 long t0 = Stopwatch.GetTimestamp();
+                var c0 = ThreadCpuClock.Mark.Now();
                 yield return item!;
+                stats.AddConsumerCpu(c0.Elapsed());
                 stats.AddConsumer(Stopwatch.GetTimestamp() - t0);
             }
             completed = failure.Error is null && !cts.IsCancellationRequested;
@@ -331,7 +343,9 @@ public sealed class VideoSession : IDisposable
             while (true)
             {
                 long t0 = Stopwatch.GetTimestamp();
+                var c0 = ThreadCpuClock.Mark.Now();
                 bool more = e.MoveNext();
+                stats.AddDecodeCpu(c0.Elapsed());
                 stats.AddDecode(Stopwatch.GetTimestamp() - t0);
                 if (!more) yield break;
                 yield return (frame++, e.Current);
@@ -343,7 +357,9 @@ public sealed class VideoSession : IDisposable
         {
             int first = Math.Max(low, end - block + 1);
             long t0 = Stopwatch.GetTimestamp();
+            var c0 = ThreadCpuClock.Mark.Now();
             List<RgbImage> frames = _frames.Read(first, end - first + 1, token).ToList();
+            stats.AddDecodeCpu(c0.Elapsed());
             stats.AddDecode(Stopwatch.GetTimestamp() - t0);
             if (frames.Count != end - first + 1)
                 throw new EdgeSamException($"Frames {first}..{end} could not all be read from the video ({frames.Count} came back); it may be truncated.");
@@ -361,7 +377,9 @@ public sealed class VideoSession : IDisposable
             await foreach (var (frame, image) in reader.ReadAllAsync(token))
             {
                 long t0 = Stopwatch.GetTimestamp();
+                var c0 = ThreadCpuClock.Mark.Now();
                 IFrameEmbedding embedding = _model.Segmenter.Embed(image);
+                stats.AddEmbedCpu(c0.Elapsed());
                 stats.AddEmbed(Stopwatch.GetTimestamp() - t0);
                 try { await writer.WriteAsync((frame, image, embedding), token); }
                 catch { embedding.Dispose(); throw; }
@@ -381,13 +399,17 @@ public sealed class VideoSession : IDisposable
             await foreach (var (frame, image, embedding) in reader.ReadAllAsync(token))
             {
                 long t0 = Stopwatch.GetTimestamp();
+                var c0 = ThreadCpuClock.Mark.Now();
                 run.Process(frame, image, embedding, ready);
+                stats.AddProcessCpu(c0.Elapsed());
                 stats.AddProcess(Stopwatch.GetTimestamp() - t0);
                 foreach (FrameResult r in ready) await writer.WriteAsync(r, token);
                 ready.Clear();
             }
             long t1 = Stopwatch.GetTimestamp();
+            var c1 = ThreadCpuClock.Mark.Now();
             run.Finish(ready);
+            stats.AddProcessCpu(c1.Elapsed());
             stats.AddProcess(Stopwatch.GetTimestamp() - t1);
             foreach (FrameResult r in ready) await writer.WriteAsync(r, token);
         }

@@ -83,8 +83,8 @@ internal static class ModelPipelineBench
             for (int r = 0; r < s.Repeats; r++)
             {
                 BenchRun e = MeasureEncoderOnly(overlapped.Segmenter, input, cancel);
-                BenchRun q = await MeasureJobAsync("sequential", sequential, input, prompt, Path.Combine(temp, "out"), s.Preview, cancel);
-                BenchRun o = await MeasureJobAsync("overlapped", overlapped, input, prompt, Path.Combine(temp, "out"), s.Preview, cancel);
+                BenchRun q = await MeasureJobAsync("sequential", sequential, input, prompt, Path.Combine(temp, "out"), s, cancel);
+                BenchRun o = await MeasureJobAsync("overlapped", overlapped, input, prompt, Path.Combine(temp, "out"), s, cancel);
                 runs.Add((e, q, o));
                 (string stage, double boundFps) = Bound(e, q);
                 ConsoleLines.Line(ctx, $"bench pipeline: repeat {r + 1}: encoder only {e.FramesPerSecond:F2} frames/s, sequential {q.FramesPerSecond:F2}, " +
@@ -131,7 +131,7 @@ internal static class ModelPipelineBench
     }
 
     private static async Task<BenchRun> MeasureJobAsync(string kind, VideoSegmenter model, string input, LabelMap prompt, string outDir,
-        bool preview, CancellationToken cancel)
+        PipelineBenchSettings s, CancellationToken cancel)
     {
         if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
         Directory.CreateDirectory(outDir);
@@ -147,7 +147,9 @@ internal static class ModelPipelineBench
                 Session = session,
                 PromptFrame = 0,
                 MasksDir = Path.Combine(outDir, "masks"),
-                PreviewPath = preview ? Path.Combine(outDir, "preview.mp4") : null,
+                PreviewPath = s.Preview ? Path.Combine(outDir, "preview.mp4") : null,
+                PreviewOptions = s.PreviewOptions ?? SegmentJob.DefaultPreviewOptions,
+                MaskPngOptions = s.MaskCompression is { } level ? new PngWriteOptions { Compression = level } : SegmentJob.DefaultMaskPngOptions,
             };
             await job.RunAsync(_ => { }, cancel);
         }
@@ -170,15 +172,20 @@ internal static class ModelPipelineBench
         void Add(string label, Func<BenchRun, double?> f, bool e = true, bool q = true, bool o = true) => t.AddRow(label,
             e ? Col(x => x.E, f) : "", q ? Col(x => x.Q, f) : "", o ? Col(x => x.O, f) : "");
 
+        static double? Cpu(BenchRun r, TimeSpan t) => t > TimeSpan.Zero ? r.MsPerFrame(t) : null;
         Add("wall ms", r => 1000 / r.FramesPerSecond);
-        Add("  decode (read frames) ms", r => r.MsPerFrame(r.Stats!.Decode), e: false);
-        Add("  encoder (Embed: pre + model) ms", r => r.MsPerFrame(r.Stats!.Embed));
-        Add("  process stage ms", r => r.MsPerFrame(r.Stats!.Process), e: false);
+        Add("  decode (read frames): busy ms", r => r.MsPerFrame(r.Stats!.Decode), e: false);
+        Add("  encoder (Embed: pre + model): busy ms", r => r.MsPerFrame(r.Stats!.Embed));
+        Add("  process stage: busy ms", r => r.MsPerFrame(r.Stats!.Process), e: false);
         Add("    tracker + point sampling ms", r => r.MsPerFrame(r.Stats!.Track), e: false);
         Add("    mask decoder (all passes) ms", r => r.MsPerFrame(r.Stats!.Segment), e: false);
-        Add("  consumer (PNG masks + preview) ms", r => r.MsPerFrame(r.Stats!.Consumer), e: false);
-        Add("CPU of this process ms", r => r.Cpu.Self is { } c ? r.MsPerFrame(c) : null);
-        Add("CPU of ffmpeg children ms", r => r.Cpu.Children is { } c ? r.MsPerFrame(c) : null);
+        Add("  consumer (PNG masks + preview): busy ms", r => r.MsPerFrame(r.Stats!.Consumer), e: false);
+        Add("CPU of the decode thread ms", r => Cpu(r, r.Stats!.DecodeCpu), e: false);
+        Add("CPU of the thread calling the encoder ms", r => Cpu(r, r.Stats!.EmbedCpu), e: false);
+        Add("CPU of the process stage's thread ms", r => Cpu(r, r.Stats!.ProcessCpu), e: false);
+        Add("CPU of the consumer's thread ms", r => Cpu(r, r.Stats!.ConsumerCpu), e: false);
+        Add("CPU of this process (all threads) ms", r => r.Cpu.Self is { } c ? r.MsPerFrame(c) : null);
+        Add("CPU of ffmpeg children (read + preview) ms", r => r.Cpu.Children is { } c ? r.MsPerFrame(c) : null);
         Add("GC pause ms", r => r.MsPerFrame(r.GcPause));
         Add("allocated MB", r => r.AllocatedBytes / 1e6 / Math.Max(r.Frames, 1));
         Add("gen0/gen1/gen2 GCs per 100 frames", r => 100.0 * (r.Gen0 + r.Gen1 + r.Gen2) / Math.Max(r.Frames, 1));
@@ -193,16 +200,18 @@ internal static class ModelPipelineBench
             $"end to end {Spread(e2e, "F2")} frames/s");
         ConsoleLines.Line(ctx, $"bench pipeline: end-to-end / bound = {Spread(ratios, "F3")} (median, min-max over {runs.Count} repeat(s); goal >= 0.9); " +
             $"peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
-        if (s.Workload == PipelineBenchWorkload.EdgeSam)
-        {
-            // What the encoder's cores lose to everything else: non-encoder CPU per frame of the overlapped run.
-            var other = runs.Where(x => x.Overlapped.Cpu.Self is not null && x.Encoder.Cpu.Self is not null)
-                .Select(x => (x.Overlapped.Cpu.Self!.Value + x.Overlapped.Cpu.Children!.Value).TotalMilliseconds / x.Overlapped.Frames
-                    - x.Encoder.Cpu.Self!.Value.TotalMilliseconds / x.Encoder.Frames).ToList();
-            if (other.Count > 0)
-                ConsoleLines.Line(ctx, $"bench pipeline: CPU besides the encoder (overlapped total incl. ffmpeg - encoder-only run) {Spread(other, "F1")} ms per frame");
-        }
+        // Where the CPU goes: the encoder-only run's CPU (reading frames + Embed) against the overlapped run's (everything,
+        // ffmpeg included). When the encoder alone keeps every core busy, as EdgeSAM's does on a small CPU, the share of
+        // the work that is the encoder's is the ratio the machine allows at best; unlike wall times it hardly moves
+        // when other programs load the machine.
+        var cpu = runs.Where(x => x.Overlapped.Cpu.Self is not null && x.Encoder.Cpu.Self is not null)
+            .Select(x => (Encoder: Total(x.Encoder), Overlapped: Total(x.Overlapped))).ToList();
+        if (cpu.Count > 0)
+            ConsoleLines.Line(ctx, $"bench pipeline: CPU per frame: encoder-only run {Spread(cpu.Select(c => c.Encoder), "F1")} ms, overlapped run {Spread(cpu.Select(c => c.Overlapped), "F1")} ms " +
+                $"(ffmpeg included); besides the encoder {Spread(cpu.Select(c => c.Overlapped - c.Encoder), "F1")} ms; encoder share of the CPU work {Spread(cpu.Select(c => c.Encoder / c.Overlapped), "F3")}");
     }
+
+    private static double Total(BenchRun r) => (r.Cpu.Self!.Value + r.Cpu.Children!.Value).TotalMilliseconds / Math.Max(r.Frames, 1);
 
     internal static string Spread(IEnumerable<double> values, string format)
     {

@@ -46,8 +46,12 @@ internal static class PipelineBenchCommand
         var encThreads = new Option<int?>("--encoder-threads") { Description = "edgesam: ONNX Runtime intra-op threads of the encoder (default: segment's)." };
         var decThreads = new Option<int?>("--decoder-threads") { Description = "edgesam: ONNX Runtime intra-op threads of the decoder (default: segment's)." };
         var spinning = new Option<bool?>("--ort-spinning") { Description = "edgesam: whether idle ONNX Runtime threads spin (default: segment's); true|false." };
+        var previewPreset = new Option<string?>("--preview-preset") { Description = "edgesam/graphcut: x264 preset of the preview (default: segment's)." };
+        var previewThreads = new Option<int?>("--preview-threads") { Description = "edgesam/graphcut: x264 threads of the preview, 0 = x264's default (default: segment's)." };
+        var maskCompression = new Option<string?>("--mask-compression") { Description = "edgesam/graphcut: zlib effort of the mask PNGs: fastest, optimal, smallest (default: segment's)." };
+        maskCompression.AcceptOnlyFromAmong("fastest", "optimal", "smallest");
         var cmd = new Command("pipeline", "End-to-end frames/s of the propagation pipeline against its encoder-bound rate (the slowest stage alone).");
-        foreach (Option o in new Option[] { workload, frames, size, objects, encoderMs, decoderMs, trackerMs, refine, input, mask, encoder, decoder, repeats, noPreview, encThreads, decThreads, spinning })
+        foreach (Option o in new Option[] { workload, frames, size, objects, encoderMs, decoderMs, trackerMs, refine, input, mask, encoder, decoder, repeats, noPreview, encThreads, decThreads, spinning, previewPreset, previewThreads, maskCompression })
             cmd.Add(o);
         cmd.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
@@ -75,6 +79,19 @@ internal static class PipelineBenchCommand
                 EncoderThreads = et,
                 DecoderThreads = dt,
                 OrtSpinning = r.GetValue(spinning),
+                PreviewOptions = r.GetValue(previewPreset) is null && r.GetValue(previewThreads) is null ? null
+                    : SegmentJob.DefaultPreviewOptions with
+                    {
+                        H264Preset = r.GetValue(previewPreset) ?? SegmentJob.DefaultPreviewOptions.H264Preset,
+                        H264Threads = r.GetValue(previewThreads) ?? SegmentJob.DefaultPreviewOptions.H264Threads,
+                    },
+                MaskCompression = r.GetValue(maskCompression) switch
+                {
+                    "fastest" => System.IO.Compression.CompressionLevel.Fastest,
+                    "optimal" => System.IO.Compression.CompressionLevel.Optimal,
+                    "smallest" => System.IO.Compression.CompressionLevel.SmallestSize,
+                    _ => null,
+                },
             };
             return await RunAsync(settings, ctx, ct);
         });

@@ -44,4 +44,8 @@ internal sealed record PipelineBenchSettings
     public int? EncoderThreads { get; init; }
     public int? DecoderThreads { get; init; }
     public bool? OrtSpinning { get; init; }
+    /// <summary>Preview encoding (null: <c>segment</c>'s).</summary>
+    public Media.VideoWriterOptions? PreviewOptions { get; init; }
+    /// <summary>Mask PNG compression (null: <c>segment</c>'s).</summary>
+    public System.IO.Compression.CompressionLevel? MaskCompression { get; init; }
 }

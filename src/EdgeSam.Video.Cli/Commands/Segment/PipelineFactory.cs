@@ -32,6 +32,21 @@ internal static class PipelineFactory
     /// <summary>Positive inset for the graph cut (see <see cref="VideoSegmenterOptions.PositiveInset"/>).</summary>
     public const float DefaultPositiveInsetGraphCut = 0.1f;
 
+    /// <summary>
+    /// ONNX Runtime intra-op threads of the EdgeSAM decoder when not given: 1 on machines with up to 4 cores, else ORT's
+    /// default. The decoder runs on the processing stage's thread while the encoder keeps every core busy with the
+    /// next frame, so a decoder thread pool only competes with the encoder for the same cores (and its idle threads
+    /// burn CPU). Measured with <c>bench pipeline --workload edgesam</c> on 2 cores: see the README figures.
+    /// </summary>
+    public static int DefaultDecoderThreads => Environment.ProcessorCount <= 4 ? 1 : 0;
+
+    /// <summary>
+    /// Whether idle ONNX Runtime threads spin when not given: no. Spinning trims a little latency between the nodes of
+    /// one run but keeps cores busy after it, while the tracker, the decoder, the mask writer and ffmpeg need them
+    /// (on 2 cores the process used ~40 ms more CPU per frame with spinning, for no faster encoder run).
+    /// </summary>
+    public const bool DefaultOrtSpinning = false;
+
     public static VideoSegmenter Create(PipelineSettings s, CliContext ctx)
     {
         IPromptSegmenter segmenter = CreateSegmenter(s, ctx);
@@ -144,13 +159,13 @@ internal static class PipelineFactory
         {
             ExecutionDevice = device,
             IntraOpThreads = s.EncoderThreads ?? 0,
-            AllowThreadSpinning = s.OrtSpinning ?? true,
+            AllowThreadSpinning = s.OrtSpinning ?? DefaultOrtSpinning,
         };
         var decoderSession = new Onnx.OrtSessionOptions
         {
             ExecutionDevice = device,
-            IntraOpThreads = s.DecoderThreads ?? 0,
-            AllowThreadSpinning = s.OrtSpinning ?? true,
+            IntraOpThreads = s.DecoderThreads ?? DefaultDecoderThreads,
+            AllowThreadSpinning = s.OrtSpinning ?? DefaultOrtSpinning,
         };
         return new Segmentation.EdgeSam.EdgeSamSegmenter(encoder, decoder, new Segmentation.EdgeSam.EdgeSamOptions
         {

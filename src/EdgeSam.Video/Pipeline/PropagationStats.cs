@@ -64,7 +64,10 @@ public sealed class PropagationStats
     public override string ToString() =>
         $"{Frames} frames in {Wall.TotalSeconds:F2} s = {FramesPerSecond:F2} frames/s end to end; encoder-bound {EncoderBoundFramesPerSecond:F2} frames/s " +
         $"(ratio {FramesPerSecond / Math.Max(EncoderBoundFramesPerSecond, 1e-9):F3}); busy: decode {Decode.TotalSeconds:F2} s, embed {Embed.TotalSeconds:F2} s, " +
-        $"process {Process.TotalSeconds:F2} s (track {Track.TotalSeconds:F2} s, decoder {Segment.TotalSeconds:F2} s ({SegmentCalls} calls)), consumer {Consumer.TotalSeconds:F2} s";
+        $"process {Process.TotalSeconds:F2} s (track {Track.TotalSeconds:F2} s, decoder {Segment.TotalSeconds:F2} s ({SegmentCalls} calls)), consumer {Consumer.TotalSeconds:F2} s" +
+        (ProcessCpu > TimeSpan.Zero
+            ? $"; thread CPU: decode {DecodeCpu.TotalSeconds:F2} s, encoder caller {EmbedCpu.TotalSeconds:F2} s, process {ProcessCpu.TotalSeconds:F2} s, consumer {ConsumerCpu.TotalSeconds:F2} s"
+            : "");
 
     internal void Start() => _wall.Start();
     internal void Stop() => _wall.Stop();

@@ -209,9 +209,17 @@ internal static class ModelPipelineBench
         // when other programs load the machine.
         var cpu = runs.Where(x => !double.IsNaN(Total(x.Overlapped)) && !double.IsNaN(Total(x.Encoder)))
             .Select(x => (Encoder: Total(x.Encoder), Overlapped: Total(x.Overlapped))).ToList();
-        if (cpu.Count > 0)
+        if (cpu.Count > 0 && s.Workload == PipelineBenchWorkload.EdgeSam)
             ConsoleLines.Line(ctx, $"bench pipeline: CPU per frame: encoder-only run {Spread(cpu.Select(c => c.Encoder), "F1")} ms, overlapped run {Spread(cpu.Select(c => c.Overlapped), "F1")} ms " +
                 $"(ffmpeg included); besides the encoder {Spread(cpu.Select(c => c.Overlapped - c.Encoder), "F1")} ms; encoder share of the CPU work {Spread(cpu.Select(c => c.Encoder / c.Overlapped), "F3")}");
+        else if (cpu.Count > 0)
+        {
+            // A single-threaded bottleneck (the graph cut's processing stage) sets the pace as long as everything else
+            // fits on the other cores: compare its thread's CPU with the whole run's CPU spread over the cores.
+            ConsoleLines.Line(ctx, $"bench pipeline: CPU per frame: overlapped run {Spread(cpu.Select(c => c.Overlapped), "F1")} ms (ffmpeg included) = " +
+                $"{Spread(cpu.Select(c => c.Overlapped / Environment.ProcessorCount), "F1")} ms per core; the process stage's thread " +
+                $"{Spread(runs.Select(x => x.Overlapped.MsPerFrame(x.Overlapped.Stats!.ProcessCpu)), "F1")} ms");
+        }
     }
 
     /// <summary>CPU ms per frame of the process and its ffmpeg children (NaN where not measurable).</summary>

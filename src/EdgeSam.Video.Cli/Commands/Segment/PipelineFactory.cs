@@ -42,8 +42,10 @@ internal static class PipelineFactory
 
     /// <summary>
     /// Whether idle ONNX Runtime threads spin when not given: no. Spinning trims a little latency between the nodes of
-    /// one run but keeps cores busy after it, while the tracker, the decoder, the mask writer and ffmpeg need them
-    /// (on 2 cores the process used ~40 ms more CPU per frame with spinning, for no faster encoder run).
+    /// one run but keeps cores busy after it and while a peer thread waits for a core, and on a small CPU the tracker,
+    /// the decoder, the mask writer and ffmpeg need those cores. <c>bench pipeline --workload edgesam</c> on the shared
+    /// 2-core machine: the overlapped run used ~340 ms CPU per frame with spinning against ~275 ms without (2 + 6
+    /// interleaved runs), and the encoder-alone rate was not measurably faster with it.
     /// </summary>
     public const bool DefaultOrtSpinning = false;
 

@@ -197,20 +197,13 @@ public sealed class EdgeSamSegmenter : IPromptSegmenter
                 }
                 int k = ChooseMask(scores, owner._options.MaskSelection);
                 float[] low = masks.AsSpan(k * LowResPlane, LowResPlane).ToArray();
-                float[] full = ArrayPool<float>.Shared.Rent(width * height);
-                try
+                return new SegmentationResult
                 {
-                    Span<float> logits = full.AsSpan(0, width * height);
-                    EdgeSamTransforms.PostprocessLogits(low, height, width, logits);
-                    return new SegmentationResult
-                    {
-                        Mask = EdgeSamTransforms.ToMask(logits, width, height),
-                        Score = scores[k],
-                        LowResLogits = low,
-                        LowResSize = EdgeSamTransforms.LowResSize,
-                    };
-                }
-                finally { ArrayPool<float>.Shared.Return(full); }
+                    Mask = EdgeSamTransforms.PostprocessMask(low, height, width),
+                    Score = scores[k],
+                    LowResLogits = low,
+                    LowResSize = EdgeSamTransforms.LowResSize,
+                };
             }
             finally { ArrayPool<float>.Shared.Return(masks); }
         }

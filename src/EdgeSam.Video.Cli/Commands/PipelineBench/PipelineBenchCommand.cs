@@ -50,7 +50,12 @@ internal static class PipelineBenchCommand
         var previewThreads = new Option<int?>("--preview-threads") { Description = "edgesam/graphcut: x264 threads of the preview, 0 = x264's default (default: segment's)." };
         var maskCompression = new Option<string?>("--mask-compression") { Description = "edgesam/graphcut: zlib effort of the mask PNGs: fastest, optimal, smallest (default: segment's)." };
         maskCompression.AcceptOnlyFromAmong("fastest", "optimal", "smallest");
-        var cmd = new Command("pipeline", "End-to-end frames/s of the propagation pipeline against its encoder-bound rate (the slowest stage alone).");
+        var cmd = new Command("pipeline",
+            "End-to-end frames/s of the propagation pipeline against its encoder-bound rate. edgesam/graphcut: per repeat, in turn on the same frames, " +
+            "sessions and threads: the encoder alone (Embed = preprocessing + model; nothing else runs), segment's job with its stages one after another " +
+            "(each stage's cost alone), and segment's job as it runs (masks + preview; end-to-end = frames / its wall time). Bound = the slowest stage alone " +
+            "(the encoder for EdgeSAM; the tracking + graph-cut stage for the weights-free path); ratio = end-to-end / bound, goal >= 0.9. Also CPU per frame " +
+            "of the process and its ffmpeg children, and the encoder's share of it (the best ratio a CPU-bound machine allows; steadier than wall times on a busy machine).");
         foreach (Option o in new Option[] { workload, frames, size, objects, encoderMs, decoderMs, trackerMs, refine, input, mask, encoder, decoder, repeats, noPreview, encThreads, decThreads, spinning, previewPreset, previewThreads, maskCompression })
             cmd.Add(o);
         cmd.SetAction(async (ParseResult r, CancellationToken ct) =>

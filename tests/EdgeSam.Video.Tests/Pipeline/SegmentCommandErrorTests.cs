@@ -45,6 +45,8 @@ public class SegmentCommandErrorTests
             (["segment", input, "--out", outDir, "--points", "48,32,+", "--frame", "3", "--segmenter", "graphcut"], "--frame 3 is outside"),
             (["segment", input, "--out", outDir, "--points", "48,32,+", "--object", "255"], "--object 255 is out of range"),
             (["segment", Path.Combine(outDir, "missing"), "--out", outDir, "--points", "48,32,+"], "input not found"),
+            (["segment", input, "--out", outDir, "--points", "48,32,+", "--encoder-threads", "0"], "--encoder-threads 0 is out of range"),
+            (["segment", input, "--out", outDir, "--points", "48,32,+", "--decoder-threads", "300"], "--decoder-threads 300 is out of range"),
         };
         foreach (var (args, expected) in cases)
         {

@@ -9,7 +9,8 @@ namespace EdgeSam.Video.Pipeline;
 /// </summary>
 public sealed class PropagationStats
 {
-    private long _frames, _decodeTicks, _embedTicks, _trackTicks, _segmentTicks, _segmentCalls, _waitTicks;
+    private long _frames, _decodeTicks, _embedTicks, _processTicks, _trackTicks, _segmentTicks, _segmentCalls, _waitTicks;
+    private long _decodeCpu, _embedCpu, _processCpu, _consumerCpu;
     private readonly Stopwatch _wall = new();
 
     /// <summary>Frames yielded so far.</summary>
@@ -24,6 +25,10 @@ public sealed class PropagationStats
     /// <summary>Time spent in <see cref="Segmentation.IPromptSegmenter.Embed"/> (the image encoder).</summary>
     public TimeSpan Embed => Ticks(ref _embedTicks);
 
+    /// <summary>Busy time of the processing stage: tracking, the mask decoder, re-initialisation, overlap resolution
+    /// (includes <see cref="Track"/> and <see cref="Segment"/>).</summary>
+    public TimeSpan Process => Ticks(ref _processTicks);
+
     /// <summary>Time spent in the point tracker and the query-point sampler.</summary>
     public TimeSpan Track => Ticks(ref _trackTicks);
 
@@ -36,6 +41,19 @@ public sealed class PropagationStats
     /// <summary>Time the consumer spent between frames (writing outputs), measured from the pipeline's side.</summary>
     public TimeSpan Consumer => Ticks(ref _waitTicks);
 
+    /// <summary>CPU time of the reading stage's thread (where the platform reports thread CPU time; else zero).
+    /// Unlike the busy times, CPU times do not grow when a stage waits for a core on a loaded machine.</summary>
+    public TimeSpan DecodeCpu => Nanos(ref _decodeCpu);
+
+    /// <summary>CPU time of the thread that called the encoder (ONNX Runtime's own pool threads not included).</summary>
+    public TimeSpan EmbedCpu => Nanos(ref _embedCpu);
+
+    /// <summary>CPU time of the processing stage's thread (tracking, decoder calls on that thread, re-initialisation).</summary>
+    public TimeSpan ProcessCpu => Nanos(ref _processCpu);
+
+    /// <summary>CPU time of the consumer's thread between frames (writing outputs).</summary>
+    public TimeSpan ConsumerCpu => Nanos(ref _consumerCpu);
+
     /// <summary>End-to-end frames per second so far.</summary>
     public double FramesPerSecond => Frames / Math.Max(Wall.TotalSeconds, 1e-9);
 
@@ -46,13 +64,21 @@ public sealed class PropagationStats
     public override string ToString() =>
         $"{Frames} frames in {Wall.TotalSeconds:F2} s = {FramesPerSecond:F2} frames/s end to end; encoder-bound {EncoderBoundFramesPerSecond:F2} frames/s " +
         $"(ratio {FramesPerSecond / Math.Max(EncoderBoundFramesPerSecond, 1e-9):F3}); busy: decode {Decode.TotalSeconds:F2} s, embed {Embed.TotalSeconds:F2} s, " +
-        $"track {Track.TotalSeconds:F2} s, decoder {Segment.TotalSeconds:F2} s ({SegmentCalls} calls), consumer {Consumer.TotalSeconds:F2} s";
+        $"process {Process.TotalSeconds:F2} s (track {Track.TotalSeconds:F2} s, decoder {Segment.TotalSeconds:F2} s ({SegmentCalls} calls)), consumer {Consumer.TotalSeconds:F2} s" +
+        (ProcessCpu > TimeSpan.Zero
+            ? $"; thread CPU: decode {DecodeCpu.TotalSeconds:F2} s, encoder caller {EmbedCpu.TotalSeconds:F2} s, process {ProcessCpu.TotalSeconds:F2} s, consumer {ConsumerCpu.TotalSeconds:F2} s"
+            : "");
 
     internal void Start() => _wall.Start();
     internal void Stop() => _wall.Stop();
     internal void AddFrame() => Interlocked.Increment(ref _frames);
     internal void AddDecode(long ticks) => Interlocked.Add(ref _decodeTicks, ticks);
     internal void AddEmbed(long ticks) => Interlocked.Add(ref _embedTicks, ticks);
+    internal void AddProcess(long ticks) => Interlocked.Add(ref _processTicks, ticks);
+    internal void AddDecodeCpu(long nanos) { if (nanos > 0) Interlocked.Add(ref _decodeCpu, nanos); }
+    internal void AddEmbedCpu(long nanos) { if (nanos > 0) Interlocked.Add(ref _embedCpu, nanos); }
+    internal void AddProcessCpu(long nanos) { if (nanos > 0) Interlocked.Add(ref _processCpu, nanos); }
+    internal void AddConsumerCpu(long nanos) { if (nanos > 0) Interlocked.Add(ref _consumerCpu, nanos); }
     internal void AddTrack(long ticks) => Interlocked.Add(ref _trackTicks, ticks);
     internal void AddSegment(long ticks, int calls)
     {
@@ -60,6 +86,8 @@ public sealed class PropagationStats
         Interlocked.Add(ref _segmentCalls, calls);
     }
     internal void AddConsumer(long ticks) => Interlocked.Add(ref _waitTicks, ticks);
+
+    private static TimeSpan Nanos(ref long t) => TimeSpan.FromTicks(Interlocked.Read(ref t) / 100);
 
     private static TimeSpan Ticks(ref long t) => TimeSpan.FromSeconds(Interlocked.Read(ref t) / (double)Stopwatch.Frequency);
 }

@@ -167,6 +167,10 @@ public sealed record VideoSegmenterOptions
     /// <summary>Frames each pipeline stage may run ahead of the next (bounded channels; memory is proportional).</summary>
     public int PipelineDepth { get; init; } = 4;
 
+    /// <summary>Whether the stages of a propagation overlap (default) or run one after another per frame; the
+    /// sequential mode exists to measure each stage alone on the same frames (<c>bench pipeline</c>).</summary>
+    public PipelineExecution Execution { get; init; } = PipelineExecution.Overlapped;
+
     /// <summary>Frames read at once by a backward propagation (each block is walked in reverse).</summary>
     public int BackwardBlockSize { get; init; } = 16;
 
@@ -229,6 +233,7 @@ public sealed record VideoSegmenterOptions
         if (!(PositiveInset >= 0 && PositiveInset <= 0.5f)) throw new ArgumentOutOfRangeException(nameof(PositiveInset), PositiveInset, "Must be in [0, 0.5].");
         if (!(NegativeInset >= 0 && NegativeInset < NegativeBand)) throw new ArgumentOutOfRangeException(nameof(NegativeInset), NegativeInset, "Must be in [0, NegativeBand).");
         if (MinReinitArea < 0) throw new ArgumentOutOfRangeException(nameof(MinReinitArea), MinReinitArea, "Must be >= 0.");
+        if (!Enum.IsDefined(Execution)) throw new ArgumentOutOfRangeException(nameof(Execution), Execution, "Unknown execution mode.");
         if (PipelineDepth < 1) throw new ArgumentOutOfRangeException(nameof(PipelineDepth), PipelineDepth, "Must be >= 1.");
         if (BackwardBlockSize < 1) throw new ArgumentOutOfRangeException(nameof(BackwardBlockSize), BackwardBlockSize, "Must be >= 1.");
     }

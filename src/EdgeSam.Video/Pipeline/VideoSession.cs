@@ -181,6 +181,61 @@ public sealed class VideoSession : IDisposable
 
         _propagating = true;
         var run = new PropagationRun(options, _model.Tracker, _objects.Values.ToList(), continuation, Width, Height, _frames.FrameName, stats);
+        if (options.Execution == PipelineExecution.Sequential)
+        {
+            bool done = false;
+            stats.Start();
+            try
+            {
+                var ready = new List<FrameResult>();
+                foreach (var (frame, image) in WalkFrames(start, count, forward, options.BackwardBlockSize, stats, cancel))
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    var c0 = ThreadCpuClock.Mark.Now();
+                    IFrameEmbedding embedding = _model.Segmenter.Embed(image);
+                    stats.AddEmbedCpu(c0.Elapsed());
+                    long t1 = Stopwatch.GetTimestamp();
+                    stats.AddEmbed(t1 - t0);
+                    var c1 = ThreadCpuClock.Mark.Now();
+                    run.Process(frame, image, embedding, ready);
+                    stats.AddProcessCpu(c1.Elapsed());
+                    stats.AddProcess(Stopwatch.GetTimestamp() - t1);
+                    foreach (FrameResult r in ready)
+                    {
+                        long t2 = Stopwatch.GetTimestamp();
+                        var c2 = ThreadCpuClock.Mark.Now();
+                        yield return r;
+                        stats.AddConsumerCpu(c2.Elapsed());
+                        stats.AddConsumer(Stopwatch.GetTimestamp() - t2);
+                        cancel.ThrowIfCancellationRequested();
+                    }
+                    ready.Clear();
+                }
+                long t3 = Stopwatch.GetTimestamp();
+                var c3 = ThreadCpuClock.Mark.Now();
+                run.Finish(ready);
+                stats.AddProcessCpu(c3.Elapsed());
+                stats.AddProcess(Stopwatch.GetTimestamp() - t3);
+                foreach (FrameResult r in ready)
+                {
+                    long t2 = Stopwatch.GetTimestamp();
+                    var c2 = ThreadCpuClock.Mark.Now();
+                    yield return r;
+                    stats.AddConsumerCpu(c2.Elapsed());
+                    stats.AddConsumer(Stopwatch.GetTimestamp() - t2);
+                }
+                done = true;
+            }
+            finally
+            {
+                if (done && run.BuildContinuation(direction) is { } next) _continuations[direction] = next;
+                run.Dispose();
+                stats.Stop();
+                _propagating = false;
+            }
+            yield break;
+        }
+
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var failure = new FailureBox();
         var decoded = Bounded<(int Frame, RgbImage Image)>(options.PipelineDepth);
@@ -191,7 +246,7 @@ public sealed class VideoSession : IDisposable
         [
             Task.Run(() => ReadStage(start, count, forward, options.BackwardBlockSize, decoded.Writer, stats, failure, cts), CancellationToken.None),
             Task.Run(() => EmbedStage(decoded.Reader, embedded.Writer, stats, failure, cts), CancellationToken.None),
-            Task.Run(() => ProcessStage(run, embedded.Reader, output.Writer, failure, cts), CancellationToken.None),
+            Task.Run(() => ProcessStage(run, embedded.Reader, output.Writer, stats, failure, cts), CancellationToken.None),
         ];
         bool completed = false;
         try
@@ -201,7 +256,9 @@ public sealed class VideoSession : IDisposable
                 (bool ok, FrameResult? item) = await TryReadAsync(output.Reader, cts.Token);
                 if (!ok) break;
                 long t0 = Stopwatch.GetTimestamp();
+                var c0 = ThreadCpuClock.Mark.Now();
                 yield return item!;
+                stats.AddConsumerCpu(c0.Elapsed());
                 stats.AddConsumer(Stopwatch.GetTimestamp() - t0);
             }
             completed = failure.Error is null && !cts.IsCancellationRequested;
@@ -268,38 +325,47 @@ public sealed class VideoSession : IDisposable
         CancellationToken token = cts.Token;
         try
         {
-            if (forward)
-            {
-                int frame = start;
-                using IEnumerator<RgbImage> e = _frames.Read(start, count, token).GetEnumerator();
-                while (true)
-                {
-                    long t0 = Stopwatch.GetTimestamp();
-                    bool more = e.MoveNext();
-                    stats.AddDecode(Stopwatch.GetTimestamp() - t0);
-                    if (!more) break;
-                    await writer.WriteAsync((frame++, e.Current), token);
-                }
-            }
-            else
-            {
-                // Streams backwards without holding the video: read a block forward, hand it over in reverse.
-                int low = start - count + 1;
-                for (int end = start; end >= low; end -= block)
-                {
-                    int first = Math.Max(low, end - block + 1);
-                    long t0 = Stopwatch.GetTimestamp();
-                    List<RgbImage> frames = _frames.Read(first, end - first + 1, token).ToList();
-                    stats.AddDecode(Stopwatch.GetTimestamp() - t0);
-                    if (frames.Count != end - first + 1)
-                        throw new EdgeSamException($"Frames {first}..{end} could not all be read from the video ({frames.Count} came back); it may be truncated.");
-                    for (int k = frames.Count - 1; k >= 0; k--)
-                        await writer.WriteAsync((first + k, frames[k]), token);
-                }
-            }
+            foreach (var item in WalkFrames(start, count, forward, block, stats, token))
+                await writer.WriteAsync(item, token);
         }
         catch (Exception e) { Fail(e, failure, cts); }
         finally { writer.TryComplete(); }
+    }
+
+    /// <summary>The frames of a walk in walk order, decode time recorded in <paramref name="stats"/>.</summary>
+    private IEnumerable<(int Frame, RgbImage Image)> WalkFrames(int start, int count, bool forward, int block,
+        PropagationStats stats, CancellationToken token)
+    {
+        if (forward)
+        {
+            int frame = start;
+            using IEnumerator<RgbImage> e = _frames.Read(start, count, token).GetEnumerator();
+            while (true)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                var c0 = ThreadCpuClock.Mark.Now();
+                bool more = e.MoveNext();
+                stats.AddDecodeCpu(c0.Elapsed());
+                stats.AddDecode(Stopwatch.GetTimestamp() - t0);
+                if (!more) yield break;
+                yield return (frame++, e.Current);
+            }
+        }
+        // Streams backwards without holding the video: read a block forward, hand it over in reverse.
+        int low = start - count + 1;
+        for (int end = start; end >= low; end -= block)
+        {
+            int first = Math.Max(low, end - block + 1);
+            long t0 = Stopwatch.GetTimestamp();
+            var c0 = ThreadCpuClock.Mark.Now();
+            List<RgbImage> frames = _frames.Read(first, end - first + 1, token).ToList();
+            stats.AddDecodeCpu(c0.Elapsed());
+            stats.AddDecode(Stopwatch.GetTimestamp() - t0);
+            if (frames.Count != end - first + 1)
+                throw new EdgeSamException($"Frames {first}..{end} could not all be read from the video ({frames.Count} came back); it may be truncated.");
+            for (int k = frames.Count - 1; k >= 0; k--)
+                yield return (first + k, frames[k]);
+        }
     }
 
     private async Task EmbedStage(ChannelReader<(int Frame, RgbImage Image)> reader, ChannelWriter<(int, RgbImage, IFrameEmbedding)> writer,
@@ -311,7 +377,9 @@ public sealed class VideoSession : IDisposable
             await foreach (var (frame, image) in reader.ReadAllAsync(token))
             {
                 long t0 = Stopwatch.GetTimestamp();
+                var c0 = ThreadCpuClock.Mark.Now();
                 IFrameEmbedding embedding = _model.Segmenter.Embed(image);
+                stats.AddEmbedCpu(c0.Elapsed());
                 stats.AddEmbed(Stopwatch.GetTimestamp() - t0);
                 try { await writer.WriteAsync((frame, image, embedding), token); }
                 catch { embedding.Dispose(); throw; }
@@ -322,7 +390,7 @@ public sealed class VideoSession : IDisposable
     }
 
     private static async Task ProcessStage(PropagationRun run, ChannelReader<(int Frame, RgbImage Image, IFrameEmbedding Embedding)> reader,
-        ChannelWriter<FrameResult> writer, FailureBox failure, CancellationTokenSource cts)
+        ChannelWriter<FrameResult> writer, PropagationStats stats, FailureBox failure, CancellationTokenSource cts)
     {
         CancellationToken token = cts.Token;
         var ready = new List<FrameResult>();
@@ -330,11 +398,19 @@ public sealed class VideoSession : IDisposable
         {
             await foreach (var (frame, image, embedding) in reader.ReadAllAsync(token))
             {
+                long t0 = Stopwatch.GetTimestamp();
+                var c0 = ThreadCpuClock.Mark.Now();
                 run.Process(frame, image, embedding, ready);
+                stats.AddProcessCpu(c0.Elapsed());
+                stats.AddProcess(Stopwatch.GetTimestamp() - t0);
                 foreach (FrameResult r in ready) await writer.WriteAsync(r, token);
                 ready.Clear();
             }
+            long t1 = Stopwatch.GetTimestamp();
+            var c1 = ThreadCpuClock.Mark.Now();
             run.Finish(ready);
+            stats.AddProcessCpu(c1.Elapsed());
+            stats.AddProcess(Stopwatch.GetTimestamp() - t1);
             foreach (FrameResult r in ready) await writer.WriteAsync(r, token);
         }
         catch (Exception e) { Fail(e, failure, cts); }

@@ -201,4 +201,26 @@ public class WriterTests
         AssertOnlyFinal(Path.Combine(dir, "sub"), "r.json");
         Assert.Throws<EdgeSamException>(() => AtomicFile.Create(dir));
     }
+
+    [Fact]
+    public void H264_on_one_x264_thread_writes_the_same_frames_and_bad_thread_counts_are_refused()
+    {
+        string dir = TestPaths.NewTempDir("h264-threads");
+        string path = Path.Combine(dir, "one.mp4");
+        using (var w = VideoWriter.Create(path, 32, 16, 25, VideoCodec.H264, new VideoWriterOptions(H264Preset: "superfast", H264Threads: 1)))
+        {
+            for (int n = 0; n < 5; n++) w.Write(Frame(32, 16, n));
+            w.Complete();
+        }
+        using (IFrameSource back = FrameSources.Open(path))
+        {
+            Assert.Equal(5, back.FrameCount);
+            RgbImage first = back.Read(0, 1).Single();
+            Assert.InRange(first.Pixels[3 * (8 * 32 + 4)], 180, 220);   // left half red ~200
+            Assert.InRange(first.Pixels[3 * (8 * 32 + 28)], 20, 60);    // right half red ~40
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            VideoWriter.Create(Path.Combine(dir, "bad.mp4"), 16, 16, 25, VideoCodec.H264, new VideoWriterOptions(H264Threads: -1)));
+        Assert.False(File.Exists(Path.Combine(dir, "bad.mp4")));
+    }
 }

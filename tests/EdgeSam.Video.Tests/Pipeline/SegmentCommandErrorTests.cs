@@ -47,6 +47,8 @@ public class SegmentCommandErrorTests
             (["segment", Path.Combine(outDir, "missing"), "--out", outDir, "--points", "48,32,+"], "input not found"),
             (["segment", input, "--out", smallMask, "--points", "48,32,+", "--segmenter", "graphcut"], "is a file; give a folder"),
             (["segment", input, "--out", Path.Combine(smallMask, "sub"), "--points", "48,32,+", "--segmenter", "graphcut"], "the folder cannot be created"),
+            (["segment", input, "--out", outDir, "--points", "48,32,+", "--encoder-threads", "0"], "--encoder-threads 0 is out of range"),
+            (["segment", input, "--out", outDir, "--points", "48,32,+", "--decoder-threads", "300"], "--decoder-threads 300 is out of range"),
         };
         foreach (var (args, expected) in cases)
         {

@@ -21,7 +21,7 @@ public class SegmentEdgeSamTests
         var (ctx, _, stderr) = SegmentCommandTests.Context();
 
         int rc = await CliApp.RunAsync(["segment", input, "--points", "400,240,+", "--out", outDir, "--segmenter", "edgesam",
-            "--encoder", enc, "--decoder", dec, "--tracker", "lk", "--refine", "0"], ctx);
+            "--encoder", enc, "--decoder", dec, "--tracker", "lk", "--refine", "0", "--encoder-threads", "1", "--decoder-threads", "1"], ctx);
 
         Assert.True(rc == 0, $"exit {rc}: {stderr}");
         Mask first = PngCodec.ReadMask(Path.Combine(outDir, "masks", "00000.png"));

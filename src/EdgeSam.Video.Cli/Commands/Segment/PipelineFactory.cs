@@ -32,6 +32,23 @@ internal static class PipelineFactory
     /// <summary>Positive inset for the graph cut (see <see cref="VideoSegmenterOptions.PositiveInset"/>).</summary>
     public const float DefaultPositiveInsetGraphCut = 0.1f;
 
+    /// <summary>
+    /// ONNX Runtime intra-op threads of the EdgeSAM decoder when not given: 1 on machines with up to 4 cores, else ORT's
+    /// default. The decoder runs on the processing stage's thread while the encoder keeps every core busy with the
+    /// next frame, so a decoder thread pool only competes with the encoder for the same cores (and its idle threads
+    /// burn CPU). Measured with <c>bench pipeline --workload edgesam</c> on 2 cores: see the README figures.
+    /// </summary>
+    public static int DefaultDecoderThreads => Environment.ProcessorCount <= 4 ? 1 : 0;
+
+    /// <summary>
+    /// Whether idle ONNX Runtime threads spin when not given: no. Spinning trims a little latency between the nodes of
+    /// one run but keeps cores busy after it and while a peer thread waits for a core, and on a small CPU the tracker,
+    /// the decoder, the mask writer and ffmpeg need those cores. <c>bench pipeline --workload edgesam</c> on the shared
+    /// 2-core machine: the overlapped run used ~340 ms CPU per frame with spinning against ~275 ms without (2 + 6
+    /// interleaved runs), and the encoder-alone rate was not measurably faster with it.
+    /// </summary>
+    public const bool DefaultOrtSpinning = false;
+
     public static VideoSegmenter Create(PipelineSettings s, CliContext ctx)
     {
         IPromptSegmenter segmenter = CreateSegmenter(s, ctx);
@@ -134,16 +151,29 @@ internal static class PipelineFactory
             return new GraphCutSegmenter();
         }
         (string encoder, string decoder) = (enc.Path!, dec.Path!);
-        var session = new Onnx.OrtSessionOptions
+        Onnx.ExecutionDevice device = s.Device switch
         {
-            ExecutionDevice = s.Device switch
-            {
-                DeviceChoice.Cuda => Onnx.ExecutionDevice.Cuda,
-                DeviceChoice.TensorRt => Onnx.ExecutionDevice.TensorRt,
-                _ => Onnx.ExecutionDevice.Cpu,
-            },
+            DeviceChoice.Cuda => Onnx.ExecutionDevice.Cuda,
+            DeviceChoice.TensorRt => Onnx.ExecutionDevice.TensorRt,
+            _ => Onnx.ExecutionDevice.Cpu,
         };
-        return new Segmentation.EdgeSam.EdgeSamSegmenter(encoder, decoder,
-            new Segmentation.EdgeSam.EdgeSamOptions { MaskSelection = s.MaskSelection, SessionOptions = session });
+        var encoderSession = new Onnx.OrtSessionOptions
+        {
+            ExecutionDevice = device,
+            IntraOpThreads = s.EncoderThreads ?? 0,
+            AllowThreadSpinning = s.OrtSpinning ?? DefaultOrtSpinning,
+        };
+        var decoderSession = new Onnx.OrtSessionOptions
+        {
+            ExecutionDevice = device,
+            IntraOpThreads = s.DecoderThreads ?? DefaultDecoderThreads,
+            AllowThreadSpinning = s.OrtSpinning ?? DefaultOrtSpinning,
+        };
+        return new Segmentation.EdgeSam.EdgeSamSegmenter(encoder, decoder, new Segmentation.EdgeSam.EdgeSamOptions
+        {
+            MaskSelection = s.MaskSelection,
+            SessionOptions = encoderSession,
+            DecoderSessionOptions = decoderSession,
+        });
     }
 }

@@ -64,6 +64,12 @@ internal sealed record PipelineSettings
     public float? PositiveInset { get; init; }
     /// <summary>Negative inset (fraction of sqrt(mask area)); null = per segmenter.</summary>
     public float? NegativeInset { get; init; }
+    /// <summary>ONNX Runtime intra-op threads of the EdgeSAM encoder; null = <see cref="PipelineFactory"/>'s default.</summary>
+    public int? EncoderThreads { get; init; }
+    /// <summary>ONNX Runtime intra-op threads of the EdgeSAM decoder; null = <see cref="PipelineFactory"/>'s default.</summary>
+    public int? DecoderThreads { get; init; }
+    /// <summary>Whether idle ONNX Runtime threads spin; null = <see cref="PipelineFactory"/>'s default.</summary>
+    public bool? OrtSpinning { get; init; }
 }
 
 /// <summary>The command-line options behind <see cref="PipelineSettings"/>.</summary>
@@ -127,6 +133,16 @@ internal sealed class PipelineOptions
         Description = "With near-object negatives: keep them this fraction of sqrt(mask area) away from the mask (default per segmenter; 0 = band starts at the mask).",
     };
 
+    private readonly Option<int?> _encoderThreads = new("--encoder-threads")
+    {
+        Description = "EdgeSAM encoder's ONNX Runtime threads (default: all cores; on a machine other programs keep busy, fewer can be faster).",
+    };
+
+    private readonly Option<int?> _decoderThreads = new("--decoder-threads")
+    {
+        Description = "EdgeSAM decoder's ONNX Runtime threads (default: 1 on up to 4 cores, where it runs beside the encoder; else all cores).",
+    };
+
     public PipelineOptions()
     {
         _tracker.AcceptOnlyFromAmong(TrackerNames);
@@ -141,7 +157,7 @@ internal sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _encoderThreads, _decoderThreads })
             command.Add(o);
     }
 
@@ -159,8 +175,13 @@ internal sealed class PipelineOptions
         if (inset is not null && !(inset >= 0 && inset <= 0.5f)) throw new EdgeSamException($"--positive-inset {inset} is out of range; give a fraction in 0..0.5.");
         float? negInset = r.GetValue(_negInset);
         if (negInset is not null && !(negInset >= 0 && negInset < 0.35f)) throw new EdgeSamException($"--negative-inset {negInset} is out of range; give a fraction in 0..0.35 (the band's width).");
+        int? encoderThreads = r.GetValue(_encoderThreads), decoderThreads = r.GetValue(_decoderThreads);
+        if (encoderThreads is < 1 or > 256) throw new EdgeSamException($"--encoder-threads {encoderThreads} is out of range; give 1..256 threads (leave it out for all cores).");
+        if (decoderThreads is < 1 or > 256) throw new EdgeSamException($"--decoder-threads {decoderThreads} is out of range; give 1..256 threads.");
         return new PipelineSettings
         {
+            EncoderThreads = encoderThreads,
+            DecoderThreads = decoderThreads,
             NegativeInset = negInset,
             PositiveInset = inset,
             PreviousMaskPrior = r.GetValue(_prior) switch { "on" => true, "off" => false, _ => null },

@@ -14,6 +14,10 @@ public sealed class EdgeSamOptions
 
     /// <summary>ONNX Runtime options for both sessions (threads, device). Null: CPU, all cores, full graph optimisation.</summary>
     public OrtSessionOptions? SessionOptions { get; init; }
+
+    /// <summary>ONNX Runtime options for the decoder session only; null: <see cref="SessionOptions"/>. The decoder runs
+    /// while the next frame is encoded, so on a small CPU it may want fewer threads than the encoder.</summary>
+    public OrtSessionOptions? DecoderSessionOptions { get; init; }
 }
 
 /// <summary>
@@ -46,7 +50,7 @@ public sealed class EdgeSamSegmenter : IPromptSegmenter
         _encoder = new OrtInferenceSession(encoderPath, _options.SessionOptions);
         try
         {
-            _decoder = new OrtInferenceSession(decoderPath, _options.SessionOptions);
+            _decoder = new OrtInferenceSession(decoderPath, _options.DecoderSessionOptions ?? _options.SessionOptions);
             CheckContract(_encoder, _decoder);
             _inputValue = OrtValue.CreateTensor(_input, 1, 3, EdgeSamTransforms.InputSize, EdgeSamTransforms.InputSize);
         }
@@ -193,20 +197,13 @@ public sealed class EdgeSamSegmenter : IPromptSegmenter
                 }
                 int k = ChooseMask(scores, owner._options.MaskSelection);
                 float[] low = masks.AsSpan(k * LowResPlane, LowResPlane).ToArray();
-                float[] full = ArrayPool<float>.Shared.Rent(width * height);
-                try
+                return new SegmentationResult
                 {
-                    Span<float> logits = full.AsSpan(0, width * height);
-                    EdgeSamTransforms.PostprocessLogits(low, height, width, logits);
-                    return new SegmentationResult
-                    {
-                        Mask = EdgeSamTransforms.ToMask(logits, width, height),
-                        Score = scores[k],
-                        LowResLogits = low,
-                        LowResSize = EdgeSamTransforms.LowResSize,
-                    };
-                }
-                finally { ArrayPool<float>.Shared.Return(full); }
+                    Mask = EdgeSamTransforms.PostprocessMask(low, height, width),
+                    Score = scores[k],
+                    LowResLogits = low,
+                    LowResSize = EdgeSamTransforms.LowResSize,
+                };
             }
             finally { ArrayPool<float>.Shared.Return(masks); }
         }

@@ -249,13 +249,21 @@ public sealed class LkTracker : OnlineTrackerBase
                 }
                 else
                 {
+                    (nx[i], ny[i]) = group.Apply(_x[i], _y[i]);
                     if (flow is not null)
                     {
+                        // The flow may depart from the group's rigid motion by deformation, in proportion to the
+                        // motion; far beyond that it is a chance match across an occlusion, and the group's guess stands.
                         var (dx, dy) = flow.At(_x[i], _y[i]);
-                        nx[i] = _x[i] + dx;
-                        ny[i] = _y[i] + dy;
+                        float gx = nx[i] - _x[i], gy = ny[i] - _y[i];
+                        float ex = _x[i] + dx - nx[i], ey = _y[i] + dy - ny[i];
+                        float tol = DenseCarryPx + DenseCarryFraction * MathF.Sqrt(gx * gx + gy * gy);
+                        if (group.Support == 0 || ex * ex + ey * ey <= tol * tol)
+                        {
+                            nx[i] = _x[i] + dx;
+                            ny[i] = _y[i] + dy;
+                        }
                     }
-                    else (nx[i], ny[i]) = group.Apply(_x[i], _y[i]);
                     if (_anchor[i] is not null && ++_age[i] > _tracker._options.MaxGap) _anchor[i] = null;
                 }
                 _x[i] = nx[i];
@@ -266,6 +274,9 @@ public sealed class LkTracker : OnlineTrackerBase
             _previous = current;
             return result;
         }
+
+        // How far a dense-flow carry may land from the group's prediction: px + fraction x the group's motion.
+        private const float DenseCarryPx = 16f, DenseCarryFraction = 1f;
 
         // Frame pixels of context kept around the lost points when the dense flow's region is chosen.
         private const float FlowRegionMargin = 32;
@@ -461,3 +472,4 @@ public sealed class LkTracker : OnlineTrackerBase
         }
     }
 }
+

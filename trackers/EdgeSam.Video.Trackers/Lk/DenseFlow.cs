@@ -17,7 +17,7 @@ namespace EdgeSam.Video.Trackers.Lk;
 /// of the search radius (quadratic in the departure): a match elsewhere must beat the prediction clearly, so flat,
 /// repetitive or occluded patches keep the prediction instead of jumping to a chance look-alike.
 /// </param>
-internal readonly record struct DenseFlowParameters(int FinestLevel = 1, int CoarsestLevel = 3, int PatchSize = 8, int Stride = 4, float SearchRadius = 64, int Iterations = 8, float MotionPenalty = 0.5f, float MaxMatchCost = float.PositiveInfinity);
+internal readonly record struct DenseFlowParameters(int FinestLevel = 1, int CoarsestLevel = 3, int PatchSize = 8, int Stride = 4, float SearchRadius = 64, int Iterations = 8, float MotionPenalty = 0.1f, float MaxMatchCost = float.PositiveInfinity);
 
 /// <summary>
 /// A displacement field between two frames, stored at one pyramid level (level pixels), read in frame pixels.
@@ -172,8 +172,11 @@ internal static class DenseFlow
         int r = Math.Max(1, (int)MathF.Ceiling(radius));
         float lambda = penalty * varT / (radius * radius);
         int icx = (int)MathF.Round(cx), icy = (int)MathF.Round(cy);
-        float best = float.MaxValue;
-        int bdx = icx, bdy = icy;
+        // The exact prediction is the first candidate: an integer offset must beat it (on a flat or occluded target
+        // none does, and rounding the prediction would bias the field by up to half a coarse pixel).
+        Span<float> j0 = stackalloc float[n];
+        float best = Cost(b, x0 + cx, y0 + cy, size, t, 0, j0);
+        float bdx = cx, bdy = cy;
         for (int dy = icy - r; dy <= icy + r; dy++)
         {
             int ty0 = y0 + dy;
@@ -257,7 +260,7 @@ internal static class DenseFlow
         }
         if (!float.IsFinite(ux) || !float.IsFinite(uy)) return (dx, dy, startCost / varT);
         float end = Cost(b, x0 + ux, y0 + uy, size, t, mt, j);
-        return end <= startCost ? (ux, uy, end / varT) : (dx, dy, startCost / varT);
+        return end < startCost ? (ux, uy, end / varT) : (dx, dy, startCost / varT);
     }
 
     /// <summary>

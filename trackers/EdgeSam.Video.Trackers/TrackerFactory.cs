@@ -33,7 +33,7 @@ public static class TrackerFactory
     private static LkOptions ValidLk(LkOptions lk)
     {
         try { lk.Validate(); }
-        catch (ArgumentException e) { throw new EdgeSamException($"invalid Lucas-Kanade settings: {e.Message.Split('(')[0].Trim().TrimEnd('.')}; check the tracker options (e.g. --dense-reacquire needs --lost-motion dense-flow)"); }
+        catch (ArgumentException e) { throw new EdgeSamException($"invalid Lucas-Kanade settings ({e.ParamName}): {e.Message.Split(" (Parameter")[0].Trim().TrimEnd('.')}; check the tracker options"); }
         return lk;
     }
 

@@ -26,7 +26,7 @@ public sealed record TrackerOptions
     /// </summary>
     public LostPointMotion? LostPointMotion { get; init; }
 
-    /// <summary>Overrides <see cref="LkOptions.DenseReacquire"/> likewise (it needs <see cref="Lk.LostPointMotion.DenseFlow"/>).</summary>
+    /// <summary>Overrides <see cref="LkOptions.DenseReacquire"/> likewise (it applies with <see cref="Lk.LostPointMotion.DenseFlow"/> only).</summary>
     public bool? DenseReacquire { get; init; }
 
     /// <summary>The LK settings a tracker uses: <see cref="Lk"/> or <paramref name="defaults"/>, with the overrides above.</summary>

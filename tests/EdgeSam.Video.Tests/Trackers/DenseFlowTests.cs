@@ -232,12 +232,12 @@ public class DenseFlowTests
     [Fact]
     public void InvalidDenseOptionsAreRejected()
     {
-        Assert.Throws<ArgumentException>(() => new LkTracker(new LkOptions { LostPointMotion = LostPointMotion.Group, DenseReacquire = true }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new LkTracker(new LkOptions { DenseFlowPatchSize = 1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new LkTracker(new LkOptions { DenseFlowFinestLevel = 4 }));
-        var e = Assert.Throws<EdgeSamException>(() => TrackerFactory.Create(TrackerKind.Lk, new TrackerOptions { LostPointMotion = LostPointMotion.Group, DenseReacquire = true }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LkTracker(new LkOptions { DenseFlowSearchRadius = 0 }));
+        var e = Assert.Throws<EdgeSamException>(() => TrackerFactory.Create(TrackerKind.Lk, new TrackerOptions { Lk = new LkOptions { PyramidLevels = 2, DenseFlowFinestLevel = 3 } }));
         Assert.DoesNotContain('\n', e.Message);
-        Assert.Contains("dense-reacquire", e.Message);
+        Assert.Contains("DenseFlowFinestLevel", e.Message);
     }
 
     [Fact]
@@ -245,7 +245,7 @@ public class DenseFlowTests
     {
         // Both carry modes and the dense re-acquisition leave a trackable scene tracked as before.
         (float X, float Y)[] pts = [(60, 50), (100, 70), (140, 90), (80, 110)];
-        foreach (var lk in new[] { new LkOptions { LostPointMotion = LostPointMotion.Group }, new LkOptions { DenseReacquire = true } })
+        foreach (var lk in new[] { new LkOptions { LostPointMotion = LostPointMotion.Group }, new LkOptions { DenseReacquire = false }, new LkOptions() })
         {
             using var tracker = new LkTracker(lk);
             using var track = tracker.Start(SyntheticScenes.Shifted(240, 180, 0, 0), pts);

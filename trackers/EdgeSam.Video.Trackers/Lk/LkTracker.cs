@@ -20,8 +20,10 @@ internal readonly record struct CoarseFusion(float SearchRadius, float MinSimila
 /// Each frame's pyramid is built once and shared by every point and both directions. A point is tracked from its
 /// last reliable observation (normally the previous frame): when the round trip back lands near where it started and
 /// the window still matches, the point is visible and that frame becomes its new anchor; otherwise it is invisible,
-/// follows its visible neighbours' median motion, and is retried from the same anchor on the next frames
-/// (re-acquisition after a short occlusion) until <see cref="LkOptions.MaxGap"/> frames have passed.
+/// is moved on as described below, and is retried from the same anchor on the next frames
+/// (re-acquisition after a short occlusion) until <see cref="LkOptions.MaxGap"/> frames have passed. While lost it
+/// moves with the coarse dense optical flow at its position (<see cref="LostPointMotion.DenseFlow"/>, computed only
+/// around lost points) or with the kept points' similarity motion (<see cref="LostPointMotion.Group"/>).
 /// </summary>
 public sealed class LkTracker : OnlineTrackerBase
 {
@@ -233,7 +235,7 @@ public sealed class LkTracker : OnlineTrackerBase
             FlowField? flow = null;
             if (_tracker._options.LostPointMotion == LostPointMotion.DenseFlow)
             {
-                flow = LostPointFlow(_previous, current, score, thr, forward: true);
+                flow = LostPointFlow(_previous, current, score, thr);
                 if (flow is not null && _tracker._options.DenseReacquire && group.Support >= 2) DenseReacquire(current, flow, group, score, nx, ny, thr);
             }
             for (int i = 0; i < n; i++)
@@ -282,11 +284,11 @@ public sealed class LkTracker : OnlineTrackerBase
         private const float FlowRegionMargin = 32;
 
         /// <summary>
-        /// Dense flow between <paramref name="from"/> and <paramref name="to"/> (forward: previous to current frame)
-        /// over the region around the points not kept this frame (their previous positions, and where the constant
-        /// velocity puts them); null when every point was kept. The coarsest search starts at the constant velocity.
+        /// Dense flow from <paramref name="from"/> (previous frame) to <paramref name="to"/> (current frame) over the
+        /// region around the points not kept this frame (their previous positions and where the group's motion puts
+        /// them); null when every point was kept. The coarsest search is centred on the group's motion of this frame.
         /// </summary>
-        private FlowField? LostPointFlow(ImagePyramid from, ImagePyramid to, float[] score, float thr, bool forward)
+        private FlowField? LostPointFlow(ImagePyramid from, ImagePyramid to, float[] score, float thr)
         {
             float x0 = float.MaxValue, y0 = float.MaxValue, x1 = float.MinValue, y1 = float.MinValue;
             for (int i = 0; i < _x.Length; i++)
@@ -298,10 +300,7 @@ public sealed class LkTracker : OnlineTrackerBase
             }
             if (x0 > x1) return null;
             GroupMotion v = _velocity;
-            Func<float, float, (float, float)> predict = forward
-                ? (x, y) => { var (px, py) = v.Apply(x, y); return (px - x, py - y); }
-                : (x, y) => { var (px, py) = v.Apply(x, y); return (x - px, y - py); };
-            return DenseFlow.Compute(from, to, _tracker._options.DenseFlow, predict,
+            return DenseFlow.Compute(from, to, _tracker._options.DenseFlow, (x, y) => { var (px, py) = v.Apply(x, y); return (px - x, py - y); },
                 (x0 - FlowRegionMargin, y0 - FlowRegionMargin, x1 + FlowRegionMargin, y1 + FlowRegionMargin));
         }
 
@@ -318,7 +317,6 @@ public sealed class LkTracker : OnlineTrackerBase
         private void DenseReacquire(ImagePyramid current, FlowField flow, GroupMotion group, float[] score, float[] nx, float[] ny, float thr)
         {
             int n = _x.Length;
-            var carried = new float[n];
             FlowField? back = null;
             for (int i = 0; i < n; i++)
             {
@@ -472,4 +470,3 @@ public sealed class LkTracker : OnlineTrackerBase
         }
     }
 }
-

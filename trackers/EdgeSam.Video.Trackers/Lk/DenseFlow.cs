@@ -72,8 +72,10 @@ internal static class DenseFlow
     /// <summary>
     /// Flow from <paramref name="from"/> to <paramref name="to"/> (same size and depth). <paramref name="predict"/>
     /// gives the expected displacement (frame pixels) at a frame position, centre of the coarsest search.
+    /// <paramref name="region"/> (frame pixels, x0, y0, x1, y1) limits the work to the patches near it; elsewhere the
+    /// field holds the prediction. Null = the whole frame.
     /// </summary>
-    public static FlowField Compute(ImagePyramid from, ImagePyramid to, DenseFlowParameters p, Func<float, float, (float Dx, float Dy)> predict, (float X0, float Y0, float X1, float Y1)? region = null, bool predictionCandidate = false)
+    public static FlowField Compute(ImagePyramid from, ImagePyramid to, DenseFlowParameters p, Func<float, float, (float Dx, float Dy)> predict, (float X0, float Y0, float X1, float Y1)? region = null)
     {
         var (rx0, ry0, rx1, ry1) = region ?? (float.MinValue, float.MinValue, float.MaxValue, float.MaxValue);
         int levels = Math.Min(from.Levels.Count, to.Levels.Count);
@@ -107,19 +109,11 @@ internal static class DenseFlow
                     var (dx, dy) = field.At(cx * k, cy * k);
                     ix = dx / k;
                     iy = dy / k;
-                    if (predictionCandidate)
-                    {
-                        // A small object moving unlike its surroundings is lost by the coarse levels (their patches
-                        // are mostly background); the predicted motion is a second starting point, kept when it matches better.
-                        var (qx, qy) = predict(cx * k, cy * k);
-                        qx /= k; qy /= k;
-                        if (PatchCost(a, b, x0, y0, size, qx, qy) < PatchCost(a, b, x0, y0, size, ix, iy)) { ix = qx; iy = qy; }
-                    }
                 }
                 float quality;
                 (pu[j], pv[j], quality) = Refine(a, b, x0, y0, size, ix, iy, p.Iterations);
-                // A patch whose best match is poor (occluded, gone, or flat) does not vote; its pixels take the
-                // neighbours' motion, or the prediction where no patch voted.
+                // With a finite MaxMatchCost a patch whose best match is poor (occluded, gone) or that has no texture
+                // does not vote; its pixels take the neighbours' motion, or the prediction where no patch voted.
                 if (!(quality <= p.MaxMatchCost)) skip[j] = true;
             }
             field = Densify(a, b, grid, pu, pv, skip, level, predict);
@@ -277,17 +271,6 @@ internal static class DenseFlow
         float mt = 0;
         for (int o = 0; o < n; o++) mt += t[o];
         return Cost(b, x1 * s - r, y1 * s - r, size, t, mt / n, j);
-    }
-
-    private static float PatchCost(PyramidLevel a, PyramidLevel b, int x0, int y0, int size, float dx, float dy)
-    {
-        int n = size * size;
-        Span<float> t = stackalloc float[n];
-        Span<float> j = stackalloc float[n];
-        float mt = 0;
-        for (int v = 0, o = 0; v < size; v++)
-            for (int u = 0; u < size; u++, o++) { t[o] = a.I[(y0 + v) * a.Width + x0 + u]; mt += t[o]; }
-        return Cost(b, x0 + dx, y0 + dy, size, t, mt / n, j);
     }
 
     private static float Cost(PyramidLevel b, float x, float y, int size, ReadOnlySpan<float> t, float mt, Span<float> j)

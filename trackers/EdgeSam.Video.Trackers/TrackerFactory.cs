@@ -19,7 +19,7 @@ public static class TrackerFactory
             throw new EdgeSamException($"visibility threshold {v.ToString(System.Globalization.CultureInfo.InvariantCulture)} is out of range: a point counts as visible when its score reaches the threshold, so give a value in (0, 1] (e.g. --visibility-threshold 0.5)");
         return kind switch
         {
-            TrackerKind.Lk => new LkTracker(options.Lk, options.VisibilityThreshold),
+            TrackerKind.Lk => new LkTracker(ValidLk(options.ResolveLk(new LkOptions())), options.VisibilityThreshold),
             TrackerKind.XFeat => CreateXFeat(options),
             TrackerKind.OnnxWindow => new OnnxWindowTracker(options.WindowModel
                 ?? throw new EdgeSamException("tracker 'onnx-window' needs its model: pass --window-model with a windowed tracker ONNX export (video [1,T,3,H,W], queries [1,N,3] -> tracks, visibility)"), options),
@@ -27,6 +27,14 @@ public static class TrackerFactory
                 ?? throw new EdgeSamException($"tracker 'tapir' needs its model: pass --tapir-dir with a folder holding {TapirTracker.EncoderFile} and {TapirTracker.PredictorFile}"), options),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
+    }
+
+    /// <summary>LK settings checked up front, so a bad combination is one clear line rather than a stack trace.</summary>
+    private static LkOptions ValidLk(LkOptions lk)
+    {
+        try { lk.Validate(); }
+        catch (ArgumentException e) { throw new EdgeSamException($"invalid Lucas-Kanade settings ({e.ParamName}): {e.Message.Split(" (Parameter")[0].Trim().TrimEnd('.')}; check the tracker options"); }
+        return lk;
     }
 
     private static XFeatTracker CreateXFeat(TrackerOptions options)
@@ -45,6 +53,6 @@ public static class TrackerFactory
             path = store.Locate(entry).Path
                 ?? throw new EdgeSamException($"tracker 'xfeat' needs {entry.File}: {store.MissingHint(entry)}, or pass --xfeat-model");
         }
-        return new XFeatTracker(path, options.Threads, options.Lk, options.XFeat, options.VisibilityThreshold);
+        return new XFeatTracker(path, options.Threads, ValidLk(options.ResolveLk(XFeatTracker.DefaultLkOptions)), options.XFeat, options.VisibilityThreshold);
     }
 }

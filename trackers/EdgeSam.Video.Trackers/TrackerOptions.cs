@@ -21,6 +21,24 @@ public sealed record TrackerOptions
     public LkOptions? Lk { get; init; }
 
     /// <summary>
+    /// Overrides <see cref="LkOptions.LostPointMotion"/> of the LK settings in use (<see cref="Lk"/> or the tracker's
+    /// defaults) for <c>lk</c> and <c>xfeat</c>; null = keep them.
+    /// </summary>
+    public LostPointMotion? LostPointMotion { get; init; }
+
+    /// <summary>Overrides <see cref="LkOptions.DenseReacquire"/> likewise (it applies with <see cref="Lk.LostPointMotion.DenseFlow"/> only).</summary>
+    public bool? DenseReacquire { get; init; }
+
+    /// <summary>The LK settings a tracker uses: <see cref="Lk"/> or <paramref name="defaults"/>, with the overrides above.</summary>
+    public LkOptions ResolveLk(LkOptions defaults)
+    {
+        LkOptions lk = Lk ?? defaults;
+        if (LostPointMotion is { } m) lk = lk with { LostPointMotion = m };
+        if (DenseReacquire is { } d) lk = lk with { DenseReacquire = d };
+        return lk;
+    }
+
+    /// <summary>
     /// <c>xfeat</c>: an XFeat ONNX file, or a folder holding <c>xfeat_WxH.onnx</c> files (the largest input is used).
     /// </summary>
     public string? XFeatModel { get; init; }

@@ -37,6 +37,20 @@ public class TrackBenchCommandTests
     }
 
     [Fact]
+    public void LostMotionOptionsAreParsedAndCheckedInOneLine()
+    {
+        var (code, _, err) = Run("track-bench", "davis", "--root", TestPaths.Davis2016, "--sequences", "car-shadow", "--lost-motion", "sideways");
+        Assert.Equal(2, code);
+        Assert.Contains("--lost-motion 'sideways'", err);
+        Assert.Single(err.Trim().Split('\n'));
+
+        (code, _, err) = Run("track-bench", "davis", "--root", TestPaths.Davis2016, "--sequences", "car-shadow", "--dense-reacquire", "maybe");
+        Assert.Equal(2, code);
+        Assert.Contains("--dense-reacquire 'maybe' is not on or off", err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Fact]
     public void BadInputIsOneLineAndExitTwo()
     {
         var (code, _, err) = Run("track-bench", "davis", "--root", TestPaths.NewTempDir("notdavis"));

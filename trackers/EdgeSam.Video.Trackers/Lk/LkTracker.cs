@@ -20,8 +20,10 @@ internal readonly record struct CoarseFusion(float SearchRadius, float MinSimila
 /// Each frame's pyramid is built once and shared by every point and both directions. A point is tracked from its
 /// last reliable observation (normally the previous frame): when the round trip back lands near where it started and
 /// the window still matches, the point is visible and that frame becomes its new anchor; otherwise it is invisible,
-/// follows its visible neighbours' median motion, and is retried from the same anchor on the next frames
-/// (re-acquisition after a short occlusion) until <see cref="LkOptions.MaxGap"/> frames have passed.
+/// is moved on as described below, and is retried from the same anchor on the next frames
+/// (re-acquisition after a short occlusion) until <see cref="LkOptions.MaxGap"/> frames have passed. While lost it
+/// moves with the coarse dense optical flow at its position (<see cref="LostPointMotion.DenseFlow"/>, computed only
+/// around lost points) or with the kept points' similarity motion (<see cref="LostPointMotion.Group"/>).
 /// </summary>
 public sealed class LkTracker : OnlineTrackerBase
 {
@@ -230,6 +232,12 @@ public sealed class LkTracker : OnlineTrackerBase
             GroupMotion group = keptCount > 0 ? GroupMotion.Fit(_x, _y, nx, ny, kept) : _velocity with { Support = 0 };
             if (keptCount >= 2 && _tracker._options.GroupReacquire) Reacquire(current, group, score, nx, ny, thr);
             if (_tracker._options.PredictMotion) _velocity = group;
+            FlowField? flow = null;
+            if (_tracker._options.LostPointMotion == LostPointMotion.DenseFlow)
+            {
+                flow = LostPointFlow(_previous, current, score, thr);
+                if (flow is not null && _tracker._options.DenseReacquire && group.Support >= 2) DenseReacquire(current, flow, group, score, nx, ny, thr);
+            }
             for (int i = 0; i < n; i++)
             {
                 bool reliable = score[i] >= _tracker._threshold;
@@ -244,6 +252,20 @@ public sealed class LkTracker : OnlineTrackerBase
                 else
                 {
                     (nx[i], ny[i]) = group.Apply(_x[i], _y[i]);
+                    if (flow is not null)
+                    {
+                        // The flow may depart from the group's rigid motion by deformation, in proportion to the
+                        // motion; far beyond that it is a chance match across an occlusion, and the group's guess stands.
+                        var (dx, dy) = flow.At(_x[i], _y[i]);
+                        float gx = nx[i] - _x[i], gy = ny[i] - _y[i];
+                        float ex = _x[i] + dx - nx[i], ey = _y[i] + dy - ny[i];
+                        float tol = DenseCarryPx + DenseCarryFraction * MathF.Sqrt(gx * gx + gy * gy);
+                        if (group.Support == 0 || ex * ex + ey * ey <= tol * tol)
+                        {
+                            nx[i] = _x[i] + dx;
+                            ny[i] = _y[i] + dy;
+                        }
+                    }
                     if (_anchor[i] is not null && ++_age[i] > _tracker._options.MaxGap) _anchor[i] = null;
                 }
                 _x[i] = nx[i];
@@ -253,6 +275,83 @@ public sealed class LkTracker : OnlineTrackerBase
             }
             _previous = current;
             return result;
+        }
+
+        // How far a dense-flow carry may land from the group's prediction: px + fraction x the group's motion.
+        private const float DenseCarryPx = 16f, DenseCarryFraction = 1f;
+
+        // Frame pixels of context kept around the lost points when the dense flow's region is chosen.
+        private const float FlowRegionMargin = 32;
+
+        /// <summary>
+        /// Dense flow from <paramref name="from"/> (previous frame) to <paramref name="to"/> (current frame) over the
+        /// region around the points not kept this frame (their previous positions and where the group's motion puts
+        /// them); null when every point was kept. The coarsest search is centred on the group's motion of this frame.
+        /// </summary>
+        private FlowField? LostPointFlow(ImagePyramid from, ImagePyramid to, float[] score, float thr)
+        {
+            float x0 = float.MaxValue, y0 = float.MaxValue, x1 = float.MinValue, y1 = float.MinValue;
+            for (int i = 0; i < _x.Length; i++)
+            {
+                if (score[i] >= thr) continue;
+                var (gx, gy) = Guess(i);
+                x0 = MathF.Min(x0, MathF.Min(_x[i], gx)); x1 = MathF.Max(x1, MathF.Max(_x[i], gx));
+                y0 = MathF.Min(y0, MathF.Min(_y[i], gy)); y1 = MathF.Max(y1, MathF.Max(_y[i], gy));
+            }
+            if (x0 > x1) return null;
+            GroupMotion v = _velocity;
+            return DenseFlow.Compute(from, to, _tracker._options.DenseFlow, (x, y) => { var (px, py) = v.Apply(x, y); return (px - x, py - y); },
+                (x0 - FlowRegionMargin, y0 - FlowRegionMargin, x1 + FlowRegionMargin, y1 + FlowRegionMargin));
+        }
+
+        // Dense re-acquisition: round trip of the flows within max(px, fraction x motion); agreement with the group's
+        // motion within max(px, fraction x the group's motion). Measured on DAVIS 2016 TrackScore@8 (see LkOptions.DenseReacquire).
+        private const float DenseRoundTripPx = 1.5f, DenseRoundTripFraction = 0.05f;
+        private const float DenseGroupPx = 4f, DenseGroupFraction = 0.3f;
+
+        /// <summary>
+        /// Declares a lost point visible again at its dense-flow position when the backward flow brings it back where
+        /// it was (the flow there is not a guess across an occlusion boundary) and it moved as the group did (a point
+        /// now on an occluder or the background moves unlike the object).
+        /// </summary>
+        private void DenseReacquire(ImagePyramid current, FlowField flow, GroupMotion group, float[] score, float[] nx, float[] ny, float thr)
+        {
+            int n = _x.Length;
+            FlowField? back = null;
+            for (int i = 0; i < n; i++)
+            {
+                if (score[i] >= thr || _anchor[i] is null) continue;
+                var (dx, dy) = flow.At(_x[i], _y[i]);
+                float px = _x[i] + dx, py = _y[i] + dy;
+                var (qx, qy) = group.Apply(_x[i], _y[i]);
+                float gx = qx - _x[i], gy = qy - _y[i];
+                float gt = MathF.Max(DenseGroupPx, DenseGroupFraction * MathF.Sqrt(gx * gx + gy * gy));
+                if ((px - qx) * (px - qx) + (py - qy) * (py - qy) > gt * gt) continue;
+                // The backward field is computed once, over the lost points' region of the current frame.
+                back ??= DenseFlow.Compute(current, _previous, _tracker._options.DenseFlow,
+                    (x, y) => { var (ax, ay) = flow.At(x, y); return (-ax, -ay); }, Region(flow, score, thr));
+                var (bx, by) = back.At(px, py);
+                float ex = dx + bx, ey = dy + by;
+                float tol = MathF.Max(DenseRoundTripPx, DenseRoundTripFraction * MathF.Sqrt(dx * dx + dy * dy));
+                if (ex * ex + ey * ey > tol * tol) continue;
+                score[i] = thr;
+                nx[i] = px;
+                ny[i] = py;
+            }
+        }
+
+        /// <summary>The lost points' box on the current frame (their flow-carried positions) plus margin.</summary>
+        private (float, float, float, float) Region(FlowField flow, float[] score, float thr)
+        {
+            float x0 = float.MaxValue, y0 = float.MaxValue, x1 = float.MinValue, y1 = float.MinValue;
+            for (int i = 0; i < _x.Length; i++)
+            {
+                if (score[i] >= thr) continue;
+                var (dx, dy) = flow.At(_x[i], _y[i]);
+                x0 = MathF.Min(x0, _x[i] + dx); x1 = MathF.Max(x1, _x[i] + dx);
+                y0 = MathF.Min(y0, _y[i] + dy); y1 = MathF.Max(y1, _y[i] + dy);
+            }
+            return (x0 - FlowRegionMargin, y0 - FlowRegionMargin, x1 + FlowRegionMargin, y1 + FlowRegionMargin);
         }
 
         /// <summary>Constant-velocity guess of point i: the group's motion of the previous step applied again.</summary>

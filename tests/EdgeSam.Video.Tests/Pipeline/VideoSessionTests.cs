@@ -123,6 +123,55 @@ public class VideoSessionTests
     }
 
     [Fact]
+    public async Task ShowRecovered_WritesTheRecoveredMask_OnTheFrameItWasFound()
+    {
+        var clip = new DiskClip(W, H, 20, Red());
+        var tracker = new DroppingTracker(new OracleTracker(clip), hide: 9, onFrames: t => t is >= 6 and <= 9);
+        var sampler = new EvenSampler();
+        using var model = new VideoSegmenter(new OracleSegmenter(clip), tracker,
+            new VideoSegmenterOptions { RefinementPasses = 0, Sampler = sampler.Sample, RecoverLostObjects = true, ShowRecovered = true });
+        using VideoSession session = model.OpenSession(clip);
+        session.AddMask(0, 1, clip.DiskById(1).Raster(W, H, 0));
+        List<FrameResult> results = await CollectAsync(session.Propagate());
+        Assert.Equal([0, 6, 7, 8, 9, 17], sampler.Frames);
+        for (int t = 6; t <= 9; t++)
+        {
+            ObjectFrameResult o = results[t].Object(1)!;
+            Assert.Equal(ObjectStatus.Recovered, o.Status);
+            Assert.Equal(1, IoU(o.Mask, clip.DiskById(1).Raster(W, H, t)));
+            Assert.DoesNotContain(o.Points, p => p.Visible && p.Label == PointLabel.Positive);
+        }
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.3f)]
+    public async Task PriorAgreement_KeepsTheCarriedMask_WhenTheDecodeCollapses_AndDoesNotReinitFromIt(float agreement)
+    {
+        // The decode of frame 8 (a re-init frame) collapses onto a speck far from the disk.
+        var clip = new DiskClip(W, H, 20, Red());
+        var sampler = new EvenSampler();
+        using var model = new VideoSegmenter(new CollapsingSegmenter(new OracleSegmenter(clip), t => t == 8), new OracleTracker(clip),
+            new VideoSegmenterOptions { RefinementPasses = 0, Sampler = sampler.Sample, MinPriorAgreement = agreement });
+        using VideoSession session = model.OpenSession(clip);
+        session.AddMask(0, 1, clip.DiskById(1).Raster(W, H, 0));
+        List<FrameResult> results = await CollectAsync(session.Propagate());
+        double iou8 = IoU(results[8].Object(1)!.Mask, clip.DiskById(1).Raster(W, H, 8));
+        if (agreement > 0)
+        {
+            // The previous mask moved by the points' motion (2 px right) is the disk exactly; re-init waits a frame.
+            Assert.Equal(1, iou8);
+            Assert.Equal([0, 9, 17], sampler.Frames);
+            Assert.False(results[8].Object(1)!.Reinitialized);
+        }
+        else
+        {
+            Assert.Equal(0, iou8);
+            Assert.Equal(8, sampler.Frames[1]);
+        }
+    }
+
+    [Fact]
     public async Task ReinitNone_TracksTheSeedPointsThroughout()
     {
         using var rig = new Rig(30, new VideoSegmenterOptions { Reinit = ReinitMode.None, RefinementPasses = 0 }, Red());

@@ -43,6 +43,8 @@ internal sealed class PropagationRun : IDisposable
         public Mask? Prev;
         /// <summary>The frame <see cref="Prev"/> belongs to.</summary>
         public RgbImage? PrevImage;
+        /// <summary>The object's prompted mask, for segmenters that keep its appearance.</summary>
+        public AppearanceReference? Reference;
         /// <summary>Median displacement of the visible points on the latest tracker step (pixels).</summary>
         public float MotionX, MotionY;
         public int StepsSinceSeed;
@@ -61,6 +63,7 @@ internal sealed class PropagationRun : IDisposable
             Points = [];
             Prev = null;
             PrevImage = null;
+            Reference = null;
         }
     }
 
@@ -192,6 +195,7 @@ internal sealed class PropagationRun : IDisposable
         StartTrack(o, slot.Image, points);
         o.Prev = mask;
         o.PrevImage = slot.Image;
+        o.Reference = _options.ReferenceAppearance ? new AppearanceReference(slot.Image, mask) : null;
         o.SeedArea = area;
         result.Points = Snapshot(points, null);
         return result;
@@ -303,7 +307,7 @@ internal sealed class PropagationRun : IDisposable
             if (_options.OtherObjectsPositivesAsNegatives)
                 AddOtherObjectsNegatives(slot, i, points);
             Mask? prior = _options.PreviousMaskAsPrior ? carried : null;
-            requests.Add(new PromptRefiner.Request(points, null, prior));
+            requests.Add(new PromptRefiner.Request(points, null, prior, _objects[i].Reference));
             asked.Add(i);
             carriedOf.Add(carried);
         }
@@ -376,7 +380,7 @@ internal sealed class PropagationRun : IDisposable
             if (p.Label == PointLabel.Positive || p.Visible) points.Add(new PromptPoint(p.X, p.Y, p.Label));
         if (_options.OtherObjectsPositivesAsNegatives) AddOtherObjectsNegatives(slot, index, points);
         Mask? prior = _options.PreviousMaskAsPrior && o.Prev is { IsEmpty: false } carried ? carried : null;
-        var (mask, score) = PromptRefiner.Run(slot.Embedding, [new PromptRefiner.Request(points, null, prior)], _options.RefinementPasses, _stats)[0];
+        var (mask, score) = PromptRefiner.Run(slot.Embedding, [new PromptRefiner.Request(points, null, prior, o.Reference)], _options.RefinementPasses, _stats)[0];
         if (score < _options.MinMaskScore) return false;
         int area = mask.Area();
         if (area <= _options.MinReinitArea) return false;

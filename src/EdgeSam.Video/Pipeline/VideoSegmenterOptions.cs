@@ -170,6 +170,13 @@ public sealed record VideoSegmenterOptions
     /// </summary>
     public float MinPriorAgreement { get; init; }
 
+    /// <summary>
+    /// Every decode of an object also gets its prompted mask on the prompt frame as
+    /// <see cref="Segmentation.SegmentationPrompt.Reference"/> (EdgeSAM ignores it; the graph cut keeps that frame's
+    /// object colours in its object model). Off by default (SAM-PT has no such input).
+    /// </summary>
+    public bool ReferenceAppearance { get; init; }
+
     /// <summary>Point re-initialisation (SAM-PT-reinit: <see cref="ReinitMode.Every"/>).</summary>
     public ReinitMode Reinit { get; init; } = ReinitMode.Every;
 

@@ -72,6 +72,8 @@ internal sealed record PipelineSettings
     public float? PriorAgreement { get; init; }
     /// <summary>Show a recovered object's mask on the frame it was found; null = per segmenter.</summary>
     public bool? ShowRecovered { get; init; }
+    /// <summary>Give the segmenter the prompt frame's mask as an appearance reference; null = per segmenter.</summary>
+    public bool? ReferenceAppearance { get; init; }
 }
 
 /// <summary>The command-line options behind <see cref="PipelineSettings"/>.</summary>
@@ -156,6 +158,11 @@ internal sealed class PipelineOptions
         Description = "With --recover-lost: on the frame where a lost object is found again, write the found mask instead of an empty one (default per segmenter: on for graphcut, off as SAM-PT for EdgeSAM); --show-recovered true|false.",
     };
 
+    private readonly Option<bool?> _reference = new("--reference-appearance")
+    {
+        Description = "Give the segmenter the object's prompted mask as a reference of its appearance on every frame (the graph cut keeps that frame's object colours; EdgeSAM ignores it). Default per segmenter: on for graphcut; --reference-appearance true|false.",
+    };
+
     public PipelineOptions()
     {
         _tracker.AcceptOnlyFromAmong(TrackerNames);
@@ -171,7 +178,7 @@ internal sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _pointGate, _priorAgreement, _showRecovered })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _pointGate, _priorAgreement, _showRecovered, _reference })
             command.Add(o);
     }
 
@@ -204,6 +211,7 @@ internal sealed class PipelineOptions
             PointGate = gate,
             PriorAgreement = agreement,
             ShowRecovered = r.GetValue(_showRecovered),
+            ReferenceAppearance = r.GetValue(_reference),
             NegativeInset = negInset,
             PositiveInset = inset,
             PreviousMaskPrior = r.GetValue(_prior) switch { "on" => true, "off" => false, _ => null },

@@ -1,6 +1,7 @@
 using EdgeSam.Video.Media;
 using EdgeSam.Video.Pipeline;
 using EdgeSam.Video.Prompts;
+using EdgeSam.Video.Segmentation;
 using static EdgeSam.Video.Tests.Pipeline.PipelineTestUtil;
 
 namespace EdgeSam.Video.Tests.Pipeline;
@@ -169,6 +170,28 @@ public class VideoSessionTests
             Assert.Equal(0, iou8);
             Assert.Equal(8, sampler.Frames[1]);
         }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ReferenceAppearance_PassesThePromptedMask_ToEveryDecode(bool on)
+    {
+        using var rig = new Rig(12, new VideoSegmenterOptions { RefinementPasses = 1, ReferenceAppearance = on }, Red());
+        Mask seed = rig.Truth(1, 0);
+        rig.Session.AddMask(0, 1, seed);
+        await CollectAsync(rig.Session.Propagate());
+        var prompts = rig.Segmenter.Prompts.Select(p => p.Prompt).ToList();
+        Assert.Equal(2 * 11, prompts.Count); // first decode + one refinement on frames 1..11
+        if (!on)
+        {
+            Assert.All(prompts, p => Assert.Null(p.Reference));
+            return;
+        }
+        AppearanceReference first = prompts[0].Reference!;
+        Assert.All(prompts, p => Assert.Same(first, p.Reference)); // one instance: segmenters cache by reference
+        Assert.Equal(0, DiskClip.IndexOf(first.Frame));
+        Assert.Equal(1, IoU(first.Mask, seed));
     }
 
     [Fact]

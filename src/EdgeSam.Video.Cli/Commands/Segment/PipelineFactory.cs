@@ -52,9 +52,9 @@ internal static class PipelineFactory
 
     // Reference appearance (VideoSegmenterOptions.ReferenceAppearance, graph cut on by default): with the defaults
     // above, lk, 10 DAVIS 2016 val sequences: J&F 0.506 off, 0.562 on (0.560 once ROI growth also uses it), with
-    // GraphCutOptions.ReferenceWeight 0.5 (0.25 ->
-    // 0.544, 0.75 -> 0.517). The current frame's colour fit forgets what left the mask (a shadowed side, limbs,
-    // the wheels of a bike coming closer); the prompt frame's model keeps them object-like.
+    // GraphCutOptions.ReferenceWeight 0.5 (0.25 -> 0.544, 0.75 -> 0.517). The current frame's colour fit forgets what
+    // left the mask (a shadowed side, limbs, the wheels of a bike coming closer); the prompt frame's model keeps them
+    // object-like.
 
     public static VideoSegmenter Create(PipelineSettings s, CliContext ctx)
     {

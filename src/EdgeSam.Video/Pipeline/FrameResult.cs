@@ -21,6 +21,11 @@ public enum ObjectStatus
 
     /// <summary>Empty because the segmenter's score fell below <see cref="VideoSegmenterOptions.MinMaskScore"/>.</summary>
     LowScore,
+
+    /// <summary>None of the object's positive points is visible, but <see cref="VideoSegmenterOptions.RecoverLostObjects"/>
+    /// found it again on this frame and <see cref="VideoSegmenterOptions.ShowRecovered"/> is on: the mask is that
+    /// decode (and the points were re-sampled from it).</summary>
+    Recovered,
 }
 
 /// <summary>One of an object's query points on a frame: tracked position, label, the tracker's visibility score and

@@ -20,6 +20,9 @@ internal sealed class PropagationRun : IDisposable
         public float Score = float.NaN;
         public TrackedPromptPoint[] Points = [];
         public bool Reinit;
+        /// <summary>The decode disagreed with the carried previous mask, which was kept instead: not a mask to
+        /// re-sample points from.</summary>
+        public bool Held;
     }
 
     private sealed class Slot(int step, int frame, RgbImage image, IFrameEmbedding embedding, int objects)
@@ -38,6 +41,10 @@ internal sealed class PropagationRun : IDisposable
         public IPointTrack? Track;
         public PromptPoint[] Points = [];
         public Mask? Prev;
+        /// <summary>The frame <see cref="Prev"/> belongs to.</summary>
+        public RgbImage? PrevImage;
+        /// <summary>The object's prompted mask, for segmenters that keep its appearance.</summary>
+        public AppearanceReference? Reference;
         /// <summary>Median displacement of the visible points on the latest tracker step (pixels).</summary>
         public float MotionX, MotionY;
         public int StepsSinceSeed;
@@ -55,12 +62,15 @@ internal sealed class PropagationRun : IDisposable
             Active = false;
             Points = [];
             Prev = null;
+            PrevImage = null;
+            Reference = null;
         }
     }
 
     private readonly VideoSegmenterOptions _options;
     private readonly IPointTracker _tracker;
     private readonly QueryPointSampler _sampler;
+    private readonly MaskMotionEstimator _motion = new();
     private readonly ObjRun[] _objects;
     private readonly List<Slot> _pending = new();
     private readonly PropagationStats _stats;
@@ -184,6 +194,8 @@ internal sealed class PropagationRun : IDisposable
         if (!HasPositive(points)) return result;
         StartTrack(o, slot.Image, points);
         o.Prev = mask;
+        o.PrevImage = slot.Image;
+        o.Reference = _options.ReferenceAppearance ? new AppearanceReference(slot.Image, mask) : null;
         o.SeedArea = area;
         result.Points = Snapshot(points, null);
         return result;
@@ -204,6 +216,7 @@ internal sealed class PropagationRun : IDisposable
         }
         StartTrack(o, c.Image, points);
         o.Prev = oc.LastMask;
+        o.PrevImage = c.Image;
         o.SeedArea = seedArea;
         o.WindowStart = -1; // the continuation frame plays the seed, one step before this walk's first frame
         o.FinalStep = -1;
@@ -265,6 +278,7 @@ internal sealed class PropagationRun : IDisposable
         if (indices.Count == 0) return;
         var requests = new List<PromptRefiner.Request>(indices.Count);
         var asked = new List<int>(indices.Count);
+        var carriedOf = new List<Mask?>(indices.Count);
         foreach (int i in indices)
         {
             ObjResult r = slot.Results[i];
@@ -281,17 +295,21 @@ internal sealed class PropagationRun : IDisposable
                 // SAM-PT: no visible point, no mask. Negatives alone would make the decoder guess an arbitrary object.
                 r.Status = ObjectStatus.NoVisiblePositive;
                 r.Raw = new Mask(_width, _height);
-                // The prior and a recovery go on from the last mask seen, carried along with the points' motion.
-                _objects[i].Prev = _objects[i].Prev is { IsEmpty: false } last ? Shift(last, _objects[i].MotionX, _objects[i].MotionY) : r.Raw;
+                // The prior and a recovery go on from the last mask seen, carried along with the object's motion.
+                _objects[i].Prev = _objects[i].Prev is { IsEmpty: false } ? Carry(_objects[i], slot.Image) : r.Raw;
+                _objects[i].PrevImage = slot.Image;
                 continue;
             }
+            Mask? carried = (_options.PreviousMaskAsPrior || _options.PointGate > 0 || _options.MinPriorAgreement > 0) && _objects[i].Prev is { IsEmpty: false }
+                ? Carry(_objects[i], slot.Image) : null;
+            if (carried is not null && _options.PointGate > 0)
+                GatePoints(points, carried, _options.PointGate);
             if (_options.OtherObjectsPositivesAsNegatives)
                 AddOtherObjectsNegatives(slot, i, points);
-            Mask? prior = null;
-            if (_options.PreviousMaskAsPrior && _objects[i].Prev is { IsEmpty: false } prev)
-                prior = Shift(prev, _objects[i].MotionX, _objects[i].MotionY);
-            requests.Add(new PromptRefiner.Request(points, null, prior));
+            Mask? prior = _options.PreviousMaskAsPrior ? carried : null;
+            requests.Add(new PromptRefiner.Request(points, null, prior, _objects[i].Reference));
             asked.Add(i);
+            carriedOf.Add(carried);
         }
         var results = PromptRefiner.Run(slot.Embedding, requests, _options.RefinementPasses, _stats);
         for (int k = 0; k < asked.Count; k++)
@@ -308,9 +326,15 @@ internal sealed class PropagationRun : IDisposable
             {
                 r.Status = ObjectStatus.Segmented;
                 r.Raw = mask;
+                if (_options.MinPriorAgreement > 0 && carriedOf[k] is { } carried && IoU(mask, carried) < _options.MinPriorAgreement)
+                {
+                    r.Raw = carried;
+                    r.Held = true;
+                }
             }
             r.Score = score;
             _objects[i].Prev = r.Raw;
+            _objects[i].PrevImage = slot.Image;
         }
     }
 
@@ -335,7 +359,7 @@ internal sealed class PropagationRun : IDisposable
     private bool TryReseed(ObjRun o, Slot slot, int index)
     {
         Mask? raw = slot.Results[index].Raw;
-        if (raw is null) return false;
+        if (raw is null || slot.Results[index].Held) return false;
         int area = raw.Area();
         if (area <= _options.MinReinitArea) return false;
         long t0 = Stopwatch.GetTimestamp();
@@ -356,18 +380,26 @@ internal sealed class PropagationRun : IDisposable
             if (p.Label == PointLabel.Positive || p.Visible) points.Add(new PromptPoint(p.X, p.Y, p.Label));
         if (_options.OtherObjectsPositivesAsNegatives) AddOtherObjectsNegatives(slot, index, points);
         Mask? prior = _options.PreviousMaskAsPrior && o.Prev is { IsEmpty: false } carried ? carried : null;
-        var (mask, score) = PromptRefiner.Run(slot.Embedding, [new PromptRefiner.Request(points, null, prior)], _options.RefinementPasses, _stats)[0];
+        var (mask, score) = PromptRefiner.Run(slot.Embedding, [new PromptRefiner.Request(points, null, prior, o.Reference)], _options.RefinementPasses, _stats)[0];
         if (score < _options.MinMaskScore) return false;
         int area = mask.Area();
         if (area <= _options.MinReinitArea) return false;
         // Guesses from unreliable positions: accept only a mask of about the object's last known size, so a decode that
         // grabbed the background (or a speck) does not become the object.
         if (o.SeedArea > 0 && (area > 3L * o.SeedArea || 3L * area < o.SeedArea)) return false;
+        if (_options.ShowRecovered)
+        {
+            ObjResult r = slot.Results[index];
+            r.Status = ObjectStatus.Recovered;
+            r.Raw = mask;
+            r.Score = score;
+        }
         PromptPoint[] fresh = Sample(mask, slot.Image, slot.Frame, o.State.Id);
         if (!HasPositive(fresh)) return false;
         StartTrack(o, slot.Image, fresh);
         o.SeedArea = area;
         o.Prev = mask;
+        o.PrevImage = slot.Image;
         return true;
     }
 
@@ -401,6 +433,7 @@ internal sealed class PropagationRun : IDisposable
         }
         chosen.Results[index].Reinit = true;
         o.Prev = chosen.Results[index].Raw;
+        o.PrevImage = chosen.Image;
         o.WindowStart = best;
         o.FinalStep = best;
         for (int step = best + 1; step <= now; step++)
@@ -505,6 +538,57 @@ internal sealed class PropagationRun : IDisposable
         return n % 2 == 1 ? v[n / 2] : 0.5f * (v[n / 2 - 1] + v[n / 2]);
     }
 
+    /// <summary>
+    /// The object's previous mask carried onto <paramref name="image"/>: moved by the median motion of its visible
+    /// points (<see cref="PriorMotion.PointMedian"/>), or by the motion that best matches its appearance, searched
+    /// around that median (<see cref="PriorMotion.Appearance"/>).
+    /// </summary>
+    private Mask Carry(ObjRun o, RgbImage image)
+    {
+        Mask prev = o.Prev!;
+        if (_options.PriorMotion == PriorMotion.PointMedian || o.PrevImage is null || ReferenceEquals(o.PrevImage, image))
+            return Shift(prev, o.MotionX, o.MotionY);
+        long t0 = Stopwatch.GetTimestamp();
+        var found = _motion.Estimate(o.PrevImage, prev, image, o.MotionX, o.MotionY);
+        _stats.AddTrack(Stopwatch.GetTimestamp() - t0);
+        return found is { } f ? f.Motion.Warp(prev) : Shift(prev, o.MotionX, o.MotionY);
+    }
+
+    /// <summary>
+    /// Leaves out of the prompt the positives lying more than <paramref name="fraction"/> * sqrt(area) outside the
+    /// carried mask and the negatives that deep inside it: points the tracker let slide across the object's border
+    /// would otherwise become hard seeds on the wrong side. When no positive would be left the points stay as they are
+    /// (the tracker and the carried mask disagree entirely; neither is trusted over the other).
+    /// </summary>
+    internal static void GatePoints(List<PromptPoint> points, Mask carried, float fraction)
+    {
+        int area = carried.Area();
+        if (area == 0 || carried.BoundingBox() is not var (bx0, by0, bx1, by1)) return;
+        float margin = fraction * MathF.Sqrt(area);
+        int pad = (int)MathF.Ceiling(margin) + 2;
+        int w = carried.Width, h = carried.Height;
+        int x0 = Math.Max(0, bx0 - pad), y0 = Math.Max(0, by0 - pad), x1 = Math.Min(w - 1, bx1 + pad), y1 = Math.Min(h - 1, by1 + pad);
+        int cw = x1 - x0 + 1, ch = y1 - y0 + 1;
+        var crop = new byte[cw * ch];
+        for (int y = 0; y < ch; y++) Array.Copy(carried.Data, (y + y0) * w + x0, crop, y * cw, cw);
+        var dist = new float[crop.Length];
+        Segmentation.GraphCut.ChamferDistance.ToBoundary(crop, cw, ch, dist);
+        bool Keep(PromptPoint p)
+        {
+            int x = (int)MathF.Round(p.X), y = (int)MathF.Round(p.Y);
+            bool inside = x >= x0 && x <= x1 && y >= y0 && y <= y1 && crop[(y - y0) * cw + x - x0] != 0;
+            bool positive = p.Label == PointLabel.Positive;
+            if (inside == positive) return true;
+            // Outside the crop is farther than the margin from the mask by construction.
+            if (x < x0 || x > x1 || y < y0 || y > y1) return !positive;
+            return dist[(y - y0) * cw + x - x0] <= margin;
+        }
+        var kept = points.Where(Keep).ToList();
+        if (!kept.Any(p => p.Label == PointLabel.Positive)) return;
+        points.Clear();
+        points.AddRange(kept);
+    }
+
     /// <summary><paramref name="mask"/> translated by the rounded (dx, dy); pixels moved in from outside are 0.</summary>
     private static Mask Shift(Mask mask, float dx, float dy)
     {
@@ -519,6 +603,20 @@ internal sealed class PropagationRun : IDisposable
             if (x1 > x0) mask.Data.AsSpan(from + x0 - sx, x1 - x0).CopyTo(shifted.Data.AsSpan(to + x0, x1 - x0));
         }
         return shifted;
+    }
+
+    /// <summary>Intersection over union (1 when both are empty).</summary>
+    internal static float IoU(Mask a, Mask b)
+    {
+        int inter = 0, union = 0;
+        byte[] x = a.Data, y = b.Data;
+        for (int k = 0; k < x.Length; k++)
+        {
+            int p = x[k], q = y[k];
+            inter += p & q;
+            union += p | q;
+        }
+        return union == 0 ? 1f : inter / (float)union;
     }
 
     private static bool HasPositive(PromptPoint[] points)

@@ -39,6 +39,19 @@ public enum NegativeRegion
     NearObject,
 }
 
+/// <summary>How the previous mask is carried onto the next frame (the prior and the point gate).</summary>
+public enum PriorMotion
+{
+    /// <summary>Translated by the median motion of the object's visible tracked points.</summary>
+    PointMedian,
+
+    /// <summary>
+    /// Translated and scaled by the motion that best matches the object's pixels between the two frames, searched
+    /// around the points' median motion (<see cref="MaskMotionEstimator"/>). Costs a few ms per object and frame.
+    /// </summary>
+    Appearance,
+}
+
 /// <summary>Direction of a propagation through the video.</summary>
 public enum PropagationDirection
 {
@@ -137,6 +150,33 @@ public sealed record VideoSegmenterOptions
     /// </summary>
     public bool PreviousMaskAsPrior { get; init; }
 
+    /// <summary>How the previous mask is carried onto the next frame for <see cref="PreviousMaskAsPrior"/> and
+    /// <see cref="PointGate"/> (default <see cref="PriorMotion.PointMedian"/>).</summary>
+    public PriorMotion PriorMotion { get; init; }
+
+    /// <summary>
+    /// When &gt; 0, prompt points that contradict the previous mask carried onto this frame are left out of the decode:
+    /// positives more than this fraction of sqrt(mask area) outside it, negatives that deep inside it (they stay
+    /// tracked; only the decode ignores them, and all are kept when no positive would be left). 0 (default, SAM-PT):
+    /// every visible point prompts.
+    /// </summary>
+    public float PointGate { get; init; }
+
+    /// <summary>
+    /// When &gt; 0, a decoded mask whose IoU with the previous mask carried onto this frame is below this is taken for
+    /// a failure of the segmenter (a collapse onto a speck, a jump onto the background) rather than the object's
+    /// motion: the carried mask is the frame's result instead, and no re-init samples points from it. 0 (default,
+    /// SAM-PT): the decoded mask always stands.
+    /// </summary>
+    public float MinPriorAgreement { get; init; }
+
+    /// <summary>
+    /// Every decode of an object also gets its prompted mask on the prompt frame as
+    /// <see cref="Segmentation.SegmentationPrompt.Reference"/> (EdgeSAM ignores it; the graph cut keeps that frame's
+    /// object colours in its object model). Off by default (SAM-PT has no such input).
+    /// </summary>
+    public bool ReferenceAppearance { get; init; }
+
     /// <summary>Point re-initialisation (SAM-PT-reinit: <see cref="ReinitMode.Every"/>).</summary>
     public ReinitMode Reinit { get; init; } = ReinitMode.Every;
 
@@ -159,6 +199,12 @@ public sealed record VideoSegmenterOptions
     /// val sequences: J&amp;F 0.358 off, 0.369 on.
     /// </summary>
     public bool RecoverLostObjects { get; init; }
+
+    /// <summary>
+    /// A recovery's mask becomes the frame's result (<see cref="ObjectStatus.Recovered"/>) instead of leaving the frame
+    /// empty. Off by default (SAM-PT: no visible positive point, no mask).
+    /// </summary>
+    public bool ShowRecovered { get; init; }
 
     /// <summary>A mask must have more than this many pixels to re-sample points from it (SAM-PT: 25); otherwise the
     /// previous points keep being tracked so the object is not lost.</summary>
@@ -232,6 +278,9 @@ public sealed record VideoSegmenterOptions
         if (!(NegativeBand > 0 && NegativeBand <= 10)) throw new ArgumentOutOfRangeException(nameof(NegativeBand), NegativeBand, "Must be in (0, 10].");
         if (!(PositiveInset >= 0 && PositiveInset <= 0.5f)) throw new ArgumentOutOfRangeException(nameof(PositiveInset), PositiveInset, "Must be in [0, 0.5].");
         if (!(NegativeInset >= 0 && NegativeInset < NegativeBand)) throw new ArgumentOutOfRangeException(nameof(NegativeInset), NegativeInset, "Must be in [0, NegativeBand).");
+        if (!Enum.IsDefined(PriorMotion)) throw new ArgumentOutOfRangeException(nameof(PriorMotion), PriorMotion, "Unknown motion.");
+        if (!(PointGate >= 0 && PointGate <= 10)) throw new ArgumentOutOfRangeException(nameof(PointGate), PointGate, "Must be in [0, 10].");
+        if (!(MinPriorAgreement >= 0 && MinPriorAgreement < 1)) throw new ArgumentOutOfRangeException(nameof(MinPriorAgreement), MinPriorAgreement, "Must be in [0, 1).");
         if (MinReinitArea < 0) throw new ArgumentOutOfRangeException(nameof(MinReinitArea), MinReinitArea, "Must be >= 0.");
         if (!Enum.IsDefined(Execution)) throw new ArgumentOutOfRangeException(nameof(Execution), Execution, "Unknown execution mode.");
         if (PipelineDepth < 1) throw new ArgumentOutOfRangeException(nameof(PipelineDepth), PipelineDepth, "Must be >= 1.");

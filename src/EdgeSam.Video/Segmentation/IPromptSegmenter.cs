@@ -20,7 +20,18 @@ public enum MaskSelection
 public sealed record SegmentationPrompt(IReadOnlyList<PromptPoint> Points, BoxF? Box = null)
 {
     public Mask? Prior { get; init; }
+
+    /// <summary>
+    /// A frame where the object's mask is known for sure (in a video, the user's prompt), so that segmenters that model
+    /// the object's appearance can keep what it looked like there instead of drifting with their own recent results;
+    /// others ignore it. The same instance should be passed on every frame: segmenters may cache what they learn from
+    /// it by reference.
+    /// </summary>
+    public AppearanceReference? Reference { get; init; }
 }
+
+/// <summary>An object's mask on one frame, as a reference for its appearance (see <see cref="SegmentationPrompt.Reference"/>).</summary>
+public sealed record AppearanceReference(RgbImage Frame, Mask Mask);
 
 /// <summary>A segmentation of one prompt.</summary>
 public sealed class SegmentationResult

@@ -294,3 +294,33 @@ internal static class PipelineTestUtil
         return list;
     }
 }
+
+/// <summary>Wraps a segmenter and, on the frames <paramref name="onFrames"/> says, returns a 6x6 speck in the top-left
+/// corner instead (a decode collapsing onto the wrong thing).</summary>
+internal sealed class CollapsingSegmenter(IPromptSegmenter inner, Func<int, bool> onFrames) : IPromptSegmenter
+{
+    public string Name => inner.Name;
+
+    public IFrameEmbedding Embed(RgbImage frame) => new Embedding(inner.Embed(frame), onFrames(DiskClip.IndexOf(frame)));
+
+    public void Dispose() => inner.Dispose();
+
+    private sealed class Embedding(IFrameEmbedding inner, bool collapse) : IFrameEmbedding
+    {
+        public int Width => inner.Width;
+        public int Height => inner.Height;
+
+        public SegmentationResult Segment(SegmentationPrompt prompt)
+        {
+            SegmentationResult r = inner.Segment(prompt);
+            if (!collapse) return r;
+            var speck = new Mask(Width, Height);
+            for (int y = 4; y < 10; y++) for (int x = 4; x < 10; x++) speck[x, y] = true;
+            return new SegmentationResult { Mask = speck, Score = r.Score, LowResLogits = null, LowResSize = 0 };
+        }
+
+        public IReadOnlyList<SegmentationResult> Segment(IReadOnlyList<SegmentationPrompt> prompts) => prompts.Select(Segment).ToList();
+
+        public void Dispose() => inner.Dispose();
+    }
+}

@@ -1,6 +1,7 @@
 using EdgeSam.Video.Media;
 using EdgeSam.Video.Pipeline;
 using EdgeSam.Video.Prompts;
+using EdgeSam.Video.Segmentation;
 using static EdgeSam.Video.Tests.Pipeline.PipelineTestUtil;
 
 namespace EdgeSam.Video.Tests.Pipeline;
@@ -120,6 +121,77 @@ public class VideoSessionTests
         Assert.Equal(ObjectStatus.NoVisiblePositive, results[8].Object(1)!.Status);
         Assert.True(results[8].Object(1)!.Mask.IsEmpty);
         Assert.Equal(recover, results[8].Object(1)!.Reinitialized);
+    }
+
+    [Fact]
+    public async Task ShowRecovered_WritesTheRecoveredMask_OnTheFrameItWasFound()
+    {
+        var clip = new DiskClip(W, H, 20, Red());
+        var tracker = new DroppingTracker(new OracleTracker(clip), hide: 9, onFrames: t => t is >= 6 and <= 9);
+        var sampler = new EvenSampler();
+        using var model = new VideoSegmenter(new OracleSegmenter(clip), tracker,
+            new VideoSegmenterOptions { RefinementPasses = 0, Sampler = sampler.Sample, RecoverLostObjects = true, ShowRecovered = true });
+        using VideoSession session = model.OpenSession(clip);
+        session.AddMask(0, 1, clip.DiskById(1).Raster(W, H, 0));
+        List<FrameResult> results = await CollectAsync(session.Propagate());
+        Assert.Equal([0, 6, 7, 8, 9, 17], sampler.Frames);
+        for (int t = 6; t <= 9; t++)
+        {
+            ObjectFrameResult o = results[t].Object(1)!;
+            Assert.Equal(ObjectStatus.Recovered, o.Status);
+            Assert.Equal(1, IoU(o.Mask, clip.DiskById(1).Raster(W, H, t)));
+            Assert.DoesNotContain(o.Points, p => p.Visible && p.Label == PointLabel.Positive);
+        }
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.3f)]
+    public async Task PriorAgreement_KeepsTheCarriedMask_WhenTheDecodeCollapses_AndDoesNotReinitFromIt(float agreement)
+    {
+        // The decode of frame 8 (a re-init frame) collapses onto a speck far from the disk.
+        var clip = new DiskClip(W, H, 20, Red());
+        var sampler = new EvenSampler();
+        using var model = new VideoSegmenter(new CollapsingSegmenter(new OracleSegmenter(clip), t => t == 8), new OracleTracker(clip),
+            new VideoSegmenterOptions { RefinementPasses = 0, Sampler = sampler.Sample, MinPriorAgreement = agreement });
+        using VideoSession session = model.OpenSession(clip);
+        session.AddMask(0, 1, clip.DiskById(1).Raster(W, H, 0));
+        List<FrameResult> results = await CollectAsync(session.Propagate());
+        double iou8 = IoU(results[8].Object(1)!.Mask, clip.DiskById(1).Raster(W, H, 8));
+        if (agreement > 0)
+        {
+            // The previous mask moved by the points' motion (2 px right) is the disk exactly; re-init waits a frame.
+            Assert.Equal(1, iou8);
+            Assert.Equal([0, 9, 17], sampler.Frames);
+            Assert.False(results[8].Object(1)!.Reinitialized);
+        }
+        else
+        {
+            Assert.Equal(0, iou8);
+            Assert.Equal(8, sampler.Frames[1]);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ReferenceAppearance_PassesThePromptedMask_ToEveryDecode(bool on)
+    {
+        using var rig = new Rig(12, new VideoSegmenterOptions { RefinementPasses = 1, ReferenceAppearance = on }, Red());
+        Mask seed = rig.Truth(1, 0);
+        rig.Session.AddMask(0, 1, seed);
+        await CollectAsync(rig.Session.Propagate());
+        var prompts = rig.Segmenter.Prompts.Select(p => p.Prompt).ToList();
+        Assert.Equal(2 * 11, prompts.Count); // first decode + one refinement on frames 1..11
+        if (!on)
+        {
+            Assert.All(prompts, p => Assert.Null(p.Reference));
+            return;
+        }
+        AppearanceReference first = prompts[0].Reference!;
+        Assert.All(prompts, p => Assert.Same(first, p.Reference)); // one instance: segmenters cache by reference
+        Assert.Equal(0, DiskClip.IndexOf(first.Frame));
+        Assert.Equal(1, IoU(first.Mask, seed));
     }
 
     [Fact]

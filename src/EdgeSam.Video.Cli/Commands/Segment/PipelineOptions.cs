@@ -70,6 +70,16 @@ internal sealed record PipelineSettings
     public int? DecoderThreads { get; init; }
     /// <summary>Whether idle ONNX Runtime threads spin; null = <see cref="PipelineFactory"/>'s default.</summary>
     public bool? OrtSpinning { get; init; }
+    /// <summary>How the previous mask is carried onto the next frame; null = per segmenter.</summary>
+    public PriorMotion? PriorMotion { get; init; }
+    /// <summary>Point gate (fraction of sqrt(mask area), 0 = off); null = per segmenter.</summary>
+    public float? PointGate { get; init; }
+    /// <summary>Least IoU with the carried mask (0 = off); null = per segmenter.</summary>
+    public float? PriorAgreement { get; init; }
+    /// <summary>Show a recovered object's mask on the frame it was found; null = per segmenter.</summary>
+    public bool? ShowRecovered { get; init; }
+    /// <summary>Give the segmenter the prompt frame's mask as an appearance reference; null = per segmenter.</summary>
+    public bool? ReferenceAppearance { get; init; }
 }
 
 /// <summary>The command-line options behind <see cref="PipelineSettings"/>.</summary>
@@ -143,6 +153,32 @@ internal sealed class PipelineOptions
         Description = "EdgeSAM decoder's ONNX Runtime threads (default: 1 on up to 4 cores, where it runs beside the encoder; else all cores).",
     };
 
+    private readonly Option<string> _priorMotion = new("--prior-motion")
+    {
+        Description = "How the previous mask is carried onto the next frame (for --prior and --point-gate): points (median motion of the tracked points), appearance (the translation and scale that best match the object's pixels, searched around it), auto (per segmenter: EdgeSAM points, graphcut appearance).",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    private readonly Option<float?> _pointGate = new("--point-gate")
+    {
+        Description = "Leave out of the decode the positives lying more than this fraction of sqrt(mask area) outside the carried previous mask, and the negatives that deep inside it (default per segmenter: EdgeSAM 0 = off as SAM-PT, graphcut 0.1).",
+    };
+
+    private readonly Option<float?> _priorAgreement = new("--prior-agreement")
+    {
+        Description = "A decoded mask with IoU below this against the carried previous mask is taken for a segmenter failure: the carried mask is kept instead and no re-init samples from it (default per segmenter: EdgeSAM 0 = off as SAM-PT, graphcut 0.3).",
+    };
+
+    private readonly Option<bool?> _showRecovered = new("--show-recovered")
+    {
+        Description = "With --recover-lost: on the frame where a lost object is found again, write the found mask instead of an empty one (default per segmenter: on for graphcut, off as SAM-PT for EdgeSAM); --show-recovered true|false.",
+    };
+
+    private readonly Option<bool?> _reference = new("--reference-appearance")
+    {
+        Description = "Give the segmenter the object's prompted mask as a reference of its appearance on every frame (the graph cut keeps that frame's object colours; EdgeSAM ignores it). Default per segmenter: on for graphcut; --reference-appearance true|false.",
+    };
+
     public PipelineOptions()
     {
         _tracker.AcceptOnlyFromAmong(TrackerNames);
@@ -153,11 +189,12 @@ internal sealed class PipelineOptions
         _reinit.AcceptOnlyFromAmong("every", "similar-area", "none");
         _negativeRegion.AcceptOnlyFromAmong("auto", "background", "near-object");
         _prior.AcceptOnlyFromAmong("auto", "on", "off");
+        _priorMotion.AcceptOnlyFromAmong("auto", "points", "appearance");
     }
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _encoderThreads, _decoderThreads })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _pointGate, _priorAgreement, _showRecovered, _reference, _encoderThreads, _decoderThreads })
             command.Add(o);
     }
 
@@ -178,10 +215,24 @@ internal sealed class PipelineOptions
         int? encoderThreads = r.GetValue(_encoderThreads), decoderThreads = r.GetValue(_decoderThreads);
         if (encoderThreads is < 1 or > 256) throw new EdgeSamException($"--encoder-threads {encoderThreads} is out of range; give 1..256 threads (leave it out for all cores).");
         if (decoderThreads is < 1 or > 256) throw new EdgeSamException($"--decoder-threads {decoderThreads} is out of range; give 1..256 threads.");
+        float? gate = r.GetValue(_pointGate);
+        if (gate is not null && !(gate >= 0 && gate <= 10)) throw new EdgeSamException($"--point-gate {gate} is out of range; give a fraction of sqrt(mask area) in 0..10 (0 = off).");
+        float? agreement = r.GetValue(_priorAgreement);
+        if (agreement is not null && !(agreement >= 0 && agreement < 1)) throw new EdgeSamException($"--prior-agreement {agreement} is out of range; give an IoU in 0..1 (0 = off).");
         return new PipelineSettings
         {
             EncoderThreads = encoderThreads,
             DecoderThreads = decoderThreads,
+            PriorMotion = r.GetValue(_priorMotion) switch
+            {
+                "points" => Video.Pipeline.PriorMotion.PointMedian,
+                "appearance" => Video.Pipeline.PriorMotion.Appearance,
+                _ => null,
+            },
+            PointGate = gate,
+            PriorAgreement = agreement,
+            ShowRecovered = r.GetValue(_showRecovered),
+            ReferenceAppearance = r.GetValue(_reference),
             NegativeInset = negInset,
             PositiveInset = inset,
             PreviousMaskPrior = r.GetValue(_prior) switch { "on" => true, "off" => false, _ => null },

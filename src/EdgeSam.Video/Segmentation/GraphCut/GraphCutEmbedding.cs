@@ -24,10 +24,13 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
     private readonly BkMaxFlow _graph = new();
     private bool _disposed;
 
-    public GraphCutEmbedding(RgbImage frame, GraphCutOptions options)
+    private readonly GraphCutSegmenter? _owner;
+
+    public GraphCutEmbedding(RgbImage frame, GraphCutOptions options, GraphCutSegmenter? owner = null)
     {
         _frame = frame;
         _o = options;
+        _owner = owner;
         int w = frame.Width, h = frame.Height;
         int longSide = Math.Max(w, h);
         if (longSide > options.WorkingLongSide)
@@ -93,6 +96,7 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
         if (pos.Count == 0 && box is null) return Empty();
 
         Mask? prior = prompt.Prior is { } pm && pm.Width == W && pm.Height == H && !pm.IsEmpty ? pm : null;
+        ColorGmm? reference = _o.ReferenceWeight > 0 && prompt.Reference is { } rf ? _owner?.ReferenceModel(rf) : null;
         byte[]? priorLow = prior is null ? null : DownscaleMask(prior);
 
         // Region of interest (inclusive working px); outside it is hard background.
@@ -184,7 +188,7 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
                     for (int x = x0; x <= x1; x++)
                     {
                         int k = (y - y0) * rw + (x - x0), p = 3 * (y * lw + x);
-                        dfg[k] = fg.Cost(_rgb[p], _rgb[p + 1], _rgb[p + 2]);
+                        dfg[k] = ObjectCost(fg, reference, p);
                         dbg[k] = bg.Cost(_rgb[p], _rgb[p + 1], _rgb[p + 2]);
                     }
                 if (spatial is not null)
@@ -195,7 +199,7 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
                     }
                 Cut(seed, dfg, dbg, priorLow, x0, y0, rw, rh, label);
             }
-            if (grow >= _o.MaxRoiGrowth || box is not null || !GrowRoi(label, fg, ref x0, ref y0, ref x1, ref y1)) break;
+            if (grow >= _o.MaxRoiGrowth || box is not null || !GrowRoi(label, fg, reference, ref x0, ref y0, ref x1, ref y1)) break;
         }
 
         // Pixels still unknown (no cut ran: one colour model had no sample) are background.
@@ -226,7 +230,7 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
     /// pixels at least as object-like (object colour cost) as the median object pixel.
     /// False when no side moves.
     /// </summary>
-    private bool GrowRoi(byte[] label, ColorGmm fg, ref int x0, ref int y0, ref int x1, ref int y1)
+    private bool GrowRoi(byte[] label, ColorGmm fg, ColorGmm? reference, ref int x0, ref int y0, ref int x1, ref int y1)
     {
         int rw = x1 - x0 + 1, rh = y1 - y0 + 1;
         if (rw < 3 || rh < 3) return false;
@@ -238,7 +242,7 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
                 int k = y * rw + x;
                 if (label[k] != 1 && x != 0 && y != 0 && x != rw - 1 && y != rh - 1) continue;
                 int p = 3 * ((y + y0) * _lw + x + x0);
-                dfg[k] = fg.Cost(_rgb[p], _rgb[p + 1], _rgb[p + 2]);
+                dfg[k] = ObjectCost(fg, reference, p);
             }
         var objectCosts = new List<float>();
         for (int k = 0; k < label.Length; k++) if (label[k] == 1) objectCosts.Add(dfg[k]);
@@ -282,6 +286,23 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
         if (y0 > 0 && top > 0) { y0 = Math.Max(0, y0 - step); grown = true; }
         if (y1 < _lh - 1 && bottom > 0) { y1 = Math.Min(_lh - 1, y1 + step); grown = true; }
         return grown;
+    }
+
+    /// <summary>Object colour cost of working pixel <paramref name="p"/> (index into the colours, 3 per pixel): the current
+    /// fit's, or with a reference the mixture (1 - w) current + w reference (<see cref="GraphCutOptions.ReferenceWeight"/>).</summary>
+    private float ObjectCost(ColorGmm fg, ColorGmm? reference, int p)
+    {
+        float c = fg.Cost(_rgb[p], _rgb[p + 1], _rgb[p + 2]);
+        if (reference is null) return c;
+        float w = _o.ReferenceWeight;
+        return MixCost(c - MathF.Log(1 - w), reference.Cost(_rgb[p], _rgb[p + 1], _rgb[p + 2]) - MathF.Log(w));
+    }
+
+    /// <summary>-log(e^-a + e^-b), without overflow: the cost of a mixture whose parts cost a and b (weights folded in).</summary>
+    internal static float MixCost(float a, float b)
+    {
+        float m = Math.Min(a, b);
+        return m - MathF.Log(MathF.Exp(m - a) + MathF.Exp(m - b));
     }
 
     private SegmentationResult Empty() => new() { Mask = new Mask(Width, Height), Score = 0f, LowResLogits = null, LowResSize = 0 };

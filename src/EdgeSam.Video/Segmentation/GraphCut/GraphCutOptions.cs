@@ -42,6 +42,14 @@ public sealed record GraphCutOptions
     /// <summary>Unary cost (nats) of disagreeing with the prompt's prior mask, when it has one.</summary>
     public float PriorWeight { get; init; } = 1.5f;
 
+    /// <summary>
+    /// With a prompt's <see cref="SegmentationPrompt.Reference"/>: the object colour likelihood is the mixture
+    /// (1 - w) p_current + w p_reference of the model fitted on this frame and the one fitted on the reference mask,
+    /// so colours the object showed on the reference frame stay object-like after the current fit has lost them (a
+    /// shadowed side, a limb that left the mask). 0: the reference is ignored.
+    /// </summary>
+    public float ReferenceWeight { get; init; } = 0.5f;
+
     /// <summary>Weight (nats) of the spatial prior d+ / (d+ + d-) (distance to the nearest positive point against the
     /// nearest negative point or background ROI side): added to the object cost, its complement to the background cost.</summary>
     public float DistanceWeight { get; init; } = 4f;
@@ -71,6 +79,7 @@ public sealed record GraphCutOptions
         if (MaxRoiGrowth < 0) throw new ArgumentOutOfRangeException(nameof(MaxRoiGrowth), "MaxRoiGrowth must be non-negative.");
         if (BackgroundRing < 1) throw new ArgumentOutOfRangeException(nameof(BackgroundRing), "BackgroundRing must be at least 1.");
         if (!(DistanceWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(DistanceWeight), "DistanceWeight must be non-negative.");
+        if (!(ReferenceWeight >= 0 && ReferenceWeight < 1)) throw new ArgumentOutOfRangeException(nameof(ReferenceWeight), "ReferenceWeight must be in [0, 1).");
         if (!(PriorWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(PriorWeight), "PriorWeight must be non-negative.");
         if (RefineBand < 1) throw new ArgumentOutOfRangeException(nameof(RefineBand), "RefineBand must be at least 1.");
     }

@@ -36,7 +36,36 @@ public sealed class GraphCutSegmenter : IPromptSegmenter
     public IFrameEmbedding Embed(RgbImage frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        return new GraphCutEmbedding(frame, _options);
+        return new GraphCutEmbedding(frame, _options, this);
+    }
+
+    /// <summary>Object colour models of the appearance references seen so far, by reference identity (dropped with them).</summary>
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<AppearanceReference, ColorGmm> _references = new();
+
+    /// <summary>The object colour model of <paramref name="reference"/>'s masked pixels (fitted once, then cached);
+    /// null when its mask is empty or of another size than its frame.</summary>
+    internal ColorGmm? ReferenceModel(AppearanceReference reference)
+    {
+        Mask m = reference.Mask;
+        RgbImage f = reference.Frame;
+        if (m.Width != f.Width || m.Height != f.Height) return null;
+        int area = m.Area();
+        if (area == 0) return null;
+        return _references.GetValue(reference, r =>
+        {
+            // At most ~4000 samples, as the per-frame fits use.
+            int stride = Math.Max(1, area / 4000);
+            var samples = new List<float>(3 * (area / stride + 1));
+            int seen = 0;
+            for (int i = 0; i < r.Mask.Data.Length; i++)
+            {
+                if (r.Mask.Data[i] == 0 || seen++ % stride != 0) continue;
+                samples.Add(r.Frame.Pixels[3 * i]); samples.Add(r.Frame.Pixels[3 * i + 1]); samples.Add(r.Frame.Pixels[3 * i + 2]);
+            }
+            var gmm = new ColorGmm(_options.GmmComponents);
+            gmm.Fit(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(samples));
+            return gmm;
+        });
     }
 
     public void Dispose() { }

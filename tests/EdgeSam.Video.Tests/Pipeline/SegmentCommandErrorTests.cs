@@ -45,6 +45,8 @@ public class SegmentCommandErrorTests
             (["segment", input, "--out", outDir, "--points", "48,32,+", "--frame", "3", "--segmenter", "graphcut"], "--frame 3 is outside"),
             (["segment", input, "--out", outDir, "--points", "48,32,+", "--object", "255"], "--object 255 is out of range"),
             (["segment", Path.Combine(outDir, "missing"), "--out", outDir, "--points", "48,32,+"], "input not found"),
+            (["segment", input, "--out", outDir, "--points", "48,32,+", "--lost-motion", "sideways"], "unknown --lost-motion 'sideways'"),
+            (["segment", input, "--out", outDir, "--points", "48,32,+", "--dense-reacquire", "maybe"], "--dense-reacquire 'maybe' is not on or off"),
             (["segment", input, "--out", smallMask, "--points", "48,32,+", "--segmenter", "graphcut"], "is a file; give a folder"),
             (["segment", input, "--out", Path.Combine(smallMask, "sub"), "--points", "48,32,+", "--segmenter", "graphcut"], "the folder cannot be created"),
             (["segment", input, "--out", outDir, "--points", "48,32,+", "--encoder-threads", "0"], "--encoder-threads 0 is out of range"),

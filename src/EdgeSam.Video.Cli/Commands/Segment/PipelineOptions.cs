@@ -70,6 +70,10 @@ internal sealed record PipelineSettings
     public int? DecoderThreads { get; init; }
     /// <summary>Whether idle ONNX Runtime threads spin; null = <see cref="PipelineFactory"/>'s default.</summary>
     public bool? OrtSpinning { get; init; }
+    /// <summary>How lk/xfeat carry the points LK lost; null = the pipeline's default.</summary>
+    public Trackers.Lk.LostPointMotion? LostMotion { get; init; }
+    /// <summary>Dense re-acquisition of lost points (lk/xfeat); null = the pipeline's default.</summary>
+    public bool? DenseReacquire { get; init; }
     /// <summary>How the previous mask is carried onto the next frame; null = per segmenter.</summary>
     public PriorMotion? PriorMotion { get; init; }
     /// <summary>Point gate (fraction of sqrt(mask area), 0 = off); null = per segmenter.</summary>
@@ -93,6 +97,14 @@ internal sealed class PipelineOptions
         DefaultValueFactory = _ => "lk",
     };
     private readonly Option<string?> _trackerModel = new("--tracker-model") { Description = "ONNX file of the tracker (xfeat, onnx-window, tapir)." };
+    private readonly Option<string?> _lostMotion = new("--lost-motion")
+    {
+        Description = "lk/xfeat: how points LK lost are carried: group (the kept points' similarity motion; the pipeline's default, measured best for J&F) or dense-flow (coarse dense optical flow at the point).",
+    };
+    private readonly Option<string?> _denseReacquire = new("--dense-reacquire")
+    {
+        Description = "lk/xfeat: on|off: declare a lost point visible again where the dense flow round-trips and moves with the group (with --lost-motion dense-flow only). Default: the tracker's own (lk on, xfeat off).",
+    };
     private readonly Option<string> _segmenter = new("--segmenter")
     {
         Description = "Prompt segmenter: edgesam or graphcut (weights-free). Default: EdgeSAM when installed, else graphcut.",
@@ -194,7 +206,7 @@ internal sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _pointGate, _priorAgreement, _showRecovered, _reference, _encoderThreads, _decoderThreads })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _pointGate, _priorAgreement, _showRecovered, _reference, _encoderThreads, _decoderThreads })
             command.Add(o);
     }
 
@@ -247,6 +259,8 @@ internal sealed class PipelineOptions
             RecoverLost = r.GetValue(_recover),
             Tracker = r.GetValue(_tracker)!,
             TrackerModel = r.GetValue(_trackerModel),
+            LostMotion = TrackerOptionParsing.LostMotion(r.GetValue(_lostMotion)),
+            DenseReacquire = TrackerOptionParsing.OnOff(r.GetValue(_denseReacquire), "--dense-reacquire"),
             Segmenter = r.GetValue(_segmenter) switch { "edgesam" => SegmenterChoice.EdgeSam, "graphcut" => SegmenterChoice.GraphCut, _ => SegmenterChoice.Auto },
             Device = r.GetValue(_device) switch { "cuda" => DeviceChoice.Cuda, "tensorrt" => DeviceChoice.TensorRt, _ => DeviceChoice.Cpu },
             EdgeSamVariant = r.GetValue(_edgesamModel) == "edge_sam" ? EdgeSamVariant.EdgeSam : EdgeSamVariant.EdgeSam3x,

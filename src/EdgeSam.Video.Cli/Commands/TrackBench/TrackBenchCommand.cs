@@ -31,7 +31,7 @@ internal static class TrackBenchCommand
         var tapir = new Option<string?>("--tapir-dir") { Description = "Folder with tapir_pointencoder.onnx and tapir.onnx." };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads for ONNX trackers (0 = default).", DefaultValueFactory = _ => 0 };
         var visThreshold = new Option<float?>("--visibility-threshold") { Description = "Override the tracker's visibility threshold." };
-        var lostMotion = new Option<string?>("--lost-motion") { Description = "lk/xfeat: how points LK lost are carried: group (the kept points' similarity motion) or dense-flow (coarse dense optical flow at the point). Default: the tracker's own." };
+        var lostMotion = new Option<string?>("--lost-motion") { Description = TrackerOptionParsing.LostMotionHelp };
         var denseReacquire = new Option<string?>("--dense-reacquire") { Description = "lk/xfeat: on|off: declare a lost point visible again where the dense flow round-trips and moves with the group (with dense-flow carry only). Default: the tracker's own (lk on, xfeat off)." };
         foreach (Option o in new Option[] { root, sequences, resolution, horizon, trackers, json, xfeat, windowModel, tapir, threads, visThreshold, lostMotion, denseReacquire }) davis.Add(o);
         davis.SetAction((ParseResult r, CancellationToken ct) =>
@@ -54,8 +54,8 @@ internal static class TrackBenchCommand
                     TapirModelDirectory = r.GetValue(tapir),
                     Threads = r.GetValue(threads),
                     VisibilityThreshold = r.GetValue(visThreshold),
-                    LostPointMotion = ParseLostMotion(r.GetValue(lostMotion)),
-                    DenseReacquire = ParseOnOff(r.GetValue(denseReacquire), "--dense-reacquire"),
+                    LostPointMotion = TrackerOptionParsing.LostMotion(r.GetValue(lostMotion)),
+                    DenseReacquire = TrackerOptionParsing.OnOff(r.GetValue(denseReacquire), "--dense-reacquire"),
                 },
             };
             return Task.FromResult(Run(settings, ctx, ct));
@@ -63,22 +63,6 @@ internal static class TrackBenchCommand
         cmd.Add(davis);
         return cmd;
     }
-
-    private static Trackers.Lk.LostPointMotion? ParseLostMotion(string? value) => value?.Trim().ToLowerInvariant() switch
-    {
-        null => null,
-        "group" => Trackers.Lk.LostPointMotion.Group,
-        "dense-flow" or "dense" => Trackers.Lk.LostPointMotion.DenseFlow,
-        _ => throw new EdgeSamException($"unknown --lost-motion '{value}'; use group or dense-flow"),
-    };
-
-    private static bool? ParseOnOff(string? value, string option) => value?.Trim().ToLowerInvariant() switch
-    {
-        null => null,
-        "on" or "true" or "yes" => true,
-        "off" or "false" or "no" => false,
-        _ => throw new EdgeSamException($"{option} '{value}' is not on or off; give {option} on or {option} off"),
-    };
 
     public static int Run(TrackBenchSettings s, CliContext ctx, CancellationToken cancel)
     {

@@ -21,7 +21,8 @@ internal readonly record struct MaskMotion(float Cx, float Cy, float Scale, floa
         int w = mask.Width, h = mask.Height;
         var warped = new Mask(w, h);
         if (mask.BoundingBox() is not var (bx0, by0, bx1, by1)) return warped;
-        if (Scale == 1f && MathF.Round(Dx) == Dx && MathF.Round(Dy) == Dy && Dx == 0 && Dy == 0) return mask;
+        // No motion: the mask itself (carried masks are read-only, as Shift's are).
+        if (Scale == 1f && Dx == 0 && Dy == 0) return mask;
         // The target box: the source box's corners moved, one pixel of slack for rounding.
         (float ax, float ay) = Apply(bx0 - 0.5f, by0 - 0.5f);
         (float bx, float by) = Apply(bx1 + 0.5f, by1 + 0.5f);

@@ -60,14 +60,32 @@ public sealed class PropagationStats
     /// <summary>Frames per second the encoder alone would allow (frames / total embed time).</summary>
     public double EncoderBoundFramesPerSecond => Frames / Math.Max(Embed.TotalSeconds, 1e-9);
 
+    /// <summary>
+    /// The stage with the most busy time (decode, encoder, process or consumer): the one that bounds the end-to-end rate.
+    /// With EdgeSAM it is the encoder; with the weights-free graph cut it is the processing stage (tracking and the cuts),
+    /// its encoder stage taking a few milliseconds.
+    /// </summary>
+    public (string Stage, double FramesPerSecond) Bottleneck
+    {
+        get
+        {
+            (string, TimeSpan)[] stages = [("decode", Decode), ("encoder", Embed), ("process", Process), ("consumer", Consumer)];
+            (string name, TimeSpan busy) = stages.MaxBy(st => st.Item2);
+            return (name, Frames / Math.Max(busy.TotalSeconds, 1e-9));
+        }
+    }
+
     /// <summary>One line: the figures a benchmark report needs.</summary>
-    public override string ToString() =>
-        $"{Frames} frames in {Wall.TotalSeconds:F2} s = {FramesPerSecond:F2} frames/s end to end; encoder-bound {EncoderBoundFramesPerSecond:F2} frames/s " +
-        $"(ratio {FramesPerSecond / Math.Max(EncoderBoundFramesPerSecond, 1e-9):F3}); busy: decode {Decode.TotalSeconds:F2} s, embed {Embed.TotalSeconds:F2} s, " +
+    public override string ToString()
+    {
+        (string stage, double bound) = Bottleneck;
+        return $"{Frames} frames in {Wall.TotalSeconds:F2} s = {FramesPerSecond:F2} frames/s end to end; slowest stage {stage}: {bound:F2} frames/s alone " +
+        $"(ratio {FramesPerSecond / Math.Max(bound, 1e-9):F3}); busy: decode {Decode.TotalSeconds:F2} s, embed {Embed.TotalSeconds:F2} s, " +
         $"process {Process.TotalSeconds:F2} s (track {Track.TotalSeconds:F2} s, decoder {Segment.TotalSeconds:F2} s ({SegmentCalls} calls)), consumer {Consumer.TotalSeconds:F2} s" +
         (ProcessCpu > TimeSpan.Zero
             ? $"; thread CPU: decode {DecodeCpu.TotalSeconds:F2} s, encoder caller {EmbedCpu.TotalSeconds:F2} s, process {ProcessCpu.TotalSeconds:F2} s, consumer {ConsumerCpu.TotalSeconds:F2} s"
             : "");
+    }
 
     internal void Start() => _wall.Start();
     internal void Stop() => _wall.Stop();

@@ -52,38 +52,9 @@ public static class GraphCutBenchmark
     {
         int w = truth.Width, h = truth.Height;
         var d = new float[w * h];
-        for (int i = 0; i < d.Length; i++) d[i] = truth.Data[i] != 0 ? 0 : float.MaxValue;
-        const float Diag = 1.41421356f;
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-            {
-                int i = y * w + x;
-                float b = d[i];
-                if (x > 0) b = Math.Min(b, d[i - 1] + 1);
-                if (y > 0)
-                {
-                    b = Math.Min(b, d[i - w] + 1);
-                    if (x > 0) b = Math.Min(b, d[i - w - 1] + Diag);
-                    if (x + 1 < w) b = Math.Min(b, d[i - w + 1] + Diag);
-                }
-                d[i] = b;
-            }
-        for (int y = h - 1; y >= 0; y--)
-            for (int x = w - 1; x >= 0; x--)
-            {
-                int i = y * w + x;
-                float b = d[i];
-                if (x + 1 < w) b = Math.Min(b, d[i + 1] + 1);
-                if (y + 1 < h)
-                {
-                    b = Math.Min(b, d[i + w] + 1);
-                    if (x + 1 < w) b = Math.Min(b, d[i + w + 1] + Diag);
-                    if (x > 0) b = Math.Min(b, d[i + w - 1] + Diag);
-                }
-                d[i] = b;
-            }
+        ChamferDistance.ToBoundary(truth.Data, w, h, d);
         var band = new Mask(w, h);
-        for (int i = 0; i < d.Length; i++) band.Data[i] = d[i] > 0 && d[i] <= radius ? (byte)1 : (byte)0;
+        for (int i = 0; i < d.Length; i++) band.Data[i] = truth.Data[i] == 0 && d[i] <= radius ? (byte)1 : (byte)0;
         return band;
     }
 

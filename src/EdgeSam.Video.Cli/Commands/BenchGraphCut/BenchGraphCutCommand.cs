@@ -36,7 +36,7 @@ internal static class BenchGraphCutCommand
             {
                 Root = r.GetValue(root)!,
                 Every = r.GetValue(every),
-                Sequences = [.. (r.GetValue(sequences) ?? []).SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
+                Sequences = NameList.Split(r.GetValue(sequences)),
                 Resolution = r.GetValue(resolution) ?? "480p",
                 Positives = r.GetValue(positives),
                 Negatives = r.GetValue(negatives),

@@ -51,7 +51,7 @@ internal static class EvalCommand
             string? seqs = r.GetValue(sequences);
             var settings = new EvalDavisSettings(
                 r.GetValue(root)!, r.GetValue(results)!, ParseYear(r.GetValue(year)),
-                seqs == null ? null : seqs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                NameList.SplitOrNull(seqs),
                 r.GetValue(json), r.GetValue(plot), r.GetValue(threads));
             return Task.FromResult(Run(settings, ctx, ct));
         });

@@ -61,7 +61,7 @@ internal static class RunCommand
             Root = r.GetValue(root)!,
             Out = r.GetValue(output)!,
             Year = davis ? r.GetValue(year) : 0,
-            Sequences = r.GetValue(sequences)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Sequences = NameList.SplitOrNull(r.GetValue(sequences)),
             Shard = PromptParsing.Shard(r.GetValue(shard)!),
             Overwrite = r.GetValue(overwrite),
             Pipeline = pipeline.Bind(r),

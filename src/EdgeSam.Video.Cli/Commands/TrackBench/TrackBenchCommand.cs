@@ -37,12 +37,12 @@ internal static class TrackBenchCommand
         davis.SetAction((ParseResult r, CancellationToken ct) =>
         {
             var kinds = new List<TrackerKind>();
-            foreach (string name in (r.GetValue(trackers) ?? ["lk"]).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+            foreach (string name in NameList.Split(r.GetValue(trackers) ?? ["lk"]))
                 kinds.Add(TrackerKinds.TryParse(name) ?? throw new EdgeSamException($"unknown tracker '{name}' for --tracker; use one of {string.Join(", ", TrackerKinds.All.Select(k => k.CliName()))}"));
             var settings = new TrackBenchSettings
             {
                 Root = r.GetValue(root)!,
-                Sequences = [.. (r.GetValue(sequences) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
+                Sequences = NameList.Split(r.GetValue(sequences)),
                 Resolution = r.GetValue(resolution) ?? "480p",
                 Horizon = r.GetValue(horizon),
                 Trackers = kinds,

@@ -17,7 +17,7 @@ internal static class CommandRegistry
         yield return Segment.SegmentCommand.Create(ctx);
         yield return Demo.DemoCommand.Create(ctx);
         yield return Run.RunCommand.Create(ctx);
-        yield return BenchGraphCut.BenchGraphCutCommand.Create(ctx);
+        yield return BenchGraphCut.BenchGraphCutCommand.Create(ctx, legacyTopLevel: true);
         yield return Export.ExportCommand.Create(ctx);
     }
 }

@@ -8,7 +8,7 @@ namespace EdgeSam.Video.Cli.Commands.Bench;
 
 /// <summary>
 /// <c>edgesam-video bench ...</c>: throughput and memory figures of the data path. Subcommands:
-/// <c>decode</c> (frame reading through ffmpeg), <c>encode</c> (the video writers), <c>eval</c> (DAVIS evaluation), <c>segmenter</c> (EdgeSAM-contract models).
+/// <c>decode</c> (frame reading through ffmpeg), <c>encode</c> (the video writers), <c>eval</c> (DAVIS evaluation), <c>segmenter</c> (EdgeSAM-contract models), <c>pipeline</c> (stage overlap), <c>graphcut</c> (single-frame graph-cut quality).
 /// </summary>
 internal static class BenchCommand
 {
@@ -21,6 +21,7 @@ internal static class BenchCommand
         cmd.Add(Eval.EvalBenchCommand.Create(ctx));
         cmd.Add(BenchSegmenter.BenchSegmenterCommand.Create(ctx));
         cmd.Add(PipelineBench.PipelineBenchCommand.Create(ctx));
+        cmd.Add(BenchGraphCut.BenchGraphCutCommand.Create(ctx));
         return cmd;
     }
 

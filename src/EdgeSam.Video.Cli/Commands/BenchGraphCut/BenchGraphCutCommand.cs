@@ -10,13 +10,15 @@ using Spectre.Console;
 namespace EdgeSam.Video.Cli.Commands.BenchGraphCut;
 
 /// <summary>
-/// <c>edgesam-video bench-graphcut --root DIR [--every 10] [--json f]</c>: single-frame quality and speed of the
+/// <c>edgesam-video bench graphcut --root DIR [--every 10] [--json f]</c>: single-frame quality and speed of the
 /// weights-free graph-cut segmenter on a DAVIS-layout dataset (protocol: <see cref="GraphCutBenchmark"/>).
 /// Frames are decoded before the clock starts; the time is Embed + one Segment on this one thread.
 /// </summary>
 internal static class BenchGraphCutCommand
 {
-    public static Command Create(CliContext ctx)
+    /// <summary>The command under <c>bench</c> as <c>graphcut</c>; with <paramref name="legacyTopLevel"/>, the same command
+    /// as the hidden top-level <c>bench-graphcut</c> that earlier versions had, so existing scripts keep working.</summary>
+    public static Command Create(CliContext ctx, bool legacyTopLevel = false)
     {
         var root = new Option<string>("--root") { Description = "DAVIS root folder (holds JPEGImages/<res> and Annotations/<res>).", Required = true };
         var every = new Option<int>("--every") { Description = "Score every n-th frame of each sequence (0, n, 2n, ...).", DefaultValueFactory = _ => 10 };
@@ -28,7 +30,10 @@ internal static class BenchGraphCutCommand
         var seed = new Option<int>("--seed") { Description = "Point sampling seed.", DefaultValueFactory = _ => 0 };
         var longSide = new Option<int?>("--working-long-side") { Description = "Long side of the working image (default: the segmenter's, 400)." };
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file." };
-        var cmd = new Command("bench-graphcut", "Mean IoU and ms/frame of the graph-cut segmenter on DAVIS, prompted from each frame's ground truth.");
+        var cmd = new Command(legacyTopLevel ? "bench-graphcut" : "graphcut", "Mean IoU and ms/frame of the graph-cut segmenter on DAVIS, prompted from each frame's ground truth.")
+        {
+            Hidden = legacyTopLevel,
+        };
         foreach (Option o in new Option[] { root, every, sequences, resolution, positives, negatives, band, seed, longSide, json }) cmd.Add(o);
         cmd.SetAction((ParseResult r, CancellationToken ct) =>
         {

@@ -1,6 +1,6 @@
 namespace EdgeSam.Video.Cli.Commands.BenchGraphCut;
 
-/// <summary>Settings of <c>edgesam-video bench-graphcut</c>.</summary>
+/// <summary>Settings of <c>edgesam-video bench graphcut</c>.</summary>
 internal sealed record BenchGraphCutSettings
 {
     /// <summary>DAVIS root (holds JPEGImages/&lt;res&gt; and Annotations/&lt;res&gt;).</summary>

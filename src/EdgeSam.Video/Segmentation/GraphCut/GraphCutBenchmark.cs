@@ -16,7 +16,7 @@ namespace EdgeSam.Video.Segmentation.GraphCut;
 public readonly record struct PromptedFrameResult(double IoU, double CpuMs, double WallMs, float Score, int Positives, int Negatives);
 
 /// <summary>
-/// The single-frame quality protocol of a prompt segmenter (used by <c>edgesam-video bench-graphcut</c> and the tests):
+/// The single-frame quality protocol of a prompt segmenter (used by <c>edgesam-video bench graphcut</c> and the tests):
 /// prompt with points sampled from the frame's own ground truth, segment, and score IoU and time.
 /// <para>
 /// Prompt: <c>positives</c> K-Medoids points inside the object (SAM-PT's positive recipe, <see cref="PointSampler"/>)

@@ -2,7 +2,7 @@ namespace EdgeSam.Video.Segmentation.GraphCut;
 
 /// <summary>
 /// Settings of <see cref="GraphCutSegmenter"/>. Lengths marked "working px" are in the downscaled image whose long
-/// side is <see cref="WorkingLongSide"/>; the defaults were tuned on DAVIS 2016 val at 854x480 (see the bench-graphcut
+/// side is <see cref="WorkingLongSide"/>; the defaults were tuned on DAVIS 2016 val at 854x480 (see the bench graphcut
 /// command) and are meant to be left alone.
 /// </summary>
 public sealed record GraphCutOptions

@@ -146,6 +146,38 @@ public sealed class VideoSession : IDisposable
     }
 
     /// <summary>
+    /// The stages of <see cref="PipelineExecution.Sequential"/> one after another on the caller's thread: per frame,
+    /// decode, embed and process, then the results that became final (none while a backward block is buffered); last,
+    /// what <see cref="PropagationRun.Finish"/> releases. The yielded list is reused: consume it before moving on.
+    /// </summary>
+    private IEnumerable<List<FrameResult>> SequentialBatches(PropagationRun run, int start, int count, bool forward,
+        PropagationStats stats, CancellationToken cancel)
+    {
+        var ready = new List<FrameResult>();
+        foreach (var (frame, image) in WalkFrames(start, count, forward, _model.Options.BackwardBlockSize, stats, cancel))
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            var c0 = ThreadCpuClock.Mark.Now();
+            IFrameEmbedding embedding = _model.Segmenter.Embed(image);
+            stats.AddEmbedCpu(c0.Elapsed());
+            long t1 = Stopwatch.GetTimestamp();
+            stats.AddEmbed(t1 - t0);
+            var c1 = ThreadCpuClock.Mark.Now();
+            run.Process(frame, image, embedding, ready);
+            stats.AddProcessCpu(c1.Elapsed());
+            stats.AddProcess(Stopwatch.GetTimestamp() - t1);
+            yield return ready;
+            ready.Clear();
+        }
+        long t3 = Stopwatch.GetTimestamp();
+        var c3 = ThreadCpuClock.Mark.Now();
+        run.Finish(ready);
+        stats.AddProcessCpu(c3.Elapsed());
+        stats.AddProcess(Stopwatch.GetTimestamp() - t3);
+        yield return ready;
+    }
+
+    /// <summary>
     /// Segments every object frame by frame from <paramref name="from"/> (default: forward, the first prompted frame;
     /// backward, the last) for at most <paramref name="maxFrames"/> frames (default: to the end of the video in that
     /// direction), yielding each frame's result in order as soon as it is final (SAM 2's <c>propagate_in_video</c>).
@@ -187,20 +219,9 @@ public sealed class VideoSession : IDisposable
             stats.Start();
             try
             {
-                var ready = new List<FrameResult>();
-                foreach (var (frame, image) in WalkFrames(start, count, forward, options.BackwardBlockSize, stats, cancel))
+                foreach (List<FrameResult> batch in SequentialBatches(run, start, count, forward, stats, cancel))
                 {
-                    long t0 = Stopwatch.GetTimestamp();
-                    var c0 = ThreadCpuClock.Mark.Now();
-                    IFrameEmbedding embedding = _model.Segmenter.Embed(image);
-                    stats.AddEmbedCpu(c0.Elapsed());
-                    long t1 = Stopwatch.GetTimestamp();
-                    stats.AddEmbed(t1 - t0);
-                    var c1 = ThreadCpuClock.Mark.Now();
-                    run.Process(frame, image, embedding, ready);
-                    stats.AddProcessCpu(c1.Elapsed());
-                    stats.AddProcess(Stopwatch.GetTimestamp() - t1);
-                    foreach (FrameResult r in ready)
+                    foreach (FrameResult r in batch)
                     {
                         long t2 = Stopwatch.GetTimestamp();
                         var c2 = ThreadCpuClock.Mark.Now();
@@ -209,20 +230,6 @@ public sealed class VideoSession : IDisposable
                         stats.AddConsumer(Stopwatch.GetTimestamp() - t2);
                         cancel.ThrowIfCancellationRequested();
                     }
-                    ready.Clear();
-                }
-                long t3 = Stopwatch.GetTimestamp();
-                var c3 = ThreadCpuClock.Mark.Now();
-                run.Finish(ready);
-                stats.AddProcessCpu(c3.Elapsed());
-                stats.AddProcess(Stopwatch.GetTimestamp() - t3);
-                foreach (FrameResult r in ready)
-                {
-                    long t2 = Stopwatch.GetTimestamp();
-                    var c2 = ThreadCpuClock.Mark.Now();
-                    yield return r;
-                    stats.AddConsumerCpu(c2.Elapsed());
-                    stats.AddConsumer(Stopwatch.GetTimestamp() - t2);
                 }
                 done = true;
             }

@@ -37,6 +37,39 @@ public class TrackBenchCommandTests
     }
 
     [Fact]
+    public void PointsCsvHoldsOneRowPerPointConsistentWithTheJson()
+    {
+        string dir = TestPaths.NewTempDir("trackbench-csv");
+        string json = Path.Combine(dir, "lk.json"), csv = Path.Combine(dir, "points.csv");
+        var (code, output, err) = Run("track-bench", "davis", "--root", TestPaths.Davis2016, "--sequences", "car-shadow", "--tracker", "lk", "--json", json, "--points-csv", csv);
+        Assert.True(code == 0, err);
+        Assert.Contains("reference: a rigid translation", output);
+        string[] lines = File.ReadAllLines(csv);
+        string[] header = lines[0].Split(',');
+        Assert.Equal(Cli.Commands.TrackBench.TrackBenchCommand.PointsCsvHeader, lines[0]);
+        string[][] rows = [.. lines.Skip(1).Select(l => l.Split(','))];
+        Assert.Equal(32, rows.Length);
+        Assert.All(rows, r => Assert.Equal(header.Length, r.Length));
+        int Col(string name) => Array.IndexOf(header, name);
+        Assert.All(rows, r => { Assert.Equal("lk", r[Col("tracker")]); Assert.Equal("car-shadow", r[Col("sequence")]); });
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        JsonElement root = doc.RootElement;
+        Assert.Equal(root.GetProperty("visible_points").GetInt32(), rows.Count(r => r[Col("visible")] == "1"));
+        Assert.Equal(root.GetProperty("visible_inside_points").GetInt32(), rows.Count(r => r[Col("visible")] == "1" && r[Col("inside")] == "1"));
+        Assert.Equal(root.GetProperty("all_inside").GetDouble(), rows.Count(r => r[Col("inside")] == "1") / 32.0, 5);
+        // Inside points are at distance 0; outside ones at a positive distance or beyond the searched range (empty).
+        Assert.All(rows, r => Assert.True(r[Col("inside")] == "1" ? r[Col("mask_distance")] == "0" : r[Col("mask_distance")] != "0"));
+        Assert.Equal([0, 8, 16, 24], rows.Select(r => int.Parse(r[Col("start_frame")], System.Globalization.CultureInfo.InvariantCulture)).Distinct().Order());
+        Assert.InRange(root.GetProperty("centroid_reference_inside").GetDouble(), 0.0, 1.0);
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp-*"));
+
+        (code, _, err) = Run("track-bench", "davis", "--root", TestPaths.Davis2016, "--sequences", "car-shadow", "--points-csv", Path.Combine(dir, "missing", "p.csv"));
+        Assert.Equal(2, code);
+        Assert.Contains("folder for --points-csv does not exist", err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Fact]
     public void LostMotionOptionsAreParsedAndCheckedInOneLine()
     {
         var (code, _, err) = Run("track-bench", "davis", "--root", TestPaths.Davis2016, "--sequences", "car-shadow", "--lost-motion", "sideways");

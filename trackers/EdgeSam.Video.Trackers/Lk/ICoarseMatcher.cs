@@ -18,6 +18,12 @@ internal interface ICoarseMatcher : IDisposable
     /// <summary>Best match of point <paramref name="i"/> within <paramref name="radius"/> frame pixels of (x, y), with its similarity in [-1, 1].</summary>
     (float X, float Y, float Similarity) Match(int i, float x, float y, float radius);
 
+    /// <summary>
+    /// Like <see cref="Match"/>, plus the best similarity at least <paramref name="exclusion"/> frame pixels from the
+    /// best match (-1 when there is none): a distinct match beats every other place clearly (ratio test).
+    /// </summary>
+    (float X, float Y, float Similarity, float Second) MatchDistinct(int i, float x, float y, float radius, float exclusion);
+
     /// <summary>Similarity in [-1, 1] of point <paramref name="i"/>'s appearance and the new frame at (x, y).</summary>
     float Similarity(int i, float x, float y);
 

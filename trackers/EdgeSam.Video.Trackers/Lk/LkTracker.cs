@@ -13,7 +13,11 @@ namespace EdgeSam.Video.Trackers.Lk;
 /// </param>
 /// <param name="CycleTolerance">Frame pixels the backward descriptor match may land from the previous position.</param>
 /// <param name="Neighbours">Nearest points whose median motion a coarse match must agree with.</param>
-internal readonly record struct CoarseFusion(float SearchRadius, float MinSimilarity, float Margin, float MatchSimilarity, float CycleTolerance, int Neighbours);
+/// <param name="ReacquireRadius">Frame pixels around the group's prediction where a still-lost point's distinct match is looked for (0 = off).</param>
+/// <param name="DistinctRatio">Largest share of the best similarity that any other place may reach for the best match to count as distinct.</param>
+/// <param name="DistinctExclusion">Frame pixels around the best match that the ratio test ignores (the same peak, not a rival).</param>
+internal readonly record struct CoarseFusion(float SearchRadius, float MinSimilarity, float Margin, float MatchSimilarity, float CycleTolerance, int Neighbours,
+    float ReacquireRadius = 0, float DistinctRatio = 0.9f, float DistinctExclusion = 16);
 
 /// <summary>
 /// <c>lk</c>: pyramidal Lucas-Kanade point tracking with a forward-backward visibility score. No weights.
@@ -238,6 +242,7 @@ public sealed class LkTracker : OnlineTrackerBase
                 flow = LostPointFlow(_previous, current, score, thr);
                 if (flow is not null && _tracker._options.DenseReacquire && group.Support >= 2) DenseReacquire(current, flow, group, score, nx, ny, thr);
             }
+            if (_matcher is not null && _fusion.ReacquireRadius > 0) DistinctReacquire(current, group, score, nx, ny, thr);
             for (int i = 0; i < n; i++)
             {
                 bool reliable = score[i] >= _tracker._threshold;
@@ -337,6 +342,33 @@ public sealed class LkTracker : OnlineTrackerBase
                 score[i] = thr;
                 nx[i] = px;
                 ny[i] = py;
+            }
+        }
+
+        /// <summary>
+        /// Points still lost after every other step (within <see cref="LkOptions.MaxGap"/>) are looked for by their
+        /// descriptor within <see cref="CoarseFusion.ReacquireRadius"/> of the group's prediction, wider than the
+        /// per-frame search; a match counts only when it is distinct: similar enough, and no other place outside
+        /// <see cref="CoarseFusion.DistinctExclusion"/> of it reaches <see cref="CoarseFusion.DistinctRatio"/> of its
+        /// similarity (the ratio test; a blurred or repetitive surrounding offers several near-equal places and is
+        /// left alone). LK restarted there decides the sub-pixel position when it round-trips; otherwise the point is
+        /// kept at descriptor precision. DAVIS 2016 TrackScore@8 (xfeat, radius 160): see <see cref="XFeat.XFeatOptions.DistinctRatio"/>.
+        /// </summary>
+        private void DistinctReacquire(ImagePyramid current, GroupMotion group, float[] score, float[] nx, float[] ny, float thr)
+        {
+            for (int i = 0; i < _x.Length; i++)
+            {
+                ImagePyramid? anchor = _anchor[i];
+                if (score[i] >= thr || anchor is null) continue;
+                var (px, py) = group.Support > 0 ? group.Apply(_x[i], _y[i]) : Guess(i);
+                var (bx, by, sim, second) = _matcher!.MatchDistinct(i, px, py, _fusion.ReacquireRadius, _fusion.DistinctExclusion);
+                if (!(sim >= _fusion.MatchSimilarity) || second > _fusion.DistinctRatio * sim) continue;
+                var (fwd, fb) = TrackFb(_lk, anchor, current, _ax[i], _ay[i], bx, by, RefineLevels);
+                float s = _tracker.Score(fwd, fb, _ax[i], _ay[i]);
+                bool refined = s >= thr;
+                score[i] = refined ? s : thr;
+                nx[i] = refined ? fwd.X : bx;
+                ny[i] = refined ? fwd.Y : by;
             }
         }
 

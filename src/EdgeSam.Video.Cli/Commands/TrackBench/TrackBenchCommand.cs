@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeSam.Video.Media;
@@ -33,7 +34,8 @@ internal static class TrackBenchCommand
         var visThreshold = new Option<float?>("--visibility-threshold") { Description = "Override the tracker's visibility threshold." };
         var lostMotion = new Option<string?>("--lost-motion") { Description = TrackerOptionParsing.LostMotionHelp };
         var denseReacquire = new Option<string?>("--dense-reacquire") { Description = "lk/xfeat: on|off: declare a lost point visible again where the dense flow round-trips and moves with the group (with dense-flow carry only). Default: the tracker's own (lk on, xfeat off)." };
-        foreach (Option o in new Option[] { root, sequences, resolution, horizon, trackers, json, xfeat, windowModel, tapir, threads, visThreshold, lostMotion, denseReacquire }) davis.Add(o);
+        var pointsCsv = new Option<string?>("--points-csv") { Description = "Write every query point's end state as CSV to this file (tracker, sequence, start_frame, point, query and end positions, visibility, inside, distance to the mask, ground-truth centroid shift) for per-point analysis." };
+        foreach (Option o in new Option[] { root, sequences, resolution, horizon, trackers, json, xfeat, windowModel, tapir, threads, visThreshold, lostMotion, denseReacquire, pointsCsv }) davis.Add(o);
         davis.SetAction((ParseResult r, CancellationToken ct) =>
         {
             var kinds = new List<TrackerKind>();
@@ -47,6 +49,7 @@ internal static class TrackBenchCommand
                 Horizon = r.GetValue(horizon),
                 Trackers = kinds,
                 JsonPath = r.GetValue(json),
+                PointsCsvPath = r.GetValue(pointsCsv),
                 TrackerOptions = new TrackerOptions
                 {
                     XFeatModel = r.GetValue(xfeat),
@@ -80,7 +83,15 @@ internal static class TrackBenchCommand
             if (!Directory.Exists(Path.Combine(imagesDir, n)) || !Directory.Exists(Path.Combine(annDir, n)))
                 throw new EdgeSamException($"sequence '{n}' is not under {s.Root} (needs JPEGImages/{s.Resolution}/{n} and Annotations/{s.Resolution}/{n}); check --sequences");
 
-        var bench = new TrackScore(s.Horizon) { ProbeSampling = true };
+        string? csvPath = s.PointsCsvPath is null ? null : OutputPath(s.PointsCsvPath, "--points-csv");
+        string? jsonPath = s.JsonPath is null ? null : OutputPath(s.JsonPath, "--json");
+        StringBuilder? csv = csvPath is null ? null : new StringBuilder(PointsCsvHeader + "\n");
+        string csvTracker = "", csvSequence = "";
+        var bench = new TrackScore(s.Horizon)
+        {
+            ProbeSampling = true,
+            PointSink = csv is null ? null : p => AppendCsv(csv, csvTracker, csvSequence, p),
+        };
         var results = new List<(TrackerKind Kind, string Name, float Threshold, List<(string Seq, TrackScoreResult R)> PerSeq)>();
         foreach (TrackerKind kind in s.Trackers)
         {
@@ -89,6 +100,7 @@ internal static class TrackBenchCommand
             foreach (string name in names)
             {
                 cancel.ThrowIfCancellationRequested();
+                (csvTracker, csvSequence) = (tracker.Name, name);
                 using var seq = new DavisFrames(Path.Combine(imagesDir, name), Path.Combine(annDir, name), s.Horizon + 1, cancel);
                 TrackScoreResult r = bench.Run(tracker, seq.FrameCount, seq.Frame, seq.Mask, cancel);
                 perSeq.Add((name, r));
@@ -108,8 +120,33 @@ internal static class TrackBenchCommand
         ctx.Console.WriteLine($"TrackScore@{s.Horizon}: inside = share of visible points inside the ground truth at t+{s.Horizon}; visible = share declared visible; all inside = share of all points inside, visible or not.");
         ctx.Console.WriteLine($"prompt sampling (8 K-Medoids positives + 72 mixed negatives): mean {Fmt(all.SamplingMsPerProbe, "F2")} ms, fastest {Fmt(all.SamplingMinMs, "F2")} ms over {all.SamplingProbes} calls");
 
-        if (s.JsonPath is not null) WriteJson(s, results.Select(x => (x.Name, x.Threshold, (IReadOnlyList<(string, TrackScoreResult)>)x.PerSeq)).ToList(), all);
+        ctx.Console.WriteLine($"reference: a rigid translation by the ground-truth centroid's motion puts {Fmt(all.CentroidInsideShare)} of the query points inside at t+{s.Horizon} (no tracker).");
+
+        if (jsonPath is not null) WriteJson(s, jsonPath, results.Select(x => (x.Name, x.Threshold, (IReadOnlyList<(string, TrackScoreResult)>)x.PerSeq)).ToList(), all);
+        if (csvPath is not null) Media.AtomicFile.WriteAllText(csvPath, csv!.ToString());
         return 0;
+    }
+
+    /// <summary>Columns of <c>--points-csv</c>; mask_distance is empty beyond <see cref="TrackScore.MaxMaskDistance"/> px.</summary>
+    internal const string PointsCsvHeader = "tracker,sequence,start_frame,point,query_x,query_y,x,y,visibility,visible,inside,mask_distance,centroid_dx,centroid_dy";
+
+    private static void AppendCsv(StringBuilder sb, string tracker, string sequence, TrackScorePoint p)
+    {
+        static string F(float v) => float.IsFinite(v) ? v.ToString("0.###", CultureInfo.InvariantCulture) : "";
+        sb.Append(tracker).Append(',').Append(sequence).Append(',')
+          .Append(p.StartFrame.ToString(CultureInfo.InvariantCulture)).Append(',').Append(p.Index.ToString(CultureInfo.InvariantCulture)).Append(',')
+          .Append(F(p.QueryX)).Append(',').Append(F(p.QueryY)).Append(',').Append(F(p.End.X)).Append(',').Append(F(p.End.Y)).Append(',')
+          .Append(F(p.End.Visibility)).Append(',').Append(p.Visible ? '1' : '0').Append(',').Append(p.Inside ? '1' : '0').Append(',')
+          .Append(F(p.MaskDistance)).Append(',').Append(F(p.CentroidDx)).Append(',').Append(F(p.CentroidDy)).Append('\n');
+    }
+
+    /// <summary>Full path of an output file whose folder must exist (checked before any tracking starts).</summary>
+    private static string OutputPath(string path, string option)
+    {
+        string full = Path.GetFullPath(path);
+        string? dir = Path.GetDirectoryName(full);
+        if (dir is not null && !Directory.Exists(dir)) throw new EdgeSamException($"folder for {option} does not exist: {dir}; create it or choose another path");
+        return full;
     }
 
     private static string Fmt(double v, string f = "F3") => double.IsNaN(v) ? "-" : v.ToString(f, CultureInfo.InvariantCulture);
@@ -119,6 +156,7 @@ internal static class TrackBenchCommand
         ["inside"] = Num(r.Inside),
         ["visible"] = Num(r.VisibleShare),
         ["all_inside"] = Num(r.AllInsideShare),
+        ["centroid_reference_inside"] = Num(r.CentroidInsideShare),
         ["ms_per_frame"] = Num(r.MsPerFrame),
         ["points"] = r.Points,
         ["visible_points"] = r.Visible,
@@ -128,7 +166,7 @@ internal static class TrackBenchCommand
 
     private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(Math.Round(v, 6)) : null;
 
-    private static void WriteJson(TrackBenchSettings s, List<(string Name, float Threshold, IReadOnlyList<(string Seq, TrackScoreResult R)> PerSeq)> results, TrackScoreResult all)
+    private static void WriteJson(TrackBenchSettings s, string full, List<(string Name, float Threshold, IReadOnlyList<(string Seq, TrackScoreResult R)> PerSeq)> results, TrackScoreResult all)
     {
         JsonObject Tracker((string Name, float Threshold, IReadOnlyList<(string Seq, TrackScoreResult R)> PerSeq) t)
         {
@@ -150,9 +188,6 @@ internal static class TrackBenchCommand
         var trackers = new JsonObject();
         foreach (var t in results) trackers[t.Name] = Tracker(t);
         doc["trackers"] = trackers;
-        string full = Path.GetFullPath(s.JsonPath!);
-        string? dir = Path.GetDirectoryName(full);
-        if (dir is not null && !Directory.Exists(dir)) throw new EdgeSamException($"folder for --json does not exist: {dir}; create it or choose another path");
         Media.AtomicFile.WriteAllText(full, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 

@@ -25,4 +25,7 @@ internal sealed record TrackBenchSettings
 
     /// <summary>Where to write the JSON report (atomically); null = none.</summary>
     public string? JsonPath { get; init; }
+
+    /// <summary>Where to write the per-point CSV (atomically); null = none.</summary>
+    public string? PointsCsvPath { get; init; }
 }

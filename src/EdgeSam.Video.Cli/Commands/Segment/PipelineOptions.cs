@@ -167,7 +167,7 @@ internal sealed class PipelineOptions
 
     private readonly Option<string> _priorMotion = new("--prior-motion")
     {
-        Description = "How the previous mask is carried onto the next frame (for --prior and --point-gate): points (median motion of the tracked points), appearance (the translation and scale that best match the object's pixels, searched around it), auto (per segmenter: EdgeSAM points, graphcut appearance).",
+        Description = "How the previous mask is carried onto the next frame (for --prior and --point-gate): points (median motion of the tracked points), appearance (the translation and scale that best match the object's pixels, searched around it), dense (pixel by pixel along a dense optical flow searched around the appearance motion), auto (per segmenter: EdgeSAM points, graphcut appearance).",
         DefaultValueFactory = _ => "auto",
     };
 
@@ -201,7 +201,7 @@ internal sealed class PipelineOptions
         _reinit.AcceptOnlyFromAmong("every", "similar-area", "none");
         _negativeRegion.AcceptOnlyFromAmong("auto", "background", "near-object");
         _prior.AcceptOnlyFromAmong("auto", "on", "off");
-        _priorMotion.AcceptOnlyFromAmong("auto", "points", "appearance");
+        _priorMotion.AcceptOnlyFromAmong("auto", "points", "appearance", "dense");
     }
 
     public void AddTo(Command command)
@@ -239,6 +239,7 @@ internal sealed class PipelineOptions
             {
                 "points" => Video.Pipeline.PriorMotion.PointMedian,
                 "appearance" => Video.Pipeline.PriorMotion.Appearance,
+                "dense" => Video.Pipeline.PriorMotion.DenseFlow,
                 _ => null,
             },
             PointGate = gate,

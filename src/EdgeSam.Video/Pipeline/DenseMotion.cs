@@ -81,7 +81,8 @@ public static class DenseMaskWarp
     /// interpolated and thresholded at one half, where <paramref name="backward"/> F carries the LATER frame's pixels
     /// onto the earlier one. Backward rather than forward: every target pixel gets exactly one value (no splatting
     /// holes where the object stretches), and a pixel now covered by an occluder follows the occluder back onto
-    /// background. Pixels outside the region, or sampling outside the earlier frame, are 0.
+    /// background. But background the object uncovered samples where the object was and stays marked (see
+    /// <see cref="Splat"/>). Pixels outside the region, or sampling outside the earlier frame, are 0.
     /// </summary>
     public static Mask Warp(Mask previous, DenseMotionField backward, (int X0, int Y0, int X1, int Y1) region)
     {
@@ -103,6 +104,38 @@ public static class DenseMaskWarp
                 float s = (1 - ax) * (1 - ay) * At(src, w, h, ix, iy) + ax * (1 - ay) * At(src, w, h, ix + 1, iy)
                         + (1 - ax) * ay * At(src, w, h, ix, iy + 1) + ax * ay * At(src, w, h, ix + 1, iy + 1);
                 if (s >= 0.5f) dst[y * w + x] = 1;
+            }
+        return warped;
+    }
+
+    /// <summary>
+    /// <paramref name="previous"/> carried onto the later frame by forward splatting: every object pixel q moves to
+    /// q + F(q), where <paramref name="forward"/> F carries the EARLIER frame's pixels onto the later one, and marks the
+    /// 2x2 pixels around where it lands (a part stretching by up to twice leaves no holes). Only the object's own pixels
+    /// move: background uncovered behind a moving object gets nothing. Backward warping cannot tell that background
+    /// apart: its flow, right or wrong (a smeared coarse flow gives it the object's motion), points at a place the object
+    /// covered on the earlier frame, so it keeps a trail of mask.
+    /// Pixels landing outside the frame are dropped.
+    /// </summary>
+    public static Mask Splat(Mask previous, DenseMotionField forward)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        ArgumentNullException.ThrowIfNull(forward);
+        int w = previous.Width, h = previous.Height;
+        var warped = new Mask(w, h);
+        if (previous.BoundingBox() is not var (bx0, by0, bx1, by1)) return warped;
+        byte[] src = previous.Data, dst = warped.Data;
+        for (int y = by0; y <= by1; y++)
+            for (int x = bx0; x <= bx1; x++)
+            {
+                if (src[y * w + x] == 0) continue;
+                (float dx, float dy) = forward.At(x, y);
+                float tx = x + dx, ty = y + dy;
+                if (!(tx > -1 && ty > -1 && tx < w && ty < h)) continue;
+                int ix = (int)MathF.Floor(tx), iy = (int)MathF.Floor(ty);
+                for (int v = Math.Max(0, iy); v <= Math.Min(h - 1, iy + 1); v++)
+                    for (int u = Math.Max(0, ix); u <= Math.Min(w - 1, ix + 1); u++)
+                        dst[v * w + u] = 1;
             }
         return warped;
     }

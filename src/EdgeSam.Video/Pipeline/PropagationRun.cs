@@ -562,6 +562,16 @@ internal sealed class PropagationRun : IDisposable
                 ? (x, y) => { var m = g.Motion; float px = m.Cx + (x - m.Cx - m.Dx) / m.Scale, py = m.Cy + (y - m.Cy - m.Dy) / m.Scale; return (px - x, py - y); }
                 : (_, _) => (-o.MotionX, -o.MotionY);
             carried = DenseMaskWarp.Warp(prev, dense.Estimate(image, o.PrevImage, predict, region), region);
+            if (_options.DenseSplatGuard && prev.BoundingBox() is var (px0, py0, px1, py1))
+            {
+                // The forward flow over the previous mask's box: only pixels some object pixel lands on stay.
+                int ppad = (int)MathF.Ceiling(Math.Max(DenseRegionMinMargin, DenseRegionMargin * MathF.Sqrt(prev.Area())));
+                Func<float, float, (float, float)> forward = found is { } h
+                    ? (x, y) => { var (tx, ty) = h.Motion.Apply(x, y); return (tx - x, ty - y); }
+                    : (_, _) => (o.MotionX, o.MotionY);
+                Mask splat = DenseMaskWarp.Splat(prev, dense.Estimate(o.PrevImage, image, forward, (px0 - ppad, py0 - ppad, px1 + ppad, py1 + ppad)));
+                for (int k = 0; k < carried.Data.Length; k++) carried.Data[k] &= splat.Data[k];
+            }
         }
         _stats.AddTrack(Stopwatch.GetTimestamp() - t0);
         return carried;

@@ -88,6 +88,38 @@ public class DenseMotionTests
         return a;
     }
 
+    [Theory]
+    [InlineData(5f, 3f)]
+    [InlineData(-7.5f, 2.25f)]
+    public void Splat_OfAShapeMovedByAConstantField_CoversTheShiftedShape_WithinAPixel(float dx, float dy)
+    {
+        Mask previous = Rect(W, H, 20, 15, 35, 30);
+        Mask splat = DenseMaskWarp.Splat(previous, Constant(W, H, 1, dx, dy));
+        int fx = (int)MathF.Floor(dx), fy = (int)MathF.Floor(dy);
+        // Each pixel marks the 2x2 pixels around where it lands: the shifted rectangle, one pixel wider and taller.
+        Mask expected = Rect(W, H, 20 + fx, 15 + fy, 36 + fx, 31 + fy);
+        Assert.Equal(1f, PropagationRun.IoU(splat, expected));
+    }
+
+    [Fact]
+    public void Splat_LeavesNoTrail_OnBackgroundUncoveredBehindTheObject()
+    {
+        // The object moved 10 px right over a static background, and the backward field is exactly right (-10 on the
+        // object's new place, 0 elsewhere). The background it uncovered (columns 10..19) did not move, so its backward
+        // vector points at the same place on the previous frame, where the object was: the backward warp keeps a 10 px
+        // trail there. The splat moves only the object's pixels and leaves it out.
+        Mask previous = Rect(W, H, 10, 10, 29, 30);
+        var u = new float[W * H];
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) u[y * W + x] = x >= 20 && x <= 39 ? -10f : 0f;
+        Mask backward = DenseMaskWarp.Warp(previous, new DenseMotionField(W, H, 1, u, new float[W * H]), (0, 0, W - 1, H - 1));
+        Mask truth = Rect(W, H, 20, 10, 39, 30);
+        Assert.True(PropagationRun.IoU(backward, truth) < 0.7f); // the trail: columns 10..19 still marked
+        Mask splat = DenseMaskWarp.Splat(previous, Constant(W, H, 1, 10, 0));
+        for (int k = 0; k < backward.Data.Length; k++) backward.Data[k] &= splat.Data[k];
+        Assert.Equal(1f, PropagationRun.IoU(backward, truth));
+    }
+
     [Fact]
     public void Warp_SamplingOutsideTheEarlierFrame_IsEmpty()
     {

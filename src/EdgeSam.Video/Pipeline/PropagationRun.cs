@@ -541,7 +541,8 @@ internal sealed class PropagationRun : IDisposable
     /// <summary>
     /// The object's previous mask carried onto <paramref name="image"/>: moved by the median motion of its visible
     /// points (<see cref="PriorMotion.PointMedian"/>), or by the motion that best matches its appearance, searched
-    /// around that median (<see cref="PriorMotion.Appearance"/>).
+    /// around that median (<see cref="PriorMotion.Appearance"/>), then, with <see cref="PriorMotion.DenseFlow"/>, pixel by
+    /// pixel along the dense motion field searched around that rigid motion.
     /// </summary>
     private Mask Carry(ObjRun o, RgbImage image)
     {
@@ -550,9 +551,35 @@ internal sealed class PropagationRun : IDisposable
             return Shift(prev, o.MotionX, o.MotionY);
         long t0 = Stopwatch.GetTimestamp();
         var found = _motion.Estimate(o.PrevImage, prev, image, o.MotionX, o.MotionY);
+        Mask carried = found is { } f ? f.Motion.Warp(prev) : Shift(prev, o.MotionX, o.MotionY);
+        if (_options.PriorMotion == PriorMotion.DenseFlow && _options.DenseMotion is { } dense && carried.BoundingBox() is var (cx0, cy0, cx1, cy1))
+        {
+            // The flow runs from this frame back to the previous one over the box of the rigidly carried mask (grown
+            // by a margin for the parts that moved unlike the whole), centred on the inverse of that rigid motion.
+            int pad = (int)MathF.Ceiling(Math.Max(DenseRegionMinMargin, DenseRegionMargin * MathF.Sqrt(carried.Area())));
+            var region = (Math.Max(0, cx0 - pad), Math.Max(0, cy0 - pad), Math.Min(_width - 1, cx1 + pad), Math.Min(_height - 1, cy1 + pad));
+            Func<float, float, (float, float)> predict = found is { } g
+                ? (x, y) => { var m = g.Motion; float px = m.Cx + (x - m.Cx - m.Dx) / m.Scale, py = m.Cy + (y - m.Cy - m.Dy) / m.Scale; return (px - x, py - y); }
+                : (_, _) => (-o.MotionX, -o.MotionY);
+            carried = DenseMaskWarp.Warp(prev, dense.Estimate(image, o.PrevImage, predict, region), region);
+            if (_options.DenseSplatGuard && prev.BoundingBox() is var (px0, py0, px1, py1))
+            {
+                // The forward flow over the previous mask's box: only pixels some object pixel lands on stay.
+                int ppad = (int)MathF.Ceiling(Math.Max(DenseRegionMinMargin, DenseRegionMargin * MathF.Sqrt(prev.Area())));
+                Func<float, float, (float, float)> forward = found is { } h
+                    ? (x, y) => { var (tx, ty) = h.Motion.Apply(x, y); return (tx - x, ty - y); }
+                    : (_, _) => (o.MotionX, o.MotionY);
+                Mask splat = DenseMaskWarp.Splat(prev, dense.Estimate(o.PrevImage, image, forward, (px0 - ppad, py0 - ppad, px1 + ppad, py1 + ppad)));
+                for (int k = 0; k < carried.Data.Length; k++) carried.Data[k] &= splat.Data[k];
+            }
+        }
         _stats.AddTrack(Stopwatch.GetTimestamp() - t0);
-        return found is { } f ? f.Motion.Warp(prev) : Shift(prev, o.MotionX, o.MotionY);
+        return carried;
     }
+
+    /// <summary>Margin of the dense-flow region around the rigidly carried mask: this fraction of sqrt(area), at least
+    /// <see cref="DenseRegionMinMargin"/> px.</summary>
+    private const float DenseRegionMargin = 0.25f, DenseRegionMinMargin = 16f;
 
     /// <summary>
     /// Leaves out of the prompt the positives lying more than <paramref name="fraction"/> * sqrt(area) outside the

@@ -54,4 +54,35 @@ public class SegmentCommandTests(ITestOutputHelper output)
         output.WriteLine($"mean J {meanJ:F3}");
         Assert.True(meanJ > 0.85, $"mean J {meanJ:F3}");
     }
+
+    /// <summary>
+    /// <c>--prior-motion dense</c> end to end on the first frames of breakdance (a dancer whose limbs move unlike the
+    /// body): the masks are scored against the ground truth, so a dense carry that broke the prior would show.
+    /// </summary>
+    [Fact]
+    public async Task Segment_DensePriorMotion_FollowsADancer()
+    {
+        const string seq = "breakdance";
+        const int frames = 10;
+        string input = FirstFrames(seq, frames);
+        string outDir = TestPaths.NewTempDir("seg-dense");
+        string mask = Path.Combine(TestPaths.Davis2016, "Annotations", "480p", seq, "00000.png");
+        var (ctx, stdout, stderr) = Context();
+
+        int rc = await CliApp.RunAsync(["segment", input, "--mask", mask, "--out", outDir, "--segmenter", "graphcut", "--tracker", "lk", "--prior-motion", "dense"], ctx);
+
+        Assert.True(rc == 0, $"exit {rc}: {stderr}");
+        double sumJ = 0;
+        for (int t = 1; t < frames; t++)
+        {
+            string name = t.ToString("D5");
+            double j = DavisMetrics.Jaccard(Truth(seq, name), PngCodec.ReadLabels(Path.Combine(outDir, "masks", name + ".png")).MaskOf(1));
+            output.WriteLine($"frame {name}: J {j:F3}");
+            sumJ += j;
+        }
+        double meanJ = sumJ / (frames - 1);
+        output.WriteLine($"mean J {meanJ:F3}");
+        // Measured 0.589; the default appearance carry gives 0.49 on these frames (run davis, per-frame J).
+        Assert.True(meanJ > 0.55, $"mean J {meanJ:F3}");
+    }
 }

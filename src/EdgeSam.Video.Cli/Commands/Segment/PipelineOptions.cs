@@ -82,6 +82,8 @@ internal sealed record PipelineSettings
     public float? PriorAgreement { get; init; }
     /// <summary>Show a recovered object's mask on the frame it was found; null = per segmenter.</summary>
     public bool? ShowRecovered { get; init; }
+    /// <summary>With --prior-motion dense: intersect the backward warp with a forward splat.</summary>
+    public bool DenseSplat { get; init; }
     /// <summary>Give the segmenter the prompt frame's mask as an appearance reference; null = per segmenter.</summary>
     public bool? ReferenceAppearance { get; init; }
 }
@@ -167,7 +169,7 @@ internal sealed class PipelineOptions
 
     private readonly Option<string> _priorMotion = new("--prior-motion")
     {
-        Description = "How the previous mask is carried onto the next frame (for --prior and --point-gate): points (median motion of the tracked points), appearance (the translation and scale that best match the object's pixels, searched around it), auto (per segmenter: EdgeSAM points, graphcut appearance).",
+        Description = "How the previous mask is carried onto the next frame (for --prior and --point-gate): points (median motion of the tracked points), appearance (the translation and scale that best match the object's pixels, searched around it), dense (pixel by pixel along a dense optical flow searched around the appearance motion), auto (per segmenter: EdgeSAM points, graphcut appearance).",
         DefaultValueFactory = _ => "auto",
     };
 
@@ -179,6 +181,11 @@ internal sealed class PipelineOptions
     private readonly Option<float?> _priorAgreement = new("--prior-agreement")
     {
         Description = "A decoded mask with IoU below this against the carried previous mask is taken for a segmenter failure: the carried mask is kept instead and no re-init samples from it (default per segmenter: EdgeSAM 0 = off as SAM-PT, graphcut 0.3).",
+    };
+
+    private readonly Option<bool> _denseSplat = new("--dense-splat")
+    {
+        Description = "With --prior-motion dense: keep only the carried mask's pixels some object pixel of the previous frame moves onto (a second, forward flow), so background uncovered behind a moving object keeps no trail of mask (a second flow per object and frame). Off by default: graph cut + lk on DAVIS 2016 val J&F 0.528 with it, 0.525 without.",
     };
 
     private readonly Option<bool?> _showRecovered = new("--show-recovered")
@@ -201,12 +208,12 @@ internal sealed class PipelineOptions
         _reinit.AcceptOnlyFromAmong("every", "similar-area", "none");
         _negativeRegion.AcceptOnlyFromAmong("auto", "background", "near-object");
         _prior.AcceptOnlyFromAmong("auto", "on", "off");
-        _priorMotion.AcceptOnlyFromAmong("auto", "points", "appearance");
+        _priorMotion.AcceptOnlyFromAmong("auto", "points", "appearance", "dense");
     }
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _pointGate, _priorAgreement, _showRecovered, _reference, _encoderThreads, _decoderThreads })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _reference, _encoderThreads, _decoderThreads })
             command.Add(o);
     }
 
@@ -239,11 +246,13 @@ internal sealed class PipelineOptions
             {
                 "points" => Video.Pipeline.PriorMotion.PointMedian,
                 "appearance" => Video.Pipeline.PriorMotion.Appearance,
+                "dense" => Video.Pipeline.PriorMotion.DenseFlow,
                 _ => null,
             },
             PointGate = gate,
             PriorAgreement = agreement,
             ShowRecovered = r.GetValue(_showRecovered),
+            DenseSplat = r.GetValue(_denseSplat),
             ReferenceAppearance = r.GetValue(_reference),
             NegativeInset = negInset,
             PositiveInset = inset,

@@ -147,4 +147,39 @@ public class PyramidKernelTests
         Assert.Equal(l1, pyr.Levels[1].I);
         Assert.Equal(ReferenceDownsample(l1, 51, 34), pyr.Levels[2].I);
     }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 2)]
+    [InlineData(4, 3)]
+    [InlineData(7, 4)]
+    [InlineData(8, 5)]
+    [InlineData(14, 6)]
+    [InlineData(16, 7)]
+    public void WindowSamplesEqualTheBilinearFormulaBitForBit(int radius, int seed)
+    {
+        const int w = 83, h = 71;
+        float[] img = RandomGrey(w * h, seed);
+        int side = 2 * radius + 1;
+        var got = new float[side * side];
+        var rng = new Random(seed);
+        for (int k = 0; k < 300; k++)
+        {
+            float cx = (float)(rng.NextDouble() * (w + 2 * radius) - radius);
+            float cy = (float)(rng.NextDouble() * (h + 2 * radius) - radius);
+            if (k % 10 == 0) (cx, cy) = (MathF.Round(cx), MathF.Round(cy));
+            LucasKanade.Sample(img, w, h, radius, cx, cy, got);
+            float fx = MathF.Floor(cx), fy = MathF.Floor(cy), ax = cx - fx, ay = cy - fy;
+            float w00 = (1 - ax) * (1 - ay), w01 = ax * (1 - ay), w10 = (1 - ax) * ay, w11 = ax * ay;
+            for (int v = 0; v < side; v++)
+                for (int u = 0; u < side; u++)
+                {
+                    int xa = Math.Clamp((int)fx - radius + u, 0, w - 1), xb = Math.Clamp((int)fx - radius + u + 1, 0, w - 1);
+                    int ya = Math.Clamp((int)fy - radius + v, 0, h - 1), yb = Math.Clamp((int)fy - radius + v + 1, 0, h - 1);
+                    float want = w00 * img[ya * w + xa] + w01 * img[ya * w + xb] + w10 * img[yb * w + xa] + w11 * img[yb * w + xb];
+                    Assert.True(BitConverter.SingleToInt32Bits(want) == BitConverter.SingleToInt32Bits(got[v * side + u]),
+                        $"r {radius} ({cx}, {cy}) [{v},{u}]: {got[v * side + u]} != {want}");
+                }
+        }
+    }
 }

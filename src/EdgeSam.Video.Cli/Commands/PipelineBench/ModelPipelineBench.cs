@@ -73,7 +73,8 @@ internal static class ModelPipelineBench
                 ? $"EdgeSAM-contract models {Path.GetFileName(enc)} + {Path.GetFileName(dec)}{(s.Encoder is null ? " (synthetic ~40 GFLOP encoder, not EdgeSAM)" : "")}"
                 : "weights-free graph cut";
             ConsoleLines.Line(ctx, $"bench pipeline: {what}, tracker lk, {PipelineFactory.Describe(overlapped)}; {Path.GetFileName(input.TrimEnd('/'))}: {frameCount} frames {width}x{height}; " +
-                $"consumer: palette PNG masks{(s.Preview ? " + H.264 preview" : "")}; {Environment.ProcessorCount} cores; {s.Repeats} repeat(s)");
+                $"consumer: palette PNG masks{(s.Preview ? " + H.264 preview" : "")}; {Environment.ProcessorCount} cores; {s.Repeats} repeat(s)" +
+                (s.Workload == PipelineBenchWorkload.EdgeSam ? $"; encoder {EncoderThreadsText(s.EncoderThreads ?? PipelineFactory.DefaultEncoderThreads)}" : ""));
 
             // Warm-up, untimed: the first pass of a fresh process is far slower than the steady state (2-core EPYC: encoder
             // alone 6.0 frames/s in the first repeat against 8.6 in the next two, with two warm-up runs of the encoder on
@@ -103,6 +104,9 @@ internal static class ModelPipelineBench
             try { Directory.Delete(temp, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
+
+    private static string EncoderThreadsText(int threads) =>
+        threads == 0 ? "ONNX Runtime's default threads (pinned to cores)" : $"{threads} ONNX Runtime thread(s), not pinned";
 
     /// <summary>The slowest stage alone and its rate: the encoder-only run, or a stage of the sequential run.</summary>
     internal static (string Stage, double FramesPerSecond) Bound(BenchRun encoderOnly, BenchRun sequential)

@@ -30,6 +30,8 @@ public class PipelineBenchTests
             "--frames", "5", "--size", "128x96", "--repeats", "2");
         Assert.True(rc == 0, err + output);
         Assert.Equal(2, Regex.Matches(output, @"repeat \d: encoder alone").Count);
+        Assert.Contains("warm-up (untimed", output);
+        Assert.Contains("ONNX Runtime thread(s), not pinned", output);
         double e2e = Figure(output, @"end to end ([0-9.]+) ");
         double ratio = Figure(output, @"end-to-end / bound = ([0-9.]+) ");
         Assert.True(e2e > 0 && ratio > 0 && double.IsFinite(ratio), output);

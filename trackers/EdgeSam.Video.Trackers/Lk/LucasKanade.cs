@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace EdgeSam.Video.Trackers.Lk;
 
 /// <summary>Parameters of one pyramidal Lucas-Kanade solve.</summary>
@@ -34,6 +36,8 @@ internal sealed class LucasKanade
     private readonly LkParameters _p;
     private readonly int _side;
     private readonly float[] _tI, _tIx, _tIy, _j;
+    /// <summary>Scratch: Scharr derivatives on the (2r+2)^2 pixel grid under a template window.</summary>
+    private readonly float[] _gx, _gy;
 
     public LucasKanade(LkParameters parameters)
     {
@@ -45,6 +49,8 @@ internal sealed class LucasKanade
         _tIx = new float[n];
         _tIy = new float[n];
         _j = new float[n];
+        _gx = new float[(_side + 1) * (_side + 1)];
+        _gy = new float[(_side + 1) * (_side + 1)];
     }
 
     public LkParameters Parameters => _p;
@@ -73,8 +79,9 @@ internal sealed class LucasKanade
             float s = 1f / (1 << level);
             float px = x * s, py = y * s;
             Sample(a.I, a.Width, a.Height, px, py, _tI);
-            Sample(a.Ix, a.Width, a.Height, px, py, _tIx);
-            Sample(a.Iy, a.Width, a.Height, px, py, _tIy);
+            // The template's derivatives from the window's own pixels: bit for bit the whole level's derivative
+            // images sampled there, at ~1/15 of their cost for a 29-pixel window on a 854x480 frame.
+            SampleGradients(a, _p.WindowRadius, px, py, _gx, _gy, _tIx, _tIy);
             double gxx = 0, gxy = 0, gyy = 0;
             for (int i = 0; i < n; i++)
             {
@@ -162,10 +169,45 @@ internal sealed class LucasKanade
         return new LkResult(nx, ny, ok, residual, correlation);
     }
 
-    /// <summary>Bilinear samples of the (2r+1)^2 window centred at (cx, cy); coordinates clamped to the image.</summary>
-    private void Sample(float[] img, int w, int h, float cx, float cy, float[] dst)
+    /// <summary>
+    /// Bilinear samples of the level's Scharr derivatives over the (2r+1)^2 window centred at (cx, cy), coordinates
+    /// clamped to the level (as <see cref="Sample(float[], int, int, int, float, float, Span{float})"/> samples
+    /// <see cref="PyramidLevel.Ix"/>/<see cref="PyramidLevel.Iy"/>, bit for bit):
+    /// the derivatives are computed on the (2r+2)^2 grid of clamped pixels under the window (<paramref name="gx"/>,
+    /// <paramref name="gy"/>: scratch of that size), then blended with the same weights and operation order.
+    /// </summary>
+    internal static void SampleGradients(PyramidLevel level, int radius, float cx, float cy, Span<float> gx, Span<float> gy, Span<float> dx, Span<float> dy)
     {
-        int r = _p.WindowRadius, side = _side;
+        int side = 2 * radius + 1, grid = side + 1;
+        int w = level.Width, h = level.Height;
+        float fx0 = MathF.Floor(cx), fy0 = MathF.Floor(cy);
+        int ix = (int)fx0, iy = (int)fy0;
+        float ax = cx - fx0, ay = cy - fy0;
+        float w00 = (1 - ax) * (1 - ay), w01 = ax * (1 - ay), w10 = (1 - ax) * ay, w11 = ax * ay;
+        int x0 = ix - radius, y0 = iy - radius;
+        for (int v = 0; v < grid; v++)
+        {
+            int y = Math.Clamp(y0 + v, 0, h - 1);
+            for (int u = 0; u < grid; u++)
+                (gx[v * grid + u], gy[v * grid + u]) = level.ScharrAt(Math.Clamp(x0 + u, 0, w - 1), y);
+        }
+        for (int v = 0; v < side; v++)
+        {
+            int g = v * grid, o = v * side;
+            for (int u = 0; u < side; u++, g++)
+            {
+                dx[o + u] = w00 * gx[g] + w01 * gx[g + 1] + w10 * gx[g + grid] + w11 * gx[g + grid + 1];
+                dy[o + u] = w00 * gy[g] + w01 * gy[g + 1] + w10 * gy[g + grid] + w11 * gy[g + grid + 1];
+            }
+        }
+    }
+
+    private void Sample(float[] img, int w, int h, float cx, float cy, float[] dst) => Sample(img, w, h, _p.WindowRadius, cx, cy, dst);
+
+    /// <summary>Bilinear samples of the (2r+1)^2 window centred at (cx, cy); coordinates clamped to the image.</summary>
+    internal static void Sample(float[] img, int w, int h, int radius, float cx, float cy, Span<float> dst)
+    {
+        int r = radius, side = 2 * radius + 1;
         float fx0 = MathF.Floor(cx), fy0 = MathF.Floor(cy);
         int ix = (int)fx0, iy = (int)fy0;
         float ax = cx - fx0, ay = cy - fy0;
@@ -173,14 +215,23 @@ internal sealed class LucasKanade
         int x0 = ix - r, y0 = iy - r;
         if (x0 >= 0 && y0 >= 0 && x0 + side < w && y0 + side < h)
         {
+            // Vectorised along the row with the scalar tail's operations in the same order: equal bit for bit.
+            int lanes = Vector.IsHardwareAccelerated ? Vector<float>.Count : int.MaxValue;
+            Vector<float> v00 = new(w00), v01 = new(w01), v10 = new(w10), v11 = new(w11);
             for (int v = 0; v < side; v++)
             {
-                int row = (y0 + v) * w + x0, o = v * side;
-                for (int u = 0; u < side; u++)
+                int row = (y0 + v) * w + x0;
+                ReadOnlySpan<float> a = img.AsSpan(row, side + 1), b = img.AsSpan(row + w, side + 1);
+                Span<float> d = dst.Slice(v * side, side);
+                int u = 0;
+                for (; u + lanes <= side; u += lanes)
                 {
-                    int i = row + u;
-                    dst[o + u] = w00 * img[i] + w01 * img[i + 1] + w10 * img[i + w] + w11 * img[i + w + 1];
+                    Vector<float> s = v00 * new Vector<float>(a[u..]) + v01 * new Vector<float>(a[(u + 1)..])
+                                    + v10 * new Vector<float>(b[u..]) + v11 * new Vector<float>(b[(u + 1)..]);
+                    s.CopyTo(d[u..]);
                 }
+                for (; u < side; u++)
+                    d[u] = w00 * a[u] + w01 * a[u + 1] + w10 * b[u] + w11 * b[u + 1];
             }
             return;
         }

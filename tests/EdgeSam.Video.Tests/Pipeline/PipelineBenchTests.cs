@@ -31,7 +31,7 @@ public class PipelineBenchTests
         Assert.True(rc == 0, err + output);
         Assert.Equal(2, Regex.Matches(output, @"repeat \d: encoder alone").Count);
         Assert.Contains("warm-up (untimed", output);
-        Assert.Contains("ONNX Runtime thread(s), not pinned", output);
+        Assert.Contains("ONNX Runtime's default threads (pinned to cores)", output);
         double e2e = Figure(output, @"end to end ([0-9.]+) ");
         double ratio = Figure(output, @"end-to-end / bound = ([0-9.]+) ");
         Assert.True(e2e > 0 && ratio > 0 && double.IsFinite(ratio), output);

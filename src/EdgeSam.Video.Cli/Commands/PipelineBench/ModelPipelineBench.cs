@@ -74,7 +74,7 @@ internal static class ModelPipelineBench
                 : "weights-free graph cut";
             ConsoleLines.Line(ctx, $"bench pipeline: {what}, tracker lk, {PipelineFactory.Describe(overlapped)}; {Path.GetFileName(input.TrimEnd('/'))}: {frameCount} frames {width}x{height}; " +
                 $"consumer: palette PNG masks{(s.Preview ? " + H.264 preview" : "")}; {Environment.ProcessorCount} cores; {s.Repeats} repeat(s)" +
-                (s.Workload == PipelineBenchWorkload.EdgeSam ? $"; encoder {EncoderThreadsText(s.EncoderThreads ?? PipelineFactory.DefaultEncoderThreads)}" : ""));
+                (s.Workload == PipelineBenchWorkload.EdgeSam ? $"; encoder {EncoderThreadsText(s.EncoderThreads ?? 0)}" : ""));
 
             // Warm-up, untimed: the first pass of a fresh process is far slower than the steady state (2-core EPYC: encoder
             // alone 6.0 frames/s in the first repeat against 8.6 in the next two, with two warm-up runs of the encoder on

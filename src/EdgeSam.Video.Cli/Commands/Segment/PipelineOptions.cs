@@ -159,7 +159,7 @@ internal sealed class PipelineOptions
 
     private readonly Option<int?> _encoderThreads = new("--encoder-threads")
     {
-        Description = "EdgeSAM encoder's ONNX Runtime threads (default: one per physical core, not pinned to cores; on a machine other programs keep busy, fewer can be faster).",
+        Description = "EdgeSAM encoder's ONNX Runtime threads (default: all cores; on a machine other programs keep busy, fewer can be faster).",
     };
 
     private readonly Option<int?> _decoderThreads = new("--decoder-threads")
@@ -232,7 +232,7 @@ internal sealed class PipelineOptions
         float? negInset = r.GetValue(_negInset);
         if (negInset is not null && !(negInset >= 0 && negInset < 0.35f)) throw new EdgeSamException($"--negative-inset {negInset} is out of range; give a fraction in 0..0.35 (the band's width).");
         int? encoderThreads = r.GetValue(_encoderThreads), decoderThreads = r.GetValue(_decoderThreads);
-        if (encoderThreads is < 1 or > 256) throw new EdgeSamException($"--encoder-threads {encoderThreads} is out of range; give 1..256 threads (leave it out for one per physical core).");
+        if (encoderThreads is < 1 or > 256) throw new EdgeSamException($"--encoder-threads {encoderThreads} is out of range; give 1..256 threads (leave it out for all cores).");
         if (decoderThreads is < 1 or > 256) throw new EdgeSamException($"--decoder-threads {decoderThreads} is out of range; give 1..256 threads.");
         float? gate = r.GetValue(_pointGate);
         if (gate is not null && !(gate >= 0 && gate <= 10)) throw new EdgeSamException($"--point-gate {gate} is out of range; give a fraction of sqrt(mask area) in 0..10 (0 = off).");

@@ -42,6 +42,18 @@ public class PipelineBenchTests
     }
 
     [Fact]
+    public async Task A_clip_longer_than_the_warm_up_is_warmed_up_on_its_first_60_frames_only()
+    {
+        (string enc, string dec) = SyntheticEdgeSamModels.Write(TestPaths.NewTempDir("pbench-warm"));
+        var (rc, output, err) = await CliRunner.Run("bench", "pipeline", "--workload", "edgesam", "--encoder", enc, "--decoder", dec,
+            "--frames", "61", "--size", "64x48", "--repeats", "1", "--no-preview");
+        Assert.True(rc == 0, err + output);
+        Assert.Contains("warm-up (untimed, not reported): one encoder-only pass and one overlapped job over the clip's first 60 frames", output);
+        Assert.Contains("61 frames 64x48", output);
+        Assert.Single(Regex.Matches(output, @"repeat \d: encoder alone"));
+    }
+
+    [Fact]
     public async Task Graphcut_workload_without_preview_runs()
     {
         var (rc, output, err) = await CliRunner.Run("bench", "pipeline", "--workload", "graphcut", "--frames", "4", "--size", "96x64",

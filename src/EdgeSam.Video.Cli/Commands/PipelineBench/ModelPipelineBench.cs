@@ -30,7 +30,7 @@ internal sealed record BenchRun(string Kind, int Frames, TimeSpan Wall, Propagat
 /// <item>overlapped: the whole job as <c>segment</c> runs it; end-to-end frames/s = frames / the job's wall time
 /// (preview start-up and flush included).</item>
 /// </list>
-/// Before the timed repeats, one encoder-only pass and one overlapped job run untimed (warm-up).
+/// Before the timed repeats, one encoder-only pass and one overlapped job run untimed over the clip's first 60 frames (warm-up).
 /// The bound is the slowest stage alone: the encoder-only time, or a stage's busy time in the sequential run when
 /// longer (the graph cut's processing stage: tracking + cuts run on one thread while its "encoder" only prepares the
 /// colour graph). Ratio = end-to-end frames/s / bound frames/s, per repeat; medians and spreads over the repeats.
@@ -80,9 +80,11 @@ internal static class ModelPipelineBench
             // alone 6.0 frames/s in the first repeat against 8.6 in the next two, with two warm-up runs of the encoder on
             // the first frame before it): JIT tiers, ONNX Runtime's arenas and thread pool, the page cache of the clip.
             // A median over repeats hides that but is skewed by it; one full pass of each kind first takes it out.
-            ConsoleLines.Line(ctx, "bench pipeline: warm-up (untimed, not reported): one encoder-only pass and one overlapped job over the clip");
-            MeasureEncoderOnly(overlapped.Segmenter, input, cancel);
-            await MeasureJobAsync("warm-up", overlapped, input, prompt, Path.Combine(temp, "out"), s, cancel);
+            // Its first WarmUpFrames frames are enough for that, so a long clip is not run twice over.
+            string warmUp = frameCount > WarmUpFrames ? WritePrefix(input, WarmUpFrames, temp, cancel) : input;
+            ConsoleLines.Line(ctx, $"bench pipeline: warm-up (untimed, not reported): one encoder-only pass and one overlapped job over the clip's first {Math.Min(frameCount, WarmUpFrames)} frames");
+            MeasureEncoderOnly(overlapped.Segmenter, warmUp, cancel);
+            await MeasureJobAsync("warm-up", overlapped, warmUp, prompt, Path.Combine(temp, "out"), s, cancel);
 
             var runs = new List<(BenchRun Encoder, BenchRun Sequential, BenchRun Overlapped)>();
             for (int r = 0; r < s.Repeats; r++)
@@ -241,6 +243,21 @@ internal static class ModelPipelineBench
         double median = v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
         string m = median.ToString(format, CultureInfo.InvariantCulture);
         return v.Count == 1 ? m : $"{m} ({v[0].ToString(format, CultureInfo.InvariantCulture)}-{v[^1].ToString(format, CultureInfo.InvariantCulture)})";
+    }
+
+    /// <summary>Frames of the untimed warm-up pass.</summary>
+    private const int WarmUpFrames = 60;
+
+    /// <summary>The first <paramref name="frames"/> frames of <paramref name="input"/> as an H.264 video in
+    /// <paramref name="temp"/> (read through ffmpeg, as the clip itself is).</summary>
+    private static string WritePrefix(string input, int frames, string temp, CancellationToken cancel)
+    {
+        string video = Path.Combine(temp, "warm-up.mp4");
+        using IFrameSource source = FrameSources.Open(input, cancel: cancel);
+        using VideoWriter w = VideoWriter.Create(video, source.Width, source.Height, source.FrameRate, VideoCodec.H264, new VideoWriterOptions(H264Crf: 18), cancel);
+        foreach (RgbImage f in source.Read(0, frames, cancel)) w.Write(f);
+        w.Complete();
+        return video;
     }
 
     /// <summary>Writes the generated clip as an H.264 video (so reading goes through ffmpeg, as for a user's video) and

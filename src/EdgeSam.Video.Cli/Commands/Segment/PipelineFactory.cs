@@ -125,6 +125,7 @@ internal static class PipelineFactory
             MinMaskScore = graphCut ? 0f : 0.7f,
             Reinit = s.Reinit,
             ReinitHorizon = s.ReinitHorizon,
+            Seed = s.Seed,
             ReinitBelowVisibleFraction = s.ReinitBelowVisible,
             RecoverLostObjects = s.RecoverLost ?? graphCut,
             NegativePoints = s.NegativePoints ?? (graphCut ? DefaultNegativesGraphCut : 1),

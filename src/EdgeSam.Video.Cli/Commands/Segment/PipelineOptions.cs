@@ -46,6 +46,9 @@ internal sealed record PipelineSettings
     public int? RefinementPasses { get; init; }
     public ReinitMode Reinit { get; init; } = ReinitMode.Every;
     public int ReinitHorizon { get; init; } = 8;
+    /// <summary>Seed of the query-point sampler (<see cref="VideoSegmenterOptions.Seed"/>): the K-Medoids subsample and
+    /// the random share of mixed sampling. Runs with one seed are reproducible; other seeds show the run-to-run spread.</summary>
+    public int Seed { get; init; }
     /// <summary>Early re-initialisation below this visible fraction of positives (0 = off, SAM-PT). Off: with the
     /// previous-mask prior (graphcut + lk, 10 DAVIS 2016 val sequences, full length) J&amp;F 0.455 with 0.5, 0.472 off
     /// (an earlier measurement without the prior, first 30 frames only, had favoured 0.5).</summary>
@@ -124,6 +127,7 @@ internal sealed class PipelineOptions
         DefaultValueFactory = _ => "every",
     };
     private readonly Option<int> _horizon = new("--reinit-horizon") { Description = "Frames between re-initialisations.", DefaultValueFactory = _ => 8 };
+    private readonly Option<int> _seed = new("--seed") { Description = "Seed of the query-point sampling (K-Medoids subsample, random points): a run is reproducible for one seed; scores over several seeds show the spread.", DefaultValueFactory = _ => 0 };
     private readonly Option<bool?> _recover = new("--recover-lost")
     {
         Description = "With --reinit every: on a frame where the object is lost (no visible positive point; the frame stays empty), decode from the tracked positions anyway and re-sample the points if that finds an object of about its size. Default per segmenter: on for graphcut, off (SAM-PT) for EdgeSAM; --recover-lost true|false.",
@@ -213,7 +217,7 @@ internal sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _reference, _encoderThreads, _decoderThreads })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _seed, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _reference, _encoderThreads, _decoderThreads })
             command.Add(o);
     }
 
@@ -279,6 +283,7 @@ internal sealed class PipelineOptions
             RefinementPasses = refine,
             Reinit = r.GetValue(_reinit) switch { "none" => ReinitMode.None, "similar-area" => ReinitMode.OnSimilarMaskArea, _ => ReinitMode.Every },
             ReinitHorizon = horizon,
+            Seed = r.GetValue(_seed),
         };
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace EdgeSam.Video.Cli;
 
@@ -22,7 +23,22 @@ public static class CliApp
     public static async Task<int> RunAsync(string[] args, CliContext ctx, CancellationToken cancel = default)
     {
         RootCommand root = Build(ctx);
-        ParseResult parsed = root.Parse(args);
+        // No arguments at all: the overview, as most tools answer.
+        ParseResult parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
+        if (parsed.Errors.Count > 0)
+        {
+            // One line, not System.CommandLine's error list followed by the whole help text: what was wrong and where
+            // the usage is.
+            var path = new List<string>();
+            for (SymbolResult? r = parsed.CommandResult; r is CommandResult c; r = c.Parent)
+                path.Insert(0, c.Parent is null ? "edgesam-video" : c.Command.Name);
+            var messages = parsed.Errors.Select(e => e.Message.Trim().TrimEnd('.')).Distinct().ToList();
+            // "Required command was not provided" only repeats what the other message says ("unrecognized ...").
+            if (messages.Count > 1) messages.RemoveAll(m => m.StartsWith("Required command", StringComparison.Ordinal));
+            string what = string.Join("; ", messages);
+            ctx.Error.WriteLine($"error: {what}; see '{string.Join(' ', path)} --help'");
+            return ExitUserError;
+        }
         var config = new InvocationConfiguration
         {
             Output = new AnsiConsoleWriter(ctx.Console),

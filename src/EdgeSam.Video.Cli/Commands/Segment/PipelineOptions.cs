@@ -158,7 +158,7 @@ internal sealed class PipelineOptions
 
     private readonly Option<float?> _negInset = new("--negative-inset")
     {
-        Description = "With near-object negatives: keep them this fraction of sqrt(mask area) away from the mask (default per segmenter; 0 = band starts at the mask).",
+        Description = "With near-object negatives: keep them this fraction of sqrt(mask area) away from the mask (default per segmenter: graphcut 0.15, so a negative does not land on a part the mask missed; 0 = band starts at the mask).",
     };
 
     private readonly Option<int?> _encoderThreads = new("--encoder-threads")

@@ -1,0 +1,22 @@
+using EdgeSam.Video.Cli.Commands.Segment;
+using EdgeSam.Video.Pipeline;
+
+namespace EdgeSam.Video.Tests.Pipeline;
+
+/// <summary>The per-segmenter defaults the CLI wires into the pipeline, and that an explicit option overrides them.</summary>
+public class PipelineDefaultsTests
+{
+    [Fact]
+    public void GraphCut_NegativesKeepOffTheMask_UnlessToldOtherwise()
+    {
+        var (ctx, _, _) = CliRunner.Context();
+        using (VideoSegmenter model = PipelineFactory.Create(new PipelineSettings { Segmenter = SegmenterChoice.GraphCut }, ctx))
+        {
+            Assert.Equal(NegativeRegion.NearObject, model.Options.NegativeRegion);
+            Assert.Equal(PipelineFactory.DefaultNegativeInsetGraphCut, model.Options.NegativeInset);
+            Assert.True(model.Options.NegativeInset > 0);
+        }
+        using (VideoSegmenter model = PipelineFactory.Create(new PipelineSettings { Segmenter = SegmenterChoice.GraphCut, NegativeInset = 0f }, ctx))
+            Assert.Equal(0f, model.Options.NegativeInset);
+    }
+}

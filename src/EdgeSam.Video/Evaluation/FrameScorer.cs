@@ -78,7 +78,7 @@ public sealed class FrameScorer
         return new FrameScore(j, f);
     }
 
-    /// <summary>The toolkit's <c>f_measure</c> arithmetic over the two boundary lists.</summary>
+    /// <summary>The toolkit's <c>f_measure</c> arithmetic over the two boundary bitsets.</summary>
     private double BoundaryF(BoundaryBits gt, BoundaryBits fg)
     {
         long nFg = fg.Count, nGt = gt.Count;

@@ -41,6 +41,7 @@ public static class DavisFolderEvaluation
         var inputs = new List<DavisSequenceInput>();
         foreach (string seq in names)
         {
+            DatasetPaths.CheckName(seq, "sequence");
             string gtDir = Path.Combine(annotations, seq);
             string[] frames = imageSet.FirstOrDefault(s => s.Name == seq).Frames ?? ListPngStems(gtDir);
             if (frames.Length == 0)

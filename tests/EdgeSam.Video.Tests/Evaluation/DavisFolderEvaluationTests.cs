@@ -103,6 +103,10 @@ public class DavisFolderEvaluationTests
         Assert.Equal(CliApp.ExitUserError, code);
         Assert.Contains("--year 2015", err);
 
+        (code, _, err) = RunCli(["eval", "davis", "--root", TestPaths.Davis2016, "--results", res, "--year", "2016", "--sequences", "../car-shadow"]);
+        Assert.Equal(CliApp.ExitUserError, code);
+        Assert.Contains("not a valid sequence name", err);
+
         // The 2016 root has no 2017 ImageSet: say so, and suggest the other year.
         (code, _, err) = RunCli(["eval", "davis", "--root", TestPaths.Davis2016, "--results", res]);
         Assert.Equal(CliApp.ExitUserError, code);

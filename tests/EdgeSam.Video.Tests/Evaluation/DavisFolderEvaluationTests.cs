@@ -180,6 +180,27 @@ public class DavisFolderEvaluationTests
     }
 
     [Fact]
+    public void Bench_eval_reports_wall_cpu_and_ratio()
+    {
+        var (code, output, err) = RunCli("bench", "eval", "--root", TestPaths.Davis2016, "--sequences", "car-shadow", "--runs", "1", "--threads", "2");
+        Assert.True(code == 0, err);
+        Assert.Contains("38 object-frames", output);
+        Assert.Contains("PNG decoding", output);
+        Assert.Contains("J&F-Mean 1.000000", output);
+        // The default reference was timed on all 10 sequences: no ratio for one of them unless a reference is given.
+        Assert.Contains("no ratio", output);
+        Assert.DoesNotContain("x the reference", output);
+
+        (code, output, err) = RunCli("bench", "eval", "--root", TestPaths.Davis2016, "--sequences", "car-shadow", "--runs", "1", "--baseline-seconds", "2");
+        Assert.True(code == 0, err);
+        Assert.Contains("x the reference's 2 s", output);
+
+        (code, _, err) = RunCli("bench", "eval", "--root", TestPaths.Davis2016, "--sequences", "car-shadow", "--baseline-seconds", "0");
+        Assert.Equal(CliApp.ExitUserError, code);
+        Assert.Contains("--baseline-seconds 0 must be a positive", err);
+    }
+
+    [Fact]
     public void Results_are_the_same_for_any_thread_count()
     {
         string res = Path.Combine(TestPaths.Shared, "reference", "davis-eval", "osvos-davis2017-val");

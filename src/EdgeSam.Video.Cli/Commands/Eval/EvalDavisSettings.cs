@@ -18,6 +18,7 @@ internal sealed record EvalBenchSettings(
     string Root,
     string? Results,
     DavisYear Year,
+    IReadOnlyList<string>? Sequences,
     int Runs,
     int Threads,
-    double BaselineSeconds);
+    double? BaselineSeconds);

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Buffers;
 using EdgeSam.Video.Media;
 
@@ -73,7 +74,25 @@ internal static class ShiTomasiCorners
         void ProductRow(int d)
         {
             float[] r0 = grey[d % 3], r1 = grey[(d + 1) % 3], r2 = grey[(d + 2) % 3];
-            for (int x = 0; x < dw; x++)
+            int x = 0;
+            // Vector body with the scalar tail's operations in its order (no fused multiply-add), so lanes and tail
+            // give the same bits.
+            if (Vector.IsHardwareAccelerated)
+            {
+                var two = new Vector<float>(2f);
+                for (; x <= dw - Vector<float>.Count; x += Vector<float>.Count)
+                {
+                    Vector<float> a0 = new(r0, x), a1 = new(r0, x + 1), a2 = new(r0, x + 2);
+                    Vector<float> b0 = new(r1, x), b2 = new(r1, x + 2);
+                    Vector<float> c0 = new(r2, x), c1 = new(r2, x + 1), c2 = new(r2, x + 2);
+                    Vector<float> gxv = (a2 - a0) + two * (b2 - b0) + (c2 - c0);
+                    Vector<float> gyv = (c0 - a0) + two * (c1 - a1) + (c2 - a2);
+                    (gxv * gxv).CopyTo(pxx, x);
+                    (gxv * gyv).CopyTo(pxy, x);
+                    (gyv * gyv).CopyTo(pyy, x);
+                }
+            }
+            for (; x < dw; x++)
             {
                 float gxv = (r0[x + 2] - r0[x]) + 2 * (r1[x + 2] - r1[x]) + (r2[x + 2] - r2[x]);
                 float gyv = (r2[x] - r0[x]) + 2 * (r2[x + 1] - r0[x + 1]) + (r2[x + 2] - r0[x + 2]);
@@ -82,7 +101,15 @@ internal static class ShiTomasiCorners
                 pyy[x] = gyv * gyv;
             }
             float[] ax = hxx[d % 3], ay = hxy[d % 3], az = hyy[d % 3];
-            for (int x = 0; x < sw; x++)
+            x = 0;
+            if (Vector.IsHardwareAccelerated)
+                for (; x <= sw - Vector<float>.Count; x += Vector<float>.Count)
+                {
+                    (new Vector<float>(pxx, x) + new Vector<float>(pxx, x + 1) + new Vector<float>(pxx, x + 2)).CopyTo(ax, x);
+                    (new Vector<float>(pxy, x) + new Vector<float>(pxy, x + 1) + new Vector<float>(pxy, x + 2)).CopyTo(ay, x);
+                    (new Vector<float>(pyy, x) + new Vector<float>(pyy, x + 1) + new Vector<float>(pyy, x + 2)).CopyTo(az, x);
+                }
+            for (; x < sw; x++)
             {
                 ax[x] = pxx[x] + pxx[x + 1] + pxx[x + 2];
                 ay[x] = pxy[x] + pxy[x + 1] + pxy[x + 2];
@@ -105,7 +132,26 @@ internal static class ShiTomasiCorners
             float[] b0 = hxy[y % 3], b1 = hxy[(y + 1) % 3], b2 = hxy[(y + 2) % 3];
             float[] c0 = hyy[y % 3], c1 = hyy[(y + 1) % 3], c2 = hyy[(y + 2) % 3];
             int o = y * sw, mrow = (y + ey0) * w + ex0;
-            for (int x = 0; x < sw; x++)
+            int x = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var halfV = new Vector<float>(0.5f);
+                Span<float> row = score.AsSpan(o, sw);
+                for (; x <= sw - Vector<float>.Count; x += Vector<float>.Count)
+                {
+                    Vector<float> a = new Vector<float>(a0, x) + new Vector<float>(a1, x) + new Vector<float>(a2, x);
+                    Vector<float> b = new Vector<float>(b0, x) + new Vector<float>(b1, x) + new Vector<float>(b2, x);
+                    Vector<float> c = new Vector<float>(c0, x) + new Vector<float>(c1, x) + new Vector<float>(c2, x);
+                    Vector<float> half = halfV * (a - c);
+                    (halfV * (a + c) - Vector.SquareRoot(half * half + b * b)).CopyTo(row.Slice(x));
+                }
+                for (int i = 0; i < x; i++)
+                {
+                    float s = row[i];
+                    if (s > maxInMask && mask01[mrow + i] != 0) maxInMask = s;
+                }
+            }
+            for (; x < sw; x++)
             {
                 float a = a0[x] + a1[x] + a2[x];
                 float b = b0[x] + b1[x] + b2[x];
@@ -125,9 +171,10 @@ internal static class ShiTomasiCorners
     {
         var corners = new List<(int X, int Y)>();
 
-        // Candidates as (negated score, raster index) so a primitive-key sort orders them strongest first.
-        var keys = new List<float>();
-        var where = new List<int>();
+        // Candidates keyed (negated score, raster index): strongest first, ties in raster order. A heap instead of
+        // sorting them all: a frame's background has tens of thousands of local maxima above the quality level, and
+        // the greedy pick below stops after a few hundred.
+        var candidates = new List<(int At, (float NegScore, int At) Key)>();
         int yStart = Math.Max(1, by0), yEnd = Math.Min(h - 2, by1), xStart = Math.Max(1, bx0), xEnd = Math.Min(w - 2, bx1);
         for (int y = yStart; y <= yEnd; y++)
         {
@@ -140,16 +187,13 @@ internal static class ShiTomasiCorners
                 int c = srow + x;
                 if (score[c - sw - 1] > s || score[c - sw] > s || score[c - sw + 1] > s || score[c - 1] > s
                     || score[c + 1] > s || score[c + sw - 1] > s || score[c + sw] > s || score[c + sw + 1] > s) continue;
-                keys.Add(-s);
-                where.Add(mrow + x);
+                candidates.Add((mrow + x, (-s, mrow + x)));
             }
         }
-        float[] keyArr = [.. keys];
-        int[] whereArr = [.. where];
-        Array.Sort(keyArr, whereArr);
+        var queue = new PriorityQueue<int, (float NegScore, int At)>(candidates);
 
         double minD2 = minDistance * minDistance;
-        foreach (int at in whereArr)
+        while (queue.TryDequeue(out int at, out _))
         {
             int x = at % w, y = at / w;
             bool ok = true;

@@ -106,24 +106,15 @@ internal static class EvalBenchCommand
         ctx.Console.WriteLine(string.Format(inv,
             "eval davis {0}: {1} sequences, {2} object-frames (PNG decoding included), {3} thread(s), {4} runs after a warm-up",
             DavisYears.Number(s.Year), warm.Sequences.Count, frames, s.Threads, s.Runs));
-        if (s.BaselineSeconds is { } b)
-        {
-            ctx.Console.WriteLine(string.Format(inv,
-                "  wall: median {0:0.000} s (min {1:0.000}, max {2:0.000}) = {3:0.0}x the reference's {4:0.#} s",
-                medianWall, wall.Min(), wall.Max(), b / medianWall, b));
-            ctx.Console.WriteLine(string.Format(inv,
-                "  cpu:  median {0:0.000} s ({1:0.00} ms per object-frame); on {2} idle core(s) ~ {3:0.000} s = {4:0.0}x the reference",
-                medianCpu, medianCpu * 1000 / Math.Max(1, frames), Math.Min(s.Threads, Environment.ProcessorCount), idleEstimate, b / idleEstimate));
-        }
-        else
-        {
-            ctx.Console.WriteLine(string.Format(inv,
-                "  wall: median {0:0.000} s (min {1:0.000}, max {2:0.000}); no ratio: the official toolkit's {3:0.#} s is for all 10 mirrored sequences (--baseline-seconds gives a reference for this subset)",
-                medianWall, wall.Min(), wall.Max(), OfficialToolkitSeconds));
-            ctx.Console.WriteLine(string.Format(inv,
-                "  cpu:  median {0:0.000} s ({1:0.00} ms per object-frame); on {2} idle core(s) ~ {3:0.000} s",
-                medianCpu, medianCpu * 1000 / Math.Max(1, frames), Math.Min(s.Threads, Environment.ProcessorCount), idleEstimate));
-        }
+        double? b = s.BaselineSeconds;
+        string wallRatio = b is { } bw
+            ? string.Format(inv, " = {0:0.0}x the reference's {1:0.#} s", bw / medianWall, bw)
+            : string.Format(inv, "; no ratio: the official toolkit's {0:0.#} s is for all 10 mirrored sequences (--baseline-seconds gives a reference for this subset)", OfficialToolkitSeconds);
+        string cpuRatio = b is { } bc ? string.Format(inv, " = {0:0.0}x the reference", bc / idleEstimate) : "";
+        ctx.Console.WriteLine(string.Format(inv, "  wall: median {0:0.000} s (min {1:0.000}, max {2:0.000}){3}",
+            medianWall, wall.Min(), wall.Max(), wallRatio));
+        ctx.Console.WriteLine(string.Format(inv, "  cpu:  median {0:0.000} s ({1:0.00} ms per object-frame); on {2} idle core(s) ~ {3:0.000} s{4}",
+            medianCpu, medianCpu * 1000 / Math.Max(1, frames), Math.Min(s.Threads, Environment.ProcessorCount), idleEstimate, cpuRatio));
         ctx.Console.WriteLine(string.Format(inv,
             "  of which PNG decoding (ground truth + result, one pass): {0:0.000} s cpu ({1:0.00} ms per frame pair)",
             decodeCpu, decodeCpu * 1000 / Math.Max(1, reads.Length)));

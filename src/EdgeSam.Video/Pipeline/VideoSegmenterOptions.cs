@@ -142,7 +142,9 @@ public sealed record VideoSegmenterOptions
     /// Refinement passes after the first decode: all visible points plus the box of the current mask, the current
     /// mask as <see cref="Segmentation.SegmentationPrompt.Prior"/>; stops early when the mask has fewer than 2 pixels.
     /// SAM-PT uses 12 (<c>iterative_refinement_iterations</c>); every pass costs one decoder call per object (EdgeSAM on
-    /// 2 CPU cores: ~33 ms, a sixth of an encoder run), so the default is chosen by measurement on the DAVIS dev set.
+    /// 2 CPU cores: ~33 ms, a sixth of an encoder run). The library keeps SAM-PT's 12; the <c>edgesam-video</c>
+    /// command picks per segmenter (graph cut: 2, measured on DAVIS 2016 val; EdgeSAM: 1 until it can be measured
+    /// with the real weights).
     /// </summary>
     public int RefinementPasses { get; init; } = 12;
 

@@ -48,4 +48,26 @@ public class SegmentEdgeSamTests
         Assert.Contains("--decoder", stderr.ToString());
         Assert.Single(stderr.ToString().Trim().Split('\n'));
     }
+
+    /// <summary>A typo in --encoder/--decoder names the file, with or without --segmenter edgesam: no silent fall-back
+    /// to the graph cut (auto) and no "not installed, run models fetch" hint about a store model the user did not ask for.</summary>
+    [Theory]
+    [InlineData("auto")]
+    [InlineData("edgesam")]
+    public async Task Missing_explicit_model_file_is_named(string segmenter)
+    {
+        string input = SegmentCommandTests.FirstFrames("blackswan", 2);
+        string models = TestPaths.NewTempDir("seg-e2-models");
+        (string enc, _) = SyntheticEdgeSamModels.Write(models);
+        string missing = Path.Combine(models, "no_such_decoder.onnx");
+        string outDir = TestPaths.NewTempDir("seg-e2");
+        var (ctx, stdout, stderr) = SegmentCommandTests.Context();
+        int rc = await CliApp.RunAsync(["segment", input, "--points", "400,240,+", "--out", outDir,
+            "--segmenter", segmenter, "--encoder", enc, "--decoder", missing], ctx);
+        Assert.Equal(CliApp.ExitUserError, rc);
+        string err = stderr.ToString();
+        Assert.Contains($"--decoder {missing} does not exist", err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(Directory.Exists(Path.Combine(outDir, "masks")), "no output for a run that never started");
+    }
 }

@@ -103,6 +103,12 @@ public class TrackBenchCommandTests
         Assert.Equal(2, code);
         Assert.Contains("--horizon", err);
 
+        // car-shadow has 40 annotated frames: a horizon of 40 leaves no (t, t+h) pair to score.
+        (code, _, err) = Run("track-bench", "davis", "--root", TestPaths.Davis2016, "--sequences", "car-shadow", "--horizon", "40");
+        Assert.Equal(2, code);
+        Assert.Contains("--horizon 40 leaves no window to score: the longest sequence has 40 annotated frames", err);
+        Assert.Single(err.Trim().Split('\n'));
+
         foreach (string bad in new[] { "0", "1.5", "-0.2" })
         {
             (code, _, err) = Run("track-bench", "davis", "--root", TestPaths.Davis2016, "--sequences", "car-shadow", "--visibility-threshold", bad);

@@ -174,13 +174,15 @@ internal static class PipelineFactory
         TrackerKind kind = TrackerKinds.TryParse(s.Tracker)
             ?? throw new EdgeSamException($"--tracker '{s.Tracker}' is unknown; use one of {string.Join(", ", TrackerKinds.All.Select(k => k.CliName()))}.");
         string? model = s.TrackerModel;
+        if (model is not null && kind == TrackerKind.Lk)
+            throw new EdgeSamException($"--tracker-model {model} was given with --tracker lk, which has no weights; leave it out, or pick the tracker it belongs to (--tracker xfeat, onnx-window or tapir).");
         if (model is not null && !File.Exists(model) && !Directory.Exists(model))
             throw new EdgeSamException($"--tracker-model {model} does not exist; give the tracker's ONNX file (tapir: the folder of its two files).");
         model ??= kind switch
         {
             TrackerKind.XFeat => InstalledXFeat(),
-            TrackerKind.OnnxWindow => throw new EdgeSamException("--tracker onnx-window needs --tracker-model <file.onnx>: a windowed tracker export (video [1,T,3,H,W], queries [1,N,3] -> tracks, visibility)."),
-            TrackerKind.Tapir => throw new EdgeSamException("--tracker tapir needs --tracker-model <folder> holding tapir_pointencoder.onnx and tapir.onnx (the causal TAPIR export)."),
+            TrackerKind.OnnxWindow => InstalledWindowTracker(),
+            TrackerKind.Tapir => InstalledTapir(),
             _ => null,
         };
         var common = new TrackerOptions { LostPointMotion = s.LostMotion ?? DefaultLostMotion, DenseReacquire = s.DenseReacquire };
@@ -207,6 +209,31 @@ internal static class PipelineFactory
         throw new EdgeSamException($"--tracker xfeat needs an XFeat model: pass --tracker-model <xfeat_WxH.onnx>, or {store.MissingHint(store.Manifest.Get(names[0]))}.");
     }
 
+    /// <summary>The user's windowed tracker export saved in the model store (cache or mirror) as the manifest names
+    /// it; else what to do.</summary>
+    internal static string InstalledWindowTracker(ModelStore? store = null)
+    {
+        store ??= new ModelStore();
+        ModelEntry entry = store.Manifest.Get("cotracker_window");
+        return store.Locate(entry).Path
+            ?? throw new EdgeSamException($"--tracker onnx-window needs a windowed tracker export (video [1,T,3,H,W], queries [1,N,3] -> tracks, visibility; see models/README.md): pass --tracker-model <file.onnx>, or save it as {entry.File} in the model cache or mirror.");
+    }
+
+    /// <summary>The folder of the user's causal TAPIR export in the model store: both files must be found, side by side
+    /// (the tracker opens them as a pair); else what to do.</summary>
+    internal static string InstalledTapir(ModelStore? store = null)
+    {
+        store ??= new ModelStore();
+        ModelEntry encoder = store.Manifest.Get("tapir_pointencoder"), predictor = store.Manifest.Get("tapir");
+        string? e = store.Locate(encoder).Path, p = store.Locate(predictor).Path;
+        if (e is null || p is null)
+            throw new EdgeSamException($"--tracker tapir needs the causal TAPIR export (see models/README.md): pass --tracker-model <folder> holding {encoder.File} and {predictor.File}, or save both in the model cache or mirror ({(e is null ? encoder.File : predictor.File)} was not found).");
+        string de = Path.GetDirectoryName(e)!, dp = Path.GetDirectoryName(p)!;
+        if (!string.Equals(de, dp, StringComparison.Ordinal))
+            throw new EdgeSamException($"--tracker tapir: {encoder.File} was found in {de} but {predictor.File} in {dp}; put both in one folder of the model cache or mirror, or pass that folder with --tracker-model.");
+        return de;
+    }
+
     private static IPromptSegmenter CreateSegmenter(PipelineSettings s, CliContext ctx)
     {
         if (s.Segmenter == SegmenterChoice.GraphCut)
@@ -217,6 +244,10 @@ internal static class PipelineFactory
         }
         if ((s.EncoderPath is null) != (s.DecoderPath is null))
             throw new EdgeSamException("give both --encoder and --decoder (EdgeSAM's two ONNX files), or neither to use the model store.");
+        // An explicit file that is not there is the user's typo, not a model to fetch: name it rather than falling back.
+        foreach (var (option, path) in new[] { ("--encoder", s.EncoderPath), ("--decoder", s.DecoderPath) })
+            if (path is not null && !File.Exists(path))
+                throw new EdgeSamException($"{option} {path} does not exist; give EdgeSAM's ONNX file, or leave --encoder and --decoder out to use the model store.");
         var store = new ModelStore();
         string family = s.EdgeSamVariant == EdgeSamVariant.EdgeSam ? "edge_sam" : "edge_sam_3x";
         ModelEntry encEntry = store.Manifest.Get($"{family}_encoder"), decEntry = store.Manifest.Get($"{family}_decoder");

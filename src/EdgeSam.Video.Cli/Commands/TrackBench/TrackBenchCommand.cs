@@ -82,6 +82,10 @@ internal static class TrackBenchCommand
         foreach (string n in names)
             if (!Directory.Exists(Path.Combine(imagesDir, n)) || !Directory.Exists(Path.Combine(annDir, n)))
                 throw new EdgeSamException($"sequence '{n}' is not under {s.Root} (needs JPEGImages/{s.Resolution}/{n} and Annotations/{s.Resolution}/{n}); check --sequences");
+        // A window needs frames t and t+h: a horizon as long as every sequence would score nothing and print blanks.
+        int longest = names.Max(n => Directory.GetFiles(Path.Combine(annDir, n), "*.png").Length);
+        if (longest <= s.Horizon)
+            throw new EdgeSamException($"--horizon {s.Horizon} leaves no window to score: the longest sequence has {longest} annotated frames; give a horizon below {longest} (e.g. --horizon 8)");
 
         string? csvPath = s.PointsCsvPath is null ? null : OutputPath(s.PointsCsvPath, "--points-csv");
         string? jsonPath = s.JsonPath is null ? null : OutputPath(s.JsonPath, "--json");

@@ -80,10 +80,15 @@ internal sealed class PropagationRun : IDisposable
     private RgbImage? _lastImage;
     private int _lastFrame = -1;
     private readonly Dictionary<int, ObjectContinuation> _lastState = new();
+    /// <summary>Called on the processing thread with each final frame's per-object state (the dictionary is reused:
+    /// copy what you keep).</summary>
+    private readonly Action<int, IReadOnlyDictionary<int, ObjectContinuation>>? _stateRecorded;
 
     public PropagationRun(VideoSegmenterOptions options, IPointTracker tracker, IReadOnlyList<ObjectState> objects,
-        Continuation? continuation, int width, int height, Func<int, string> frameName, PropagationStats stats)
+        Continuation? continuation, int width, int height, Func<int, string> frameName, PropagationStats stats,
+        Action<int, IReadOnlyDictionary<int, ObjectContinuation>>? stateRecorded = null)
     {
+        _stateRecorded = stateRecorded;
         _options = options;
         _tracker = tracker;
         _sampler = options.EffectiveSampler;
@@ -508,6 +513,7 @@ internal sealed class PropagationRun : IDisposable
             for (int k = 0; k < pts.Length; k++) pts[k] = new PromptPoint(r.Points[k].X, r.Points[k].Y, r.Points[k].Label);
             _lastState[_objects[i].State.Id] = new ObjectContinuation(pts, r.Raw, _objects[i].SeedArea);
         }
+        _stateRecorded?.Invoke(s.Frame, _lastState);
     }
 
     private PromptPoint[] Sample(Mask mask, RgbImage image, int frame, int objectId)

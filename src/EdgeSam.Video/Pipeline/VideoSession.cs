@@ -20,9 +20,16 @@ namespace EdgeSam.Video.Pipeline;
 /// <para>
 /// <see cref="Propagate"/> walks frames forward or backward from a start frame. An object takes part from the first
 /// frame of the walk that holds a prompt for it (before that its status is <see cref="ObjectStatus.NotStarted"/>), or
-/// from the walk's first frame when the previous complete propagation in the same direction ended on the frame just
-/// before it (it goes on from there). Overlaps are resolved per pixel: the higher segmenter score wins, a prompted
-/// mask always wins, ties go to the lower id.
+/// from the walk's first frame when an earlier propagation (either direction) left it a state on the frame just
+/// before it in the walk's direction: it goes on from there with those points and that mask. So after a correction on
+/// frame k, <c>Propagate(k)</c> re-seeds the corrected object from its new prompt while the others go on from where
+/// the last propagation left them on frame k - 1 (SAM 2 likewise reuses the other objects' stored outputs). A new
+/// prompt for an object forgets that object's remembered states, which no longer follow from its prompts.
+/// Overlaps are resolved per pixel: the higher segmenter score wins, a prompted mask always wins, ties go to the
+/// lower id.
+/// </para>
+/// <para>
+/// Memory: per object and walked frame the session keeps its points and its mask as run lengths (a few KB at 480p).
 /// </para>
 /// Not thread-safe; prompts cannot change while a propagation runs.
 /// </summary>
@@ -33,6 +40,10 @@ public sealed class VideoSession : IDisposable
     private readonly bool _ownsFrames;
     private readonly SortedDictionary<int, ObjectState> _objects = new();
     private readonly Dictionary<PropagationDirection, Continuation> _continuations = new();
+    /// <summary>Per frame, where each object stood when a propagation last emitted that frame (latest walk wins).</summary>
+    private readonly Dictionary<int, Dictionary<int, StoredState>> _history = new();
+
+    private sealed record StoredState(PromptPoint[] Points, RunLengthMask Mask, int SeedArea);
     private bool _propagating;
     private bool _disposed;
 
@@ -71,6 +82,7 @@ public sealed class VideoSession : IDisposable
             throw new ArgumentException($"The mask is {mask.Width}x{mask.Height}, the video is {Width}x{Height}.", nameof(mask));
         GetOrAdd(objectId).Prompts[frame] = new FramePrompt { Mask = mask.Clone() };
         _continuations.Clear();
+        Forget(objectId);
     }
 
     /// <summary>Prompts every object of <paramref name="labels"/> (ids 1..254; 0 and 255 are background/void) with
@@ -122,6 +134,7 @@ public sealed class VideoSession : IDisposable
         var (mask, _) = PromptRefiner.Run(embedding, [new PromptRefiner.Request(all, useBox, null)], _model.Options.RefinementPasses, null)[0];
         GetOrAdd(objectId).Prompts[frame] = new FramePrompt { Mask = mask, Points = all, Box = useBox };
         _continuations.Clear();
+        Forget(objectId);
         return mask.Clone();
     }
 
@@ -134,6 +147,7 @@ public sealed class VideoSession : IDisposable
     {
         CheckMutable();
         _continuations.Clear();
+        Forget(objectId);
         return _objects.Remove(objectId);
     }
 
@@ -143,6 +157,35 @@ public sealed class VideoSession : IDisposable
         CheckMutable();
         _objects.Clear();
         _continuations.Clear();
+        _history.Clear();
+    }
+
+    private void Forget(int objectId)
+    {
+        foreach (Dictionary<int, StoredState> states in _history.Values) states.Remove(objectId);
+    }
+
+    /// <summary>Called by the run on its processing thread; the session reads the history only between propagations.</summary>
+    private void Record(int frame, IReadOnlyDictionary<int, ObjectContinuation> states)
+    {
+        var copy = new Dictionary<int, StoredState>(states.Count);
+        foreach (var (id, st) in states) copy[id] = new StoredState(st.Points, RunLengthMask.From(st.LastMask), st.SeedArea);
+        lock (_history) _history[frame] = copy;
+    }
+
+    /// <summary>A continuation from the remembered states on <paramref name="frame"/> for the objects without a prompt on
+    /// <paramref name="start"/> (those are seeded there anyway); null when there is none.</summary>
+    private Continuation? FromHistory(int frame, int start, PropagationDirection direction, CancellationToken cancel)
+    {
+        if (frame < 0 || frame >= FrameCount || !_history.TryGetValue(frame, out Dictionary<int, StoredState>? states)) return null;
+        var objects = new Dictionary<int, ObjectContinuation>();
+        foreach (var (id, st) in states)
+            if (_objects.TryGetValue(id, out ObjectState? o) && !o.Prompts.ContainsKey(start))
+                objects[id] = new ObjectContinuation(st.Points, st.Mask.ToMask(), st.SeedArea);
+        if (objects.Count == 0) return null;
+        RgbImage image = _frames.Read(frame, 1, cancel).FirstOrDefault()
+            ?? throw new EdgeSamException($"Frame {frame} could not be read from the video (it reports {FrameCount} frames).");
+        return new Continuation { Direction = direction, LastFrame = frame, Image = image, Objects = objects };
     }
 
     /// <summary>
@@ -207,12 +250,13 @@ public sealed class VideoSession : IDisposable
         VideoSegmenterOptions options = _model.Options;
         stats ??= new PropagationStats();
         LastStats = stats;
-        Continuation? continuation = _continuations.TryGetValue(direction, out Continuation? c)
-            && c.LastFrame == (forward ? start - 1 : start + 1) ? c : null;
+        int before = forward ? start - 1 : start + 1;
+        Continuation? continuation = _continuations.TryGetValue(direction, out Continuation? c) && c.LastFrame == before
+            ? c : FromHistory(before, start, direction, cancel);
         _continuations.Remove(direction);
 
         _propagating = true;
-        var run = new PropagationRun(options, _model.Tracker, _objects.Values.ToList(), continuation, Width, Height, _frames.FrameName, stats);
+        var run = new PropagationRun(options, _model.Tracker, _objects.Values.ToList(), continuation, Width, Height, _frames.FrameName, stats, Record);
         if (options.Execution == PipelineExecution.Sequential)
         {
             bool done = false;

@@ -407,9 +407,63 @@ public class VideoSessionTests
         List<FrameResult> b = await CollectAsync(rig.Session.Propagate(10));
         Assert.Equal(Enumerable.Range(10, 10), b.Select(r => r.FrameIndex));
         Assert.All(b, r => Assert.Equal(1, IoU(r.Object(1)!.Mask, rig.Truth(1, r.FrameIndex))));
-        // A jump (not the next frame) does not continue: the object has no prompt there.
+        // Any walked frame can be a starting point: from 15 the object goes on from its state on 14.
         List<FrameResult> c = await CollectAsync(rig.Session.Propagate(15));
-        Assert.All(c, r => Assert.Equal(ObjectStatus.NotStarted, r.Object(1)!.Status));
+        Assert.Equal(Enumerable.Range(15, 5), c.Select(r => r.FrameIndex));
+        Assert.All(c, r => Assert.Equal(ObjectStatus.Segmented, r.Object(1)!.Status));
+        Assert.All(c, r => Assert.Equal(1, IoU(r.Object(1)!.Mask, rig.Truth(1, r.FrameIndex))));
+    }
+
+    [Fact]
+    public async Task Continuation_NeedsAWalkedFrameBeforeTheStart()
+    {
+        using var rig = new Rig(20, new VideoSegmenterOptions { RefinementPasses = 0 }, Red());
+        rig.Session.AddMask(0, 1, rig.Truth(1, 0));
+        await CollectAsync(rig.Session.Propagate(0, maxFrames: 5));
+        // Frame 9 was never walked: nothing to go on from, and no prompt on or after 10.
+        List<FrameResult> jump = await CollectAsync(rig.Session.Propagate(10));
+        Assert.All(jump, r => Assert.Equal(ObjectStatus.NotStarted, r.Object(1)!.Status));
+        // Reset forgets the walked frames too.
+        await CollectAsync(rig.Session.Propagate());
+        rig.Session.Reset();
+        rig.Session.AddMask(0, 1, rig.Truth(1, 0));
+        List<FrameResult> after = await CollectAsync(rig.Session.Propagate(10));
+        Assert.All(after, r => Assert.Equal(ObjectStatus.NotStarted, r.Object(1)!.Status));
+    }
+
+    /// <summary>
+    /// SAM 2's correction loop with two objects: propagate, correct object 1 on frame 10, propagate again from 10.
+    /// Object 1 is re-seeded from the correction; object 2, untouched, goes on from where the first propagation left it
+    /// on frame 9 instead of dropping out; both directions.
+    /// </summary>
+    [Fact]
+    public async Task Correction_ReseedsOnlyTheCorrectedObject_OthersGoOn()
+    {
+        using var rig = new Rig(20, new VideoSegmenterOptions { RefinementPasses = 0 }, Red(), Green(y: 12));
+        rig.Session.AddMask(0, 1, rig.Truth(1, 0));
+        rig.Session.AddMask(0, 2, rig.Truth(2, 0));
+        await CollectAsync(rig.Session.Propagate());
+
+        Mask corrected = rig.Session.AddPoints(10, 1, [new PromptPoint(44, 32, PointLabel.Positive)]);
+        List<FrameResult> fwd = await CollectAsync(rig.Session.Propagate(10));
+        Assert.Equal(Enumerable.Range(10, 10), fwd.Select(r => r.FrameIndex));
+        Assert.Equal(ObjectStatus.Prompted, fwd[0].Object(1)!.Status);
+        Assert.Equal(corrected.Data, fwd[0].Object(1)!.RawMask.Data);
+        Assert.All(fwd, r => Assert.Equal(1, IoU(r.Object(2)!.Mask, rig.Truth(2, r.FrameIndex))));
+        Assert.All(fwd.Skip(1), r => Assert.Equal(ObjectStatus.Segmented, r.Object(2)!.Status));
+
+        // Backward from the corrected frame: object 2 goes on from frame 11 (written by the walk just done).
+        List<FrameResult> back = await CollectAsync(rig.Session.Propagate(10, PropagationDirection.Backward, maxFrames: 4));
+        Assert.Equal([10, 9, 8, 7], back.Select(r => r.FrameIndex));
+        Assert.All(back, r => Assert.Equal(1, IoU(r.Object(2)!.Mask, rig.Truth(2, r.FrameIndex))));
+        Assert.All(back, r => Assert.Equal(1, IoU(r.Object(1)!.Mask, rig.Truth(1, r.FrameIndex))));
+
+        // The correction forgot object 1's old states: a walk from 15 (after frame 14 was re-walked from the
+        // correction) goes on with the new ones; removing object 2 drops it from later walks.
+        rig.Session.RemoveObject(2);
+        List<FrameResult> late = await CollectAsync(rig.Session.Propagate(15));
+        Assert.All(late, r => Assert.Null(r.Object(2)));
+        Assert.All(late, r => Assert.Equal(1, IoU(r.Object(1)!.Mask, rig.Truth(1, r.FrameIndex))));
     }
 
     [Fact]

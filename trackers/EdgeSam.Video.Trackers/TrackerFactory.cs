@@ -53,6 +53,6 @@ public static class TrackerFactory
             path = store.Locate(entry).Path
                 ?? throw new EdgeSamException($"tracker 'xfeat' needs {entry.File}: {store.MissingHint(entry)}, or pass --xfeat-model");
         }
-        return new XFeatTracker(path, options.Threads, ValidLk(options.ResolveLk(XFeatTracker.DefaultLkOptions)), options.XFeat, options.VisibilityThreshold);
+        return new XFeatTracker(path, options.Threads, ValidLk(options.ResolveLk(XFeatTracker.DefaultLkOptions)), options.XFeat, options.VisibilityThreshold, options.Device);
     }
 }

@@ -11,6 +11,10 @@ public sealed record TrackerOptions
     /// <summary>Intra-op threads for ONNX trackers (0 = ONNX Runtime's default).</summary>
     public int Threads { get; init; }
 
+    /// <summary>Where the ONNX trackers (xfeat, onnx-window, tapir) run; lk has no model and always runs on the CPU.
+    /// A GPU device needs a GPU build of ONNX Runtime (opening the session fails with one line otherwise).</summary>
+    public EdgeSam.Video.Onnx.ExecutionDevice Device { get; init; } = EdgeSam.Video.Onnx.ExecutionDevice.Cpu;
+
     /// <summary>Overrides the tracker's own visibility threshold (in (0, 1]).</summary>
     public float? VisibilityThreshold { get; init; }
 

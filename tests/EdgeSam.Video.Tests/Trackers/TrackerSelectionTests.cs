@@ -3,6 +3,7 @@ using EdgeSam.Video.Cli.Commands.Segment;
 using EdgeSam.Video.Media;
 using EdgeSam.Video.Models;
 using EdgeSam.Video.Tests.Pipeline;
+using EdgeSam.Video.Trackers;
 using EdgeSam.Video.Trackers.Synthetic;
 
 namespace EdgeSam.Video.Tests.Trackers;
@@ -86,5 +87,39 @@ public class TrackerSelectionTests
             // Static synthetic tracks on a slow scene: the swan stays found (a third of its first-frame area at least).
             Assert.True(m.Area() > 0.33 * SegmentCommandTests.Truth("blackswan", "00000").Area(), $"{tracker} frame {t}: area {m.Area()}");
         }
+    }
+
+    /// <summary>--device reaches the ONNX trackers: with this CPU build of ONNX Runtime, asking for CUDA fails in one
+    /// line naming the device (before, the trackers silently ran on the CPU).</summary>
+    [Theory]
+    [InlineData(TrackerKind.XFeat)]
+    [InlineData(TrackerKind.OnnxWindow)]
+    [InlineData(TrackerKind.Tapir)]
+    public void Onnx_trackers_open_their_sessions_on_the_asked_device(TrackerKind kind)
+    {
+        string dir = TestPaths.NewTempDir("tracker-device");
+        var options = kind switch
+        {
+            TrackerKind.XFeat => new TrackerOptions { XFeatModel = Path.Combine(TestPaths.ModelMirror, "xfeat", "xfeat_320x224.onnx") },
+            TrackerKind.OnnxWindow => new TrackerOptions { WindowModel = SyntheticTrackerModels.Window(dir, t: 4, w: 64, h: 48, dx: 1, dy: 0) },
+            _ => new TrackerOptions { TapirModelDirectory = SyntheticTrackerModels.Tapir(dir, r: 32, fixedN: 4, dx: 1, dy: 0) },
+        };
+        using (TrackerFactory.Create(kind, options)) { }
+        var e = Assert.ThrowsAny<EdgeSamException>(() => TrackerFactory.Create(kind, options with { Device = EdgeSam.Video.Onnx.ExecutionDevice.Cuda }).Dispose());
+        Assert.Contains("ExecutionDevice.Cuda", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public async Task Segment_device_applies_to_the_xfeat_tracker()
+    {
+        string input = SegmentCommandTests.FirstFrames("blackswan", 2);
+        var (ctx, _, stderr) = SegmentCommandTests.Context();
+        int rc = await CliApp.RunAsync(["segment", input, "--points", "400,240,+", "--out", TestPaths.NewTempDir("seg-xfeat-cuda"),
+            "--segmenter", "graphcut", "--tracker", "xfeat", "--tracker-model", Path.Combine(TestPaths.ModelMirror, "xfeat", "xfeat_320x224.onnx"),
+            "--device", "cuda"], ctx);
+        Assert.Equal(CliApp.ExitUserError, rc);
+        Assert.Contains("ExecutionDevice.Cuda", stderr.ToString());
+        Assert.Single(stderr.ToString().Trim().Split('\n'));
     }
 }

@@ -33,7 +33,7 @@ public sealed class OnnxWindowTracker : IPointTracker
     public OnnxWindowTracker(string modelPath, TrackerOptions? options = null)
     {
         _options = options ?? new TrackerOptions();
-        var so = new OrtSessionOptions { IntraOpThreads = _options.Threads, InterOpThreads = 1 };
+        var so = new OrtSessionOptions { IntraOpThreads = _options.Threads, InterOpThreads = 1, ExecutionDevice = _options.Device };
         _session = new OrtInferenceSession(modelPath, so);
         try
         {

@@ -43,7 +43,7 @@ public sealed class TapirTracker : OnlineTrackerBase
         string enc = Path.Combine(modelDirectory, EncoderFile), pred = Path.Combine(modelDirectory, PredictorFile);
         foreach (string f in new[] { enc, pred })
             if (!File.Exists(f)) throw new EdgeSamException($"TAPIR model file {f} not found: the tapir tracker needs {EncoderFile} and {PredictorFile} in one folder (export them with Tapir-Pytorch-Inference's onnx_export.py)");
-        var so = new OrtSessionOptions { IntraOpThreads = options.Threads, InterOpThreads = 1 };
+        var so = new OrtSessionOptions { IntraOpThreads = options.Threads, InterOpThreads = 1, ExecutionDevice = options.Device };
         _predictor = new OrtInferenceSession(pred, so);
         try
         {

@@ -70,10 +70,10 @@ internal sealed class XFeatModel : IDisposable
     public int Height { get; }
     public string Path { get; }
 
-    public XFeatModel(string path, int threads)
+    public XFeatModel(string path, int threads, ExecutionDevice device = ExecutionDevice.Cpu)
     {
         Path = path;
-        var options = new OrtSessionOptions { IntraOpThreads = threads, InterOpThreads = 1 };
+        var options = new OrtSessionOptions { IntraOpThreads = threads, InterOpThreads = 1, ExecutionDevice = device };
         _session = new OrtInferenceSession(path, options);
         try
         {

@@ -1,4 +1,5 @@
 using EdgeSam.Video.Media;
+using EdgeSam.Video.Onnx;
 using EdgeSam.Video.Trackers.Lk;
 using EdgeSam.Video.Tracking;
 
@@ -83,12 +84,14 @@ public sealed class XFeatTracker : OnlineTrackerBase
     /// <param name="lk">Settings of the Lucas-Kanade stage (null = <see cref="DefaultLkOptions"/>).</param>
     /// <param name="options">Descriptor matching settings.</param>
     /// <param name="visibilityThreshold">Overrides the visibility threshold (0.5).</param>
-    public XFeatTracker(string modelPath, int threads = 0, LkOptions? lk = null, XFeatOptions? options = null, float? visibilityThreshold = null)
+    /// <param name="device">Where the XFeat network runs (the LK refinement is managed code on the CPU).</param>
+    public XFeatTracker(string modelPath, int threads = 0, LkOptions? lk = null, XFeatOptions? options = null, float? visibilityThreshold = null,
+        ExecutionDevice device = ExecutionDevice.Cpu)
     {
         _options = options ?? new XFeatOptions();
         _options.Validate();
         _lk = new LkTracker(lk ?? DefaultLkOptions, visibilityThreshold);
-        _model = new XFeatModel(modelPath, threads);
+        _model = new XFeatModel(modelPath, threads, device);
     }
 
     /// <summary>

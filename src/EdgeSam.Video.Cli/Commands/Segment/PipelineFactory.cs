@@ -165,6 +165,13 @@ internal static class PipelineFactory
         return new VideoSegmenter(segmenter, tracker, options, ownsComponents: true);
     }
 
+    private static Onnx.ExecutionDevice OrtDevice(DeviceChoice d) => d switch
+    {
+        DeviceChoice.Cuda => Onnx.ExecutionDevice.Cuda,
+        DeviceChoice.TensorRt => Onnx.ExecutionDevice.TensorRt,
+        _ => Onnx.ExecutionDevice.Cpu,
+    };
+
     /// <summary>One line naming the parts, for logs.</summary>
     public static string Describe(VideoSegmenter model) =>
         $"segmenter {model.Segmenter.Name}, tracker {model.Tracker.Name}, {model.Options.RefinementPasses} refinement pass(es), reinit {model.Options.Reinit} every {model.Options.ReinitHorizon}";
@@ -185,7 +192,7 @@ internal static class PipelineFactory
             TrackerKind.Tapir => InstalledTapir(),
             _ => null,
         };
-        var common = new TrackerOptions { LostPointMotion = s.LostMotion ?? DefaultLostMotion, DenseReacquire = s.DenseReacquire };
+        var common = new TrackerOptions { LostPointMotion = s.LostMotion ?? DefaultLostMotion, DenseReacquire = s.DenseReacquire, Device = OrtDevice(s.Device) };
         var options = kind switch
         {
             TrackerKind.XFeat => common with { XFeatModel = model },
@@ -262,12 +269,7 @@ internal static class PipelineFactory
             return new GraphCutSegmenter();
         }
         (string encoder, string decoder) = (enc.Path!, dec.Path!);
-        Onnx.ExecutionDevice device = s.Device switch
-        {
-            DeviceChoice.Cuda => Onnx.ExecutionDevice.Cuda,
-            DeviceChoice.TensorRt => Onnx.ExecutionDevice.TensorRt,
-            _ => Onnx.ExecutionDevice.Cpu,
-        };
+        Onnx.ExecutionDevice device = OrtDevice(s.Device);
         var encoderSession = new Onnx.OrtSessionOptions
         {
             ExecutionDevice = device,

@@ -240,6 +240,37 @@ public sealed unsafe class OrtInferenceSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// The value stored under <paramref name="key"/> in the model's custom metadata (ONNX <c>metadata_props</c>, set by an
+    /// exporter with e.g. <c>onnx.helper.set_model_props</c>); null when the model has no such key.
+    /// </summary>
+    public string? CustomMetadata(string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        OrtApi api = OrtNative.Api;
+        bool added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            IntPtr raw;
+            OrtStatusCheck.ThrowIfError(api.SessionGetModelMetadata(_handle.DangerousGetHandle(), &raw), "reading the model metadata");
+            using var metadata = new OrtModelMetadataHandle(raw);
+            IntPtr allocator = OrtNative.DefaultAllocator;
+            byte[] k = OrtNative.PinnedUtf8(key);
+            byte* value;
+            fixed (byte* pk = k)
+                OrtStatusCheck.ThrowIfError(api.ModelMetadataLookupCustomMetadataMap(metadata.Pointer, allocator, pk, &value), $"reading model metadata '{key}'");
+            if (value == null) return null;
+            using var text = new OrtAllocatedStringHandle(allocator, (IntPtr)value);
+            return text.Value;
+        }
+        finally
+        {
+            if (added) _handle.DangerousRelease();
+        }
+    }
+
     public void Dispose() => _handle.Dispose();
 
     public bool IsDisposed => _handle.IsClosed;

@@ -265,6 +265,24 @@ public class OrtSessionTests
         });
     }
 
+    [Fact]
+    public void Custom_metadata_is_read_by_key_and_absent_keys_are_null()
+    {
+        byte[] model = new OnnxGraphBuilder("meta")
+            .AddInput("a", TensorElementType.Float, 1)
+            .AddNode("Identity", ["a"], ["b"])
+            .AddOutput("b", TensorElementType.Float, 1)
+            .AddMetadata("window_length", "16")
+            .AddMetadata("note", "unicode \u00e9 and spaces")
+            .ToBytes();
+        using var s = OrtInferenceSession.FromBytes(model, "meta", Cpu1);
+        Assert.Equal("16", s.CustomMetadata("window_length"));
+        Assert.Equal("unicode \u00e9 and spaces", s.CustomMetadata("note"));
+        Assert.Null(s.CustomMetadata("window_overlap"));
+        using var plain = OrtInferenceSession.FromBytes(OrtTestModels.Add(), "add", Cpu1);
+        Assert.Null(plain.CustomMetadata("window_length"));
+    }
+
     [Theory]
     [InlineData(ExecutionDevice.Cuda)]
     [InlineData(ExecutionDevice.TensorRt)]

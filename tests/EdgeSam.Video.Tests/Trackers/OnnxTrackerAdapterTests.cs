@@ -46,6 +46,50 @@ public class OnnxTrackerAdapterTests
         Assert.Equal(0, res[8][3].Visibility);
     }
 
+    /// <summary>Window length and overlap come from the options, else the model's metadata (what an exporter stores with
+    /// onnx.helper.set_model_props), else T/2 for the overlap; a dynamic T with neither is a one-line error.</summary>
+    [Fact]
+    public void WindowAdapterReadsLengthAndOverlapFromTheModelMetadata()
+    {
+        string dir = TestPaths.NewTempDir("synthwin-meta");
+        Directory.CreateDirectory(Path.Combine(dir, "a"));
+        Directory.CreateDirectory(Path.Combine(dir, "b"));
+        string bare = SyntheticTrackerModels.Window(Path.Combine(dir, "a"), t: 5, w: 64, h: 48, dx: 2, dy: 1, dynamicT: true);
+        var e = Assert.Throws<EdgeSamException>(() => TrackerFactory.Create(TrackerKind.OnnxWindow, new TrackerOptions { WindowModel = bare }));
+        Assert.Contains("--window-length", e.Message);
+
+        string meta = SyntheticTrackerModels.Window(Path.Combine(dir, "b"), t: 5, w: 64, h: 48, dx: 2, dy: 1, dynamicT: true,
+            metadata: new Dictionary<string, string> { ["window_length"] = "5", ["window_overlap"] = "1" });
+        using (var t = (OnnxWindowTracker)TrackerFactory.Create(TrackerKind.OnnxWindow, new TrackerOptions { WindowModel = meta }))
+        {
+            Assert.Equal(5, t.WindowLength);
+            Assert.Equal(1, t.Overlap);
+            // The metadata's window runs: a block longer than one window slides with step 4 and still follows the motion.
+            TrackedPoint[][] res = t.TrackWindow(Frames(11, 128, 96), [new QueryPoint(0, 10, 20)]);
+            Assert.InRange(res[10][0].X - (10 + 4 * 10), -1e-3, 1e-3);
+        }
+        using (var t = (OnnxWindowTracker)TrackerFactory.Create(TrackerKind.OnnxWindow, new TrackerOptions { WindowModel = meta, WindowOverlap = 3 }))
+            Assert.Equal(3, t.Overlap);
+        using (var t = (OnnxWindowTracker)TrackerFactory.Create(TrackerKind.OnnxWindow, new TrackerOptions { WindowModel = bare, WindowLength = 5 }))
+            Assert.Equal(2, t.Overlap);
+
+        foreach (var (key, value, says) in new[] { ("window_length", "five", "not a whole number"), ("input_size", "64by48", "not WxH"), ("visibility", "odds", "neither") })
+        {
+            string sub = Path.Combine(dir, key);
+            Directory.CreateDirectory(sub);
+            string bad = SyntheticTrackerModels.Window(sub, t: 5, w: 64, h: 48, dx: 2, dy: 1, dynamicT: true,
+                metadata: new Dictionary<string, string> { ["window_length"] = "5", [key] = value });
+            var be = Assert.Throws<EdgeSamException>(() => TrackerFactory.Create(TrackerKind.OnnxWindow, new TrackerOptions { WindowModel = bad }));
+            Assert.Contains(says, be.Message);
+        }
+        string fixedDir = Path.Combine(dir, "fixed");
+        Directory.CreateDirectory(fixedDir);
+        string contradicting = SyntheticTrackerModels.Window(fixedDir, t: 5, w: 64, h: 48, dx: 2, dy: 1,
+            metadata: new Dictionary<string, string> { ["window_length"] = "8" });
+        var ce = Assert.Throws<EdgeSamException>(() => TrackerFactory.Create(TrackerKind.OnnxWindow, new TrackerOptions { WindowModel = contradicting }));
+        Assert.Contains("contradicts", ce.Message);
+    }
+
     [Fact]
     public void WindowAdapterOnlineMatchesTheRule()
     {

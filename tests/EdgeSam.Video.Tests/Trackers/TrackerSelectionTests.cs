@@ -122,4 +122,21 @@ public class TrackerSelectionTests
         Assert.Contains("ExecutionDevice.Cuda", stderr.ToString());
         Assert.Single(stderr.ToString().Trim().Split('\n'));
     }
+
+    [Theory]
+    [InlineData("lk", "--window-length", "8", "apply to --tracker onnx-window only")]
+    [InlineData("onnx-window", "--window-size", "512by384", "--window-size '512by384' is not WxH")]
+    public async Task Window_flags_are_checked(string tracker, string flag, string value, string says)
+    {
+        string input = SegmentCommandTests.FirstFrames("blackswan", 2);
+        string model = SyntheticTrackerModels.Window(TestPaths.NewTempDir("win-flags"), t: 4, w: 64, h: 48, dx: 0, dy: 0);
+        var (ctx, _, stderr) = SegmentCommandTests.Context();
+        var args = new List<string> { "segment", input, "--points", "400,240,+", "--out", TestPaths.NewTempDir("seg-win-flags"),
+            "--segmenter", "graphcut", "--tracker", tracker, flag, value };
+        if (tracker == "onnx-window") args.AddRange(["--tracker-model", model]);
+        int rc = await CliApp.RunAsync([.. args], ctx);
+        Assert.Equal(CliApp.ExitUserError, rc);
+        Assert.Contains(says, stderr.ToString());
+        Assert.Single(stderr.ToString().Trim().Split('\n'));
+    }
 }

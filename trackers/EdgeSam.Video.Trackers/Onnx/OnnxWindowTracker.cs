@@ -16,7 +16,11 @@ namespace EdgeSam.Video.Trackers.Onnx;
 /// <see cref="TrackerOptions.VisibilityLogits"/> is set.</item>
 /// </list>
 /// T, H and W come from the model's fixed input dimensions, else from <see cref="TrackerOptions.WindowLength"/> and
-/// <see cref="TrackerOptions.WindowInputSize"/> (else the frame size). Frames are resized to H x W and coordinates
+/// <see cref="TrackerOptions.WindowInputSize"/>, else from the model's custom metadata (keys <c>window_length</c>,
+/// <c>input_size</c> as <c>WxH</c>), else H x W is the frame size. The overlap likewise comes from
+/// <see cref="TrackerOptions.WindowOverlap"/>, else metadata <c>window_overlap</c>, else T/2; logits from
+/// <see cref="TrackerOptions.VisibilityLogits"/> or metadata <c>visibility</c> = <c>logits</c>. An exporter writes
+/// these with <c>onnx.helper.set_model_props</c> (models/README.md). Frames are resized to H x W and coordinates
 /// scaled back. Long blocks run as sliding windows advancing by <c>T - overlap</c> frames; points already tracked are
 /// re-seeded on each window's first frame from their current estimate. A fixed N is filled by padding (or chunking).
 /// Online use (<see cref="Start"/>/<see cref="IPointTrack.Step"/>) runs one window per frame over the last T frames.
@@ -27,6 +31,7 @@ public sealed class OnnxWindowTracker : IPointTracker
     private readonly string _videoName, _queriesName, _tracksName, _visName;
     private readonly bool _visLogits, _visBool;
     private readonly int _fixedT, _fixedH, _fixedW, _fixedN;
+    private readonly (int Width, int Height)? _inputSize;
     private readonly TrackerOptions _options;
     private readonly float _threshold;
 
@@ -50,18 +55,25 @@ public sealed class OnnxWindowTracker : IPointTracker
             if (video.Shape[2] is not (3 or -1)) throw new EdgeSamException(Fail("video channel dimension is not 3"));
             (_videoName, _queriesName, _tracksName, _visName) = (video.Name, queries.Name, tracks.Name, vis.Name);
             _visBool = vis.ElementType == TensorElementType.Bool;
-            _visLogits = _options.VisibilityLogits && !_visBool;
+            string? metaVis = _session.CustomMetadata("visibility");
+            if (metaVis is not null && metaVis is not ("logits" or "probability"))
+                throw new EdgeSamException($"{modelPath}: metadata visibility '{metaVis}' is neither 'logits' nor 'probability'; fix the export's metadata");
+            _visLogits = (_options.VisibilityLogits || metaVis == "logits") && !_visBool;
+            int? metaT = MetaInt(_session, modelPath, "window_length"), metaOverlap = MetaInt(_session, modelPath, "window_overlap");
+            _inputSize = _options.WindowInputSize ?? MetaSize(_session, modelPath);
             _fixedT = (int)video.Shape[1];
             _fixedH = (int)video.Shape[3];
             _fixedW = (int)video.Shape[4];
             _fixedN = (int)queries.Shape[1];
-            int t = _fixedT > 0 ? _fixedT : _options.WindowLength
-                ?? throw new EdgeSamException($"{modelPath} has a dynamic window length: pass the window length T (TrackerOptions.WindowLength)");
+            int t = _fixedT > 0 ? _fixedT : _options.WindowLength ?? metaT
+                ?? throw new EdgeSamException($"{modelPath} has a dynamic window length: pass --window-length T (TrackerOptions.WindowLength), or store window_length in the model's metadata");
             if (t < 2) throw new EdgeSamException($"window length {t} of {modelPath} is too short: a window needs at least 2 frames");
             if (_fixedT > 0 && _options.WindowLength is int wl && wl != _fixedT)
                 throw new EdgeSamException($"window length {wl} was asked but {modelPath} takes exactly {_fixedT} frames; leave the window length out");
             WindowLength = t;
-            Overlap = _options.WindowOverlap ?? t / 2;
+            if (_fixedT > 0 && _options.WindowLength is null && metaT is int mt && mt != _fixedT)
+                throw new EdgeSamException($"{modelPath}: metadata window_length {mt} contradicts its video input's {_fixedT} frames; fix the export's metadata");
+            Overlap = _options.WindowOverlap ?? metaOverlap ?? t / 2;
             if (Overlap < 0 || Overlap >= t) throw new EdgeSamException($"window overlap {Overlap} must be in [0, {t - 1}] for a {t}-frame window");
         }
         catch
@@ -82,9 +94,34 @@ public sealed class OnnxWindowTracker : IPointTracker
 
     private ModelFrame Geometry(int fw, int fh)
     {
-        int w = _fixedW > 0 ? _fixedW : _options.WindowInputSize?.Width ?? fw;
-        int h = _fixedH > 0 ? _fixedH : _options.WindowInputSize?.Height ?? fh;
+        int w = _fixedW > 0 ? _fixedW : _inputSize?.Width ?? fw;
+        int h = _fixedH > 0 ? _fixedH : _inputSize?.Height ?? fh;
         return new ModelFrame(fw, fh, w, h);
+    }
+
+    private static int? MetaInt(OrtInferenceSession session, string path, string key)
+    {
+        string? v = session.CustomMetadata(key);
+        if (v is null) return null;
+        return int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n)
+            ? n : throw new EdgeSamException($"{path}: metadata {key} '{v}' is not a whole number; fix the export's metadata");
+    }
+
+    private static (int Width, int Height)? MetaSize(OrtInferenceSession session, string path)
+    {
+        string? v = session.CustomMetadata("input_size");
+        if (v is null) return null;
+        return ParseSize(v) ?? throw new EdgeSamException($"{path}: metadata input_size '{v}' is not WxH (e.g. 512x384); fix the export's metadata");
+    }
+
+    /// <summary>"WxH" with both sides positive; null when it is not.</summary>
+    public static (int Width, int Height)? ParseSize(string text)
+    {
+        string[] parts = text.Trim().ToLowerInvariant().Split('x');
+        return parts.Length == 2
+            && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int w)
+            && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int h)
+            && w > 0 && h > 0 ? (w, h) : null;
     }
 
     public TrackedPoint[][] TrackWindow(IReadOnlyList<RgbImage> frames, ReadOnlySpan<QueryPoint> queries)

@@ -13,15 +13,19 @@ public static class SyntheticTrackerModels
     /// <summary>
     /// A windowed tracker (CoTracker/PIPs signature): video float[1,T,3,H,W], queries float[1,N,3] (t, x, y) ->
     /// tracks float[1,T,N,2] = (x, y) + (frame - t) * (dx, dy) in model pixels; visibility float[1,T,N] = 1 while
-    /// the point is inside the model frame, else 0. N is dynamic unless <paramref name="fixedN"/> is given.
+    /// the point is inside the model frame, else 0. N is dynamic unless <paramref name="fixedN"/> is given; with
+    /// <paramref name="dynamicT"/> the file declares T symbolic (it still computes exactly <paramref name="t"/> frames,
+    /// as a traced export would), and <paramref name="metadata"/> goes into the model's metadata_props.
     /// </summary>
-    public static string Window(string dir, int t, int w, int h, float dx, float dy, int? fixedN = null)
+    public static string Window(string dir, int t, int w, int h, float dx, float dy, int? fixedN = null,
+        bool dynamicT = false, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var times = new float[t];
         for (int i = 0; i < t; i++) times[i] = i;
         OnnxDim n = fixedN is int f ? OnnxDim.Fixed(f) : OnnxDim.Symbolic("N");
+        OnnxDim td = dynamicT ? OnnxDim.Symbolic("T") : OnnxDim.Fixed(t);
         var b = new OnnxGraphBuilder("synthetic_window")
-            .AddInput("video", TensorElementType.Float, 1, t, 3, h, w)
+            .AddInput("video", TensorElementType.Float, 1, td, 3, h, w)
             .AddInput("queries", TensorElementType.Float, 1, n, 3)
             .AddInt64Initializer("s_t0", [0], 1).AddInt64Initializer("s_t1", [1], 1)
             .AddInt64Initializer("s_xy0", [1], 1).AddInt64Initializer("s_xy1", [3], 1)
@@ -45,8 +49,10 @@ public static class SyntheticTrackerModels
             .AddNode("LessOrEqual", ["umax", "one"], ["hi"])
             .AddNode("And", ["lo", "hi"], ["inside"])
             .AddNode("Cast", ["inside"], ["visibility"], [OnnxAttribute.Int("to", 1)])
-            .AddOutput("tracks", TensorElementType.Float, 1, t, n, 2)
-            .AddOutput("visibility", TensorElementType.Float, 1, t, n);
+            .AddOutput("tracks", TensorElementType.Float, 1, td, n, 2)
+            .AddOutput("visibility", TensorElementType.Float, 1, td, n);
+        if (metadata is not null)
+            foreach (var (key, value) in metadata) b.AddMetadata(key, value);
         string path = Path.Combine(dir, "synthetic-window.onnx");
         b.Save(path);
         return path;

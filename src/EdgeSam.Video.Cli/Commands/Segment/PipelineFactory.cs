@@ -193,10 +193,13 @@ internal static class PipelineFactory
             _ => null,
         };
         var common = new TrackerOptions { LostPointMotion = s.LostMotion ?? DefaultLostMotion, DenseReacquire = s.DenseReacquire, Device = OrtDevice(s.Device) };
+        bool windowFlags = s.WindowLength is not null || s.WindowOverlap is not null || s.WindowSize is not null;
+        if (windowFlags && kind != TrackerKind.OnnxWindow)
+            throw new EdgeSamException($"--window-length, --window-overlap and --window-size apply to --tracker onnx-window only (the tracker is {kind.CliName()}); leave them out.");
         var options = kind switch
         {
             TrackerKind.XFeat => common with { XFeatModel = model },
-            TrackerKind.OnnxWindow => common with { WindowModel = model },
+            TrackerKind.OnnxWindow => common with { WindowModel = model, WindowLength = s.WindowLength, WindowOverlap = s.WindowOverlap, WindowInputSize = s.WindowSize },
             TrackerKind.Tapir => common with { TapirModelDirectory = model },
             _ => common,
         };

@@ -77,6 +77,10 @@ internal sealed record PipelineSettings
     public Trackers.Lk.LostPointMotion? LostMotion { get; init; }
     /// <summary>Dense re-acquisition of lost points (lk/xfeat); null = the pipeline's default.</summary>
     public bool? DenseReacquire { get; init; }
+    /// <summary>onnx-window: window length T, overlap and model input size; null = from the model (dimensions, metadata).</summary>
+    public int? WindowLength { get; init; }
+    public int? WindowOverlap { get; init; }
+    public (int Width, int Height)? WindowSize { get; init; }
     /// <summary>How the previous mask is carried onto the next frame; null = per segmenter.</summary>
     public PriorMotion? PriorMotion { get; init; }
     /// <summary>Point gate (fraction of sqrt(mask area), 0 = off); null = per segmenter.</summary>
@@ -110,6 +114,9 @@ internal sealed class PipelineOptions
     {
         Description = "lk/xfeat: on|off: declare a lost point visible again where the dense flow round-trips and moves with the group (with --lost-motion dense-flow only). Default: the tracker's own (lk on, xfeat off).",
     };
+    private readonly Option<int?> _windowLength = new("--window-length") { Description = "onnx-window: frames per window T, for a model whose T is dynamic (default: its metadata window_length)." };
+    private readonly Option<int?> _windowOverlap = new("--window-overlap") { Description = "onnx-window: frames shared by consecutive windows (default: its metadata window_overlap, else T/2)." };
+    private readonly Option<string?> _windowSize = new("--window-size") { Description = "onnx-window: model input WxH, for a model whose H and W are dynamic (default: its metadata input_size, else the frame size)." };
     private readonly Option<string> _segmenter = new("--segmenter")
     {
         Description = "Prompt segmenter: edgesam or graphcut (weights-free). Default: EdgeSAM when installed, else graphcut.",
@@ -217,7 +224,7 @@ internal sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _seed, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _reference, _encoderThreads, _decoderThreads })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _windowLength, _windowOverlap, _windowSize, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _seed, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _reference, _encoderThreads, _decoderThreads })
             command.Add(o);
     }
 
@@ -274,6 +281,11 @@ internal sealed class PipelineOptions
             TrackerModel = r.GetValue(_trackerModel),
             LostMotion = TrackerOptionParsing.LostMotion(r.GetValue(_lostMotion)),
             DenseReacquire = TrackerOptionParsing.OnOff(r.GetValue(_denseReacquire), "--dense-reacquire"),
+            WindowLength = r.GetValue(_windowLength),
+            WindowOverlap = r.GetValue(_windowOverlap),
+            WindowSize = r.GetValue(_windowSize) is { } ws
+                ? Trackers.Onnx.OnnxWindowTracker.ParseSize(ws) ?? throw new EdgeSamException($"--window-size '{ws}' is not WxH with positive sides (e.g. --window-size 512x384)")
+                : null,
             Segmenter = r.GetValue(_segmenter) switch { "edgesam" => SegmenterChoice.EdgeSam, "graphcut" => SegmenterChoice.GraphCut, _ => SegmenterChoice.Auto },
             Device = r.GetValue(_device) switch { "cuda" => DeviceChoice.Cuda, "tensorrt" => DeviceChoice.TensorRt, _ => DeviceChoice.Cpu },
             EdgeSamVariant = r.GetValue(_edgesamModel) == "edge_sam" ? EdgeSamVariant.EdgeSam : EdgeSamVariant.EdgeSam3x,

@@ -24,6 +24,7 @@ public sealed class OnnxGraphBuilder
     private readonly List<(string Name, OnnxTensor Tensor)> _initializers = [];
     private readonly List<Node> _nodes = [];
     private readonly List<(string Domain, long Version)> _extraOpsets = [];
+    private readonly List<(string Key, string Value)> _metadata = [];
 
     /// <param name="graphName">GraphProto.name.</param>
     /// <param name="opset">Version of the default ONNX operator set (ai.onnx) the nodes bind to.</param>
@@ -99,6 +100,15 @@ public sealed class OnnxGraphBuilder
         return this;
     }
 
+    /// <summary>Adds a ModelProto.metadata_props entry (what <c>onnx.helper.set_model_props</c> writes).</summary>
+    public OnnxGraphBuilder AddMetadata(string key, string value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentNullException.ThrowIfNull(value);
+        _metadata.Add((key, value));
+        return this;
+    }
+
     /// <summary>Imports another operator-set domain (e.g. "com.microsoft", 1) besides the default one.</summary>
     public OnnxGraphBuilder AddOpsetImport(string domain, long version)
     {
@@ -135,6 +145,14 @@ public sealed class OnnxGraphBuilder
             extra.WriteString(1, domain);
             extra.WriteInt64(2, version);
             model.WriteMessage(8, extra);
+        }
+        // metadata_props = 14, each a StringStringEntryProto (key = 1, value = 2).
+        foreach (var (key, value) in _metadata)
+        {
+            var entry = new ProtoWriter();
+            entry.WriteString(1, key);
+            entry.WriteString(2, value);
+            model.WriteMessage(14, entry);
         }
         return model.ToArray();
     }

@@ -134,6 +134,13 @@ internal sealed unsafe class OrtApi
     public readonly delegate* unmanaged[Cdecl]<int, int, IntPtr*, IntPtr> CreateCpuMemoryInfo;
     /// <summary>[94] void ReleaseMemoryInfo(OrtMemoryInfo* input)</summary>
     public readonly delegate* unmanaged[Cdecl]<IntPtr, void> ReleaseMemoryInfo;
+    /// <summary>[111] OrtStatus* SessionGetModelMetadata(const OrtSession* session, OrtModelMetadata** out) — release with ReleaseModelMetadata.</summary>
+    public readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, IntPtr> SessionGetModelMetadata;
+    /// <summary>[116] OrtStatus* ModelMetadataLookupCustomMetadataMap(const OrtModelMetadata* model_metadata, OrtAllocator* allocator,
+    /// const char* key, char** value) — value null when the key is absent, else allocated with allocator.</summary>
+    public readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr, byte*, byte**, IntPtr> ModelMetadataLookupCustomMetadataMap;
+    /// <summary>[118] void ReleaseModelMetadata(OrtModelMetadata* input)</summary>
+    public readonly delegate* unmanaged[Cdecl]<IntPtr, void> ReleaseModelMetadata;
     /// <summary>[76] OrtStatus* AllocatorFree(OrtAllocator* ort_allocator, void* p)</summary>
     public readonly delegate* unmanaged[Cdecl]<IntPtr, void*, IntPtr> AllocatorFree;
     /// <summary>[78] OrtStatus* GetAllocatorWithDefaultOptions(OrtAllocator** out) — a process-wide allocator, never freed.</summary>
@@ -204,6 +211,9 @@ internal sealed unsafe class OrtApi
         GetValueType = (delegate* unmanaged[Cdecl]<IntPtr, int*, IntPtr>)t[67];
         CreateCpuMemoryInfo = (delegate* unmanaged[Cdecl]<int, int, IntPtr*, IntPtr>)t[69];
         AllocatorFree = (delegate* unmanaged[Cdecl]<IntPtr, void*, IntPtr>)t[76];
+        SessionGetModelMetadata = (delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, IntPtr>)t[111];
+        ModelMetadataLookupCustomMetadataMap = (delegate* unmanaged[Cdecl]<IntPtr, IntPtr, byte*, byte**, IntPtr>)t[116];
+        ReleaseModelMetadata = (delegate* unmanaged[Cdecl]<IntPtr, void>)t[118];
         GetAllocatorWithDefaultOptions = (delegate* unmanaged[Cdecl]<IntPtr*, IntPtr>)t[78];
         ReleaseEnv = (delegate* unmanaged[Cdecl]<IntPtr, void>)t[92];
         ReleaseStatus = (delegate* unmanaged[Cdecl]<IntPtr, void>)t[93];

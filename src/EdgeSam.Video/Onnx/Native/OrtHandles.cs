@@ -49,6 +49,11 @@ internal sealed unsafe class OrtMemoryInfoHandle(IntPtr raw) : OrtHandle(raw)
     protected override bool ReleaseHandle() { OrtNative.Api.ReleaseMemoryInfo(handle); return true; }
 }
 
+internal sealed unsafe class OrtModelMetadataHandle(IntPtr raw) : OrtHandle(raw)
+{
+    protected override bool ReleaseHandle() { OrtNative.Api.ReleaseModelMetadata(handle); return true; }
+}
+
 internal sealed unsafe class OrtTypeInfoHandle(IntPtr raw) : OrtHandle(raw)
 {
     protected override bool ReleaseHandle() { OrtNative.Api.ReleaseTypeInfo(handle); return true; }

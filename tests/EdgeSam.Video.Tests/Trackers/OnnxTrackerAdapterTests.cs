@@ -120,12 +120,15 @@ public class OnnxTrackerAdapterTests
         Assert.Contains("--window-model", missing.Message);
     }
 
-    [Fact]
-    public void TapirAdapterFeedsStateBackAndMapsCoordinates()
+    /// <summary>Both forms of the export (input_resolution as an input, or folded by the tracer) take pixel queries.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TapirAdapterFeedsStateBackAndMapsCoordinates(bool resolutionInput)
     {
         string dir = TestPaths.NewTempDir("synthtapir");
         // R = 32 on 64x64 frames (scale 1/2): 1.5 x -1 model px per step is 3 x -2 frame px; N fixed at 4, six points -> two groups.
-        string folder = SyntheticTrackerModels.Tapir(dir, r: 32, fixedN: 4, dx: 1.5f, dy: -1);
+        string folder = SyntheticTrackerModels.Tapir(dir, r: 32, fixedN: 4, dx: 1.5f, dy: -1, resolutionInput: resolutionInput);
         using var tracker = TrackerFactory.Create(TrackerKind.Tapir, new TrackerOptions { TapirModelDirectory = folder });
         Assert.Equal(TrackerMode.Online, tracker.PreferredMode);
         (float X, float Y)[] pts = [(10, 50), (20, 40), (30, 30), (40, 20), (55, 45), (5, 60)];
@@ -156,5 +159,21 @@ public class OnnxTrackerAdapterTests
         string dir = TestPaths.NewTempDir("notapir");
         var e = Assert.Throws<EdgeSamException>(() => TrackerFactory.Create(TrackerKind.Tapir, new TrackerOptions { TapirModelDirectory = dir }));
         Assert.Contains(TapirTracker.EncoderFile, e.Message);
+    }
+
+    /// <summary>The synthetic exports the adapters are tested with carry the manifest's signatures (what `models verify`
+    /// checks a user's export against), so the tests exercise the contract a real export has.</summary>
+    [Fact]
+    public void SyntheticExportsVerifyAgainstTheManifestSignatures()
+    {
+        string dir = TestPaths.NewTempDir("synth-verify");
+        var store = new EdgeSam.Video.Models.ModelStore(new EdgeSam.Video.Models.ModelStoreOptions { CacheDirectory = TestPaths.NewTempDir("synth-verify-cache"), MirrorDirectory = dir, AllowDownload = false });
+        string tapir = SyntheticTrackerModels.Tapir(dir, r: 64, fixedN: 8, dx: 1, dy: 0);
+        string window = SyntheticTrackerModels.Window(dir, t: 8, w: 64, h: 48, dx: 1, dy: 0);
+        foreach (var (name, path) in new[] { ("tapir_pointencoder", Path.Combine(tapir, "tapir_pointencoder.onnx")), ("tapir", Path.Combine(tapir, "tapir.onnx")), ("cotracker_window", window) })
+        {
+            EdgeSam.Video.Models.ModelVerification v = store.Verify(store.Manifest.Get(name), path);
+            Assert.True(v.Problems.Count == 0, $"{name}: {string.Join("; ", v.Problems)}");
+        }
     }
 }

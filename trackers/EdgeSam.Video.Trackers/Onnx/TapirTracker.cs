@@ -14,10 +14,12 @@ namespace EdgeSam.Video.Trackers.Onnx;
 /// <c>tracks</c> [1,N,2] (x, y in input pixels, pixel edges at integers), <c>visibles</c> [1,N] (bool, or float
 /// probability), <c>new_causal_state</c> (same shape as the input state, fed back next frame; older exports name it
 /// <c>causal_state</c>), <c>feature_grid</c> [1,R/8,R/8,256], <c>hires_feats_grid</c> [1,R/4,R/4,128].</item>
-/// <item><c>tapir_pointencoder.onnx</c>: inputs <c>query_points</c> [1,N,2] as (y, x) normalised to [0,1] by the
-/// input size, <c>feature_grid</c>, <c>hires_feats_grid</c> (from a <c>tapir.onnx</c> run on the query frame);
-/// outputs <c>query_feats</c>, <c>hires_query_feats</c>. Older exports add an <c>input_resolution</c> input
-/// (int64 [2] = R, R) and take (y, x) in input pixels instead.</item>
+/// <item><c>tapir_pointencoder.onnx</c>: inputs <c>query_points</c> [1,N,2] as (y, x) pixels of the R x R input
+/// (pixel edges at integers), <c>feature_grid</c>, <c>hires_feats_grid</c> (from a <c>tapir.onnx</c> run on the query
+/// frame) and <c>input_resolution</c> (int64 [2] = R, R), which a traced export may have folded into a constant;
+/// outputs <c>query_feats</c>, <c>hires_query_feats</c>. The export's <c>get_query_features</c> scales the points by
+/// grid size / input_resolution, so they are pixels with or without that input (a summary that calls them normalised
+/// (x, y) does not match the export's code, which this adapter follows).</item>
 /// </list>
 /// Start runs <c>tapir.onnx</c> once on the query frame for its feature grids, encodes the queries, then runs it
 /// again on the query frame with the real query features and a zero state (as the export's own example does), so
@@ -179,8 +181,8 @@ public sealed class TapirTracker : OnlineTrackerBase
                 var (x, y) = _geometry.ToModel(pts[j < pts.Length ? j : 0].X, pts[j < pts.Length ? j : 0].Y);
                 // (y, x), pixel edges at integers: the centre of model pixel i is i + 0.5.
                 float ye = y + 0.5f, xe = x + 0.5f;
-                qp[j * 2] = o._encoderTakesResolution ? ye : ye / r;
-                qp[j * 2 + 1] = o._encoderTakesResolution ? xe : xe / r;
+                qp[j * 2] = ye;
+                qp[j * 2 + 1] = xe;
             }
             var inputs = new List<NamedOrtValue>();
             try

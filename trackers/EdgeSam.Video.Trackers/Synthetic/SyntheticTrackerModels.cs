@@ -59,45 +59,60 @@ public static class SyntheticTrackerModels
     }
 
     /// <summary>
-    /// A causal TAPIR pair (the public export's names) in <c>dir/synthetic-tapir</c>: the encoder packs the query
-    /// (y, x) normalised into query_feats; each predictor run outputs tracks = query (x, y) in input pixels (edges at
-    /// integers) + steps * (dx, dy), where steps is read from the causal state and the state grows by 1 per run;
-    /// visibles (bool) = inside the input and the input frame within [-1, 1].
+    /// A causal TAPIR pair with the public export's names and shapes (models/manifest.json: 256/128 feature channels,
+    /// grids at R/8 and R/4, causal state [1,12,N,2,2560]) in <c>dir/synthetic-tapir</c>. The encoder takes the queries
+    /// as (y, x) pixels of the R x R input, as the export does, and scales them by R / input_resolution[0] (so a wrong
+    /// resolution shows), or, with <paramref name="resolutionInput"/> false, has that input folded away as a traced
+    /// export may; features 0 and 1 carry y and x. Each predictor run outputs tracks = (x, y) + steps * (dx, dy), steps
+    /// read from the causal state, which grows by 1 per run; visibles (bool) = inside the input and the input frame
+    /// within [-1, 1].
     /// </summary>
-    public static string Tapir(string dir, int r, int fixedN, float dx, float dy)
+    public static string Tapir(string dir, int r, int fixedN, float dx, float dy, bool resolutionInput = true)
     {
         string folder = Path.Combine(dir, "synthetic-tapir");
         Directory.CreateDirectory(folder);
-        const int feat = 6, hires = 2, grid = 4, hgrid = 8, gc = 8, hc = 4;
+        const int feat = 256, hires = 128, mixer = 12, state = 2560;
+        int grid = r / 8, hgrid = r / 4;
         var wq = new float[2 * feat];
         wq[0 * feat + 0] = 1; // y -> feature 0
         wq[1 * feat + 1] = 1; // x -> feature 1
-        new OnnxGraphBuilder("synthetic_tapir_pointencoder")
+        var encoder = new OnnxGraphBuilder("synthetic_tapir_pointencoder")
             .AddInput("query_points", TensorElementType.Float, 1, fixedN, 2)
-            .AddInput("feature_grid", TensorElementType.Float, 1, grid, grid, gc)
-            .AddInput("hires_feats_grid", TensorElementType.Float, 1, hgrid, hgrid, hc)
+            .AddInput("feature_grid", TensorElementType.Float, 1, grid, grid, feat)
+            .AddInput("hires_feats_grid", TensorElementType.Float, 1, hgrid, hgrid, hires)
             .AddFloatInitializer("wq", wq, 2, feat)
-            .AddNode("MatMul", ["query_points", "wq"], ["query_feats"])
-            .AddNode("Identity", ["query_points"], ["hires_query_feats"])
-            .AddOutput("query_feats", TensorElementType.Float, 1, fixedN, feat)
+            .AddFloatInitializer("wh", new float[2 * hires], 2, hires)
+            .AddNode("MatMul", ["query_points", "wh"], ["hires_query_feats"]);
+        if (resolutionInput)
+            encoder.AddInput("input_resolution", TensorElementType.Int64, 2)
+                .AddInt64Initializer("first", [0], 1)
+                .AddFloatInitializer("r", [r])
+                .AddNode("Gather", ["input_resolution", "first"], ["res0"], [OnnxAttribute.Int("axis", 0)])
+                .AddNode("Cast", ["res0"], ["resf"], [OnnxAttribute.Int("to", 1)])
+                .AddNode("Div", ["r", "resf"], ["scale"])
+                .AddNode("Mul", ["query_points", "scale"], ["scaled"])
+                .AddNode("MatMul", ["scaled", "wq"], ["query_feats"]);
+        else
+            encoder.AddNode("MatMul", ["query_points", "wq"], ["query_feats"]);
+        encoder.AddOutput("query_feats", TensorElementType.Float, 1, fixedN, feat)
             .AddOutput("hires_query_feats", TensorElementType.Float, 1, fixedN, hires)
             .Save(Path.Combine(folder, "tapir_pointencoder.onnx"));
 
         var p = new float[feat * 2];
-        p[1 * 2 + 0] = r; // feature 1 (x) -> tracks x
-        p[0 * 2 + 1] = r; // feature 0 (y) -> tracks y
+        p[1 * 2 + 0] = 1; // feature 1 (x) -> tracks x
+        p[0 * 2 + 1] = 1; // feature 0 (y) -> tracks y
         new OnnxGraphBuilder("synthetic_tapir")
             .AddInput("input_frame", TensorElementType.Float, 1, 3, r, r)
             .AddInput("query_feats", TensorElementType.Float, 1, fixedN, feat)
             .AddInput("hires_query_feats", TensorElementType.Float, 1, fixedN, hires)
-            .AddInput("causal_state", TensorElementType.Float, 1, 2, fixedN, 2, 3)
+            .AddInput("causal_state", TensorElementType.Float, 1, mixer, fixedN, 2, state)
             .AddFloatInitializer("p", p, feat, 2)
             .AddFloatInitializer("velocity", [dx, dy], 1, 1, 2)
             .AddFloatInitializer("one", [1f]).AddFloatInitializer("zero", [0f]).AddFloatInitializer("size", [r])
             .AddFloatInitializer("range", [1.0001f]).AddFloatInitializer("nrange", [-1.0001f])
             .AddInt64Initializer("st_s", [0, 0, 0, 0], 4).AddInt64Initializer("st_e", [1, 1, 1, 1], 4).AddInt64Initializer("st_ax", [0, 1, 3, 4], 4)
             .AddInt64Initializer("steps_shape", [1, -1, 1], 3)
-            .AddInt64Initializer("grid_shape", [1, grid, grid, gc], 4).AddInt64Initializer("hgrid_shape", [1, hgrid, hgrid, hc], 4)
+            .AddInt64Initializer("grid_shape", [1, grid, grid, feat], 4).AddInt64Initializer("hgrid_shape", [1, hgrid, hgrid, hires], 4)
             .AddNode("Add", ["causal_state", "one"], ["new_causal_state"])
             .AddNode("Slice", ["causal_state", "st_s", "st_e", "st_ax"], ["steps5"])
             .AddNode("Reshape", ["steps5", "steps_shape"], ["steps"])
@@ -119,9 +134,9 @@ public static class SyntheticTrackerModels
             .AddNode("Expand", ["zero", "hgrid_shape"], ["hires_feats_grid"])
             .AddOutput("tracks", TensorElementType.Float, 1, fixedN, 2)
             .AddOutput("visibles", TensorElementType.Bool, 1, fixedN)
-            .AddOutput("new_causal_state", TensorElementType.Float, 1, 2, fixedN, 2, 3)
-            .AddOutput("feature_grid", TensorElementType.Float, 1, grid, grid, gc)
-            .AddOutput("hires_feats_grid", TensorElementType.Float, 1, hgrid, hgrid, hc)
+            .AddOutput("new_causal_state", TensorElementType.Float, 1, mixer, fixedN, 2, state)
+            .AddOutput("feature_grid", TensorElementType.Float, 1, grid, grid, feat)
+            .AddOutput("hires_feats_grid", TensorElementType.Float, 1, hgrid, hgrid, hires)
             .Save(Path.Combine(folder, "tapir.onnx"));
         return folder;
     }

@@ -35,6 +35,69 @@ public class RunCommandTests(ITestOutputHelper output)
         return root;
     }
 
+    /// <summary>
+    /// A DAVIS 2017 root (names in ImageSets/2017/val.txt, palette annotations) with one sequence of two objects: the
+    /// first <see cref="Frames"/> frames of blackswan, its mask split at the mask's centroid column into id 1 (left)
+    /// and id 2 (right).
+    /// </summary>
+    private static string MiniDavis2017()
+    {
+        string root = TestPaths.NewTempDir("minidavis2017");
+        const string seq = "blackswan";
+        string jpg = Path.Combine(root, "JPEGImages", "480p", seq), ann = Path.Combine(root, "Annotations", "480p", seq);
+        Directory.CreateDirectory(jpg);
+        Directory.CreateDirectory(ann);
+        Directory.CreateDirectory(Path.Combine(root, "ImageSets", "2017"));
+        for (int i = 0; i < Frames; i++)
+        {
+            string f = i.ToString("D5");
+            File.Copy(Path.Combine(TestPaths.Davis2016, "JPEGImages", "480p", seq, f + ".jpg"), Path.Combine(jpg, f + ".jpg"));
+            Mask m = SegmentCommandTests.Truth(seq, f);
+            long sx = 0;
+            int n = 0;
+            for (int k = 0; k < m.Data.Length; k++) if (m.Data[k] != 0) { sx += k % m.Width; n++; }
+            int split = (int)(sx / n);
+            var labels = new LabelMap(m.Width, m.Height);
+            for (int k = 0; k < m.Data.Length; k++)
+                if (m.Data[k] != 0) labels.Data[k] = (byte)(k % m.Width < split ? 1 : 2);
+            PngCodec.WriteLabels(Path.Combine(ann, f + ".png"), labels);
+        }
+        File.WriteAllLines(Path.Combine(root, "ImageSets", "2017", "val.txt"), [seq]);
+        return root;
+    }
+
+    /// <summary><c>run davis --year 2017</c>: every object of the first frame is followed with its own id, the output is
+    /// a palette PNG per frame holding both ids, and the 2017 evaluator scores each object.</summary>
+    [Fact]
+    public async Task RunDavis2017_FollowsEachObjectWithItsId()
+    {
+        string root = MiniDavis2017(), results = TestPaths.NewTempDir("rundavis2017");
+        var (rc, text) = await Cli("run", "davis", "--root", root, "--year", "2017", "--out", results, "--segmenter", "graphcut", "--refine", "0");
+        Assert.True(rc == 0, text);
+        for (int i = 0; i < Frames; i++)
+        {
+            string f = i.ToString("D5");
+            LabelMap got = PngCodec.ReadLabels(Path.Combine(results, "blackswan", f + ".png"));
+            Assert.Equal([1, 2], got.ObjectIds());
+            // Together the two halves cover the swan.
+            var union = new Mask(got.Width, got.Height);
+            for (int k = 0; k < got.Data.Length; k++) union.Data[k] = got.Data[k] is 1 or 2 ? (byte)1 : (byte)0;
+            double j = DavisMetrics.Jaccard(SegmentCommandTests.Truth("blackswan", f), union);
+            Assert.True(j > 0.8, $"frame {f}: union J {j:F3}");
+        }
+        DavisEvaluation eval = DavisFolderEvaluation.Evaluate(root, results, new DavisEvalOptions { Year = EdgeSam.Video.Datasets.DavisYear.Davis2017 });
+        output.WriteLine($"J&F {eval.Global.JFMean:F3}");
+        Assert.True(eval.Global.JFMean > 0.7, $"J&F {eval.Global.JFMean:F3}");
+
+        // segment with the same two-object palette mask: both ids come back on every frame.
+        string outDir = TestPaths.NewTempDir("seg-two-objects");
+        (rc, text) = await Cli("segment", Path.Combine(root, "JPEGImages", "480p", "blackswan"), "--mask", Path.Combine(root, "Annotations", "480p", "blackswan", "00000.png"),
+            "--out", outDir, "--segmenter", "graphcut", "--refine", "0", "--no-preview");
+        Assert.True(rc == 0, text);
+        for (int i = 0; i < Frames; i++)
+            Assert.Equal([1, 2], PngCodec.ReadLabels(Path.Combine(outDir, "masks", i.ToString("D5") + ".png")).ObjectIds());
+    }
+
     private async Task<(int Rc, string Out)> Cli(params string[] args)
     {
         var (ctx, stdout, stderr) = SegmentCommandTests.Context();

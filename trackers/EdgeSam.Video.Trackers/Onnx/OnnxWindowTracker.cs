@@ -111,17 +111,7 @@ public sealed class OnnxWindowTracker : IPointTracker
     {
         string? v = session.CustomMetadata("input_size");
         if (v is null) return null;
-        return ParseSize(v) ?? throw new EdgeSamException($"{path}: metadata input_size '{v}' is not WxH (e.g. 512x384); fix the export's metadata");
-    }
-
-    /// <summary>"WxH" with both sides positive; null when it is not.</summary>
-    public static (int Width, int Height)? ParseSize(string text)
-    {
-        string[] parts = text.Trim().ToLowerInvariant().Split('x');
-        return parts.Length == 2
-            && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int w)
-            && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int h)
-            && w > 0 && h > 0 ? (w, h) : null;
+        return SizeText.TryParse(v) ?? throw new EdgeSamException($"{path}: metadata input_size '{v}' is not WxH (e.g. 512x384); fix the export's metadata");
     }
 
     public TrackedPoint[][] TrackWindow(IReadOnlyList<RgbImage> frames, ReadOnlySpan<QueryPoint> queries)

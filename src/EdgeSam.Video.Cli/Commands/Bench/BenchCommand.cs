@@ -193,8 +193,7 @@ internal static class BenchCommand
 
     private static (int, int) ParseSize(string s)
     {
-        string[] p = s.ToLowerInvariant().Split('x');
-        if (p.Length == 2 && int.TryParse(p[0], out int w) && int.TryParse(p[1], out int h) && w > 0 && h > 0 && w <= 16384 && h <= 16384)
+        if (Media.SizeText.TryParse(s) is var (w, h) && w <= 16384 && h <= 16384)
             return (w, h);
         throw new EdgeSamException($"--size {s}: give WIDTHxHEIGHT, e.g. 854x480.");
     }

@@ -133,8 +133,7 @@ internal static class PipelineBenchCommand
 
     private static (int W, int H) ParseSize(string text)
     {
-        string[] parts = text.ToLowerInvariant().Split('x');
-        if (parts.Length == 2 && int.TryParse(parts[0], out int w) && int.TryParse(parts[1], out int h) && w >= 32 && h >= 32 && w <= 8192 && h <= 8192)
+        if (Media.SizeText.TryParse(text) is var (w, h) && w >= 32 && h >= 32 && w <= 8192 && h <= 8192)
             return (w, h);
         throw new EdgeSamException($"--size '{text}' is not WxH (e.g. 854x480, each side 32..8192).");
     }

@@ -284,7 +284,7 @@ internal sealed class PipelineOptions
             WindowLength = r.GetValue(_windowLength),
             WindowOverlap = r.GetValue(_windowOverlap),
             WindowSize = r.GetValue(_windowSize) is { } ws
-                ? Trackers.Onnx.OnnxWindowTracker.ParseSize(ws) ?? throw new EdgeSamException($"--window-size '{ws}' is not WxH with positive sides (e.g. --window-size 512x384)")
+                ? Media.SizeText.TryParse(ws) ?? throw new EdgeSamException($"--window-size '{ws}' is not WxH with positive sides (e.g. --window-size 512x384)")
                 : null,
             Segmenter = r.GetValue(_segmenter) switch { "edgesam" => SegmenterChoice.EdgeSam, "graphcut" => SegmenterChoice.GraphCut, _ => SegmenterChoice.Auto },
             Device = r.GetValue(_device) switch { "cuda" => DeviceChoice.Cuda, "tensorrt" => DeviceChoice.TensorRt, _ => DeviceChoice.Cpu },

@@ -20,8 +20,8 @@ internal sealed class ObjectState(int id)
     public SortedDictionary<int, FramePrompt> Prompts { get; } = new();
 }
 
-/// <summary>Where a finished propagation left each object, so the next one in the same direction can go on from
-/// the following frame without a new prompt.</summary>
+/// <summary>Where earlier propagations left each object on <see cref="LastFrame"/>, the frame just before a walk's
+/// first, so the walk goes on from there without a new prompt (built from the session's remembered states).</summary>
 internal sealed class Continuation
 {
     public required PropagationDirection Direction { get; init; }

@@ -77,8 +77,6 @@ internal sealed class PropagationRun : IDisposable
     private readonly Func<int, string> _frameName;
     private readonly int _width, _height;
     private int _step;
-    private RgbImage? _lastImage;
-    private int _lastFrame = -1;
     private readonly Dictionary<int, ObjectContinuation> _lastState = new();
     /// <summary>Called on the processing thread with each final frame's per-object state (the dictionary is reused:
     /// copy what you keep).</summary>
@@ -166,19 +164,6 @@ internal sealed class PropagationRun : IDisposable
 
     /// <summary>The walk ended: every held frame is final.</summary>
     public void Finish(List<FrameResult> ready) => Emit(ready, final: true);
-
-    /// <summary>Where each object stands after the last emitted frame, for a later propagation to go on from.</summary>
-    public Continuation? BuildContinuation(PropagationDirection direction)
-    {
-        if (_lastImage is null || _lastState.Count == 0) return null;
-        return new Continuation
-        {
-            Direction = direction,
-            LastFrame = _lastFrame,
-            Image = _lastImage,
-            Objects = new Dictionary<int, ObjectContinuation>(_lastState),
-        };
-    }
 
     public void Dispose()
     {
@@ -502,8 +487,7 @@ internal sealed class PropagationRun : IDisposable
 
     private void RememberState(Slot s)
     {
-        _lastImage = s.Image;
-        _lastFrame = s.Frame;
+        if (_stateRecorded is null) return;
         _lastState.Clear();
         for (int i = 0; i < _objects.Length; i++)
         {

@@ -39,7 +39,6 @@ public sealed class VideoSession : IDisposable
     private readonly IFrameSource _frames;
     private readonly bool _ownsFrames;
     private readonly SortedDictionary<int, ObjectState> _objects = new();
-    private readonly Dictionary<PropagationDirection, Continuation> _continuations = new();
     /// <summary>Per frame, where each object stood when a propagation last emitted that frame (latest walk wins).</summary>
     private readonly Dictionary<int, Dictionary<int, StoredState>> _history = new();
 
@@ -81,7 +80,6 @@ public sealed class VideoSession : IDisposable
         if (mask.Width != Width || mask.Height != Height)
             throw new ArgumentException($"The mask is {mask.Width}x{mask.Height}, the video is {Width}x{Height}.", nameof(mask));
         GetOrAdd(objectId).Prompts[frame] = new FramePrompt { Mask = mask.Clone() };
-        _continuations.Clear();
         Forget(objectId);
     }
 
@@ -133,7 +131,6 @@ public sealed class VideoSession : IDisposable
         using IFrameEmbedding embedding = _model.Segmenter.Embed(image);
         var (mask, _) = PromptRefiner.Run(embedding, [new PromptRefiner.Request(all, useBox, null)], _model.Options.RefinementPasses, null)[0];
         GetOrAdd(objectId).Prompts[frame] = new FramePrompt { Mask = mask, Points = all, Box = useBox };
-        _continuations.Clear();
         Forget(objectId);
         return mask.Clone();
     }
@@ -146,7 +143,6 @@ public sealed class VideoSession : IDisposable
     public bool RemoveObject(int objectId)
     {
         CheckMutable();
-        _continuations.Clear();
         Forget(objectId);
         return _objects.Remove(objectId);
     }
@@ -156,7 +152,6 @@ public sealed class VideoSession : IDisposable
     {
         CheckMutable();
         _objects.Clear();
-        _continuations.Clear();
         _history.Clear();
     }
 
@@ -250,16 +245,12 @@ public sealed class VideoSession : IDisposable
         VideoSegmenterOptions options = _model.Options;
         stats ??= new PropagationStats();
         LastStats = stats;
-        int before = forward ? start - 1 : start + 1;
-        Continuation? continuation = _continuations.TryGetValue(direction, out Continuation? c) && c.LastFrame == before
-            ? c : FromHistory(before, start, direction, cancel);
-        _continuations.Remove(direction);
+        Continuation? continuation = FromHistory(forward ? start - 1 : start + 1, start, direction, cancel);
 
         _propagating = true;
         var run = new PropagationRun(options, _model.Tracker, _objects.Values.ToList(), continuation, Width, Height, _frames.FrameName, stats, Record);
         if (options.Execution == PipelineExecution.Sequential)
         {
-            bool done = false;
             stats.Start();
             try
             {
@@ -275,11 +266,9 @@ public sealed class VideoSession : IDisposable
                         cancel.ThrowIfCancellationRequested();
                     }
                 }
-                done = true;
             }
             finally
             {
-                if (done && run.BuildContinuation(direction) is { } next) _continuations[direction] = next;
                 run.Dispose();
                 stats.Stop();
                 _propagating = false;
@@ -299,7 +288,6 @@ public sealed class VideoSession : IDisposable
             Task.Run(() => EmbedStage(decoded.Reader, embedded.Writer, stats, failure, cts), CancellationToken.None),
             Task.Run(() => ProcessStage(run, embedded.Reader, output.Writer, stats, failure, cts), CancellationToken.None),
         ];
-        bool completed = false;
         try
         {
             while (true)
@@ -312,14 +300,12 @@ public sealed class VideoSession : IDisposable
                 stats.AddConsumerCpu(c0.Elapsed());
                 stats.AddConsumer(Stopwatch.GetTimestamp() - t0);
             }
-            completed = failure.Error is null && !cts.IsCancellationRequested;
         }
         finally
         {
             cts.Cancel();
             try { await Task.WhenAll(stages); } catch { /* each stage reports through the failure box */ }
             while (embedded.Reader.TryRead(out var left)) left.Embedding.Dispose();
-            if (completed && run.BuildContinuation(direction) is { } next) _continuations[direction] = next;
             run.Dispose();
             stats.Stop();
             _propagating = false;

@@ -22,8 +22,13 @@ public sealed class PropagationStats
     /// <summary>Time spent reading/decoding frames from the source.</summary>
     public TimeSpan Decode => Ticks(ref _decodeTicks);
 
-    /// <summary>Time spent in <see cref="Segmentation.IPromptSegmenter.Embed"/> (the image encoder).</summary>
+    /// <summary>Time spent in <see cref="Segmentation.IPromptSegmenter.Embed"/> (the image encoder), summed over the
+    /// <see cref="EncoderWorkers"/> that embed frames at once.</summary>
     public TimeSpan Embed => Ticks(ref _embedTicks);
+
+    /// <summary>Frames the encoder stage embedded at once (<see cref="VideoSegmenterOptions.EncoderWorkers"/>): the
+    /// stage's own wall time is <see cref="Embed"/> divided by it.</summary>
+    public int EncoderWorkers { get; internal set; } = 1;
 
     /// <summary>Busy time of the processing stage: tracking, the mask decoder, re-initialisation, overlap resolution
     /// (includes <see cref="Track"/> and <see cref="Segment"/>).</summary>
@@ -57,8 +62,8 @@ public sealed class PropagationStats
     /// <summary>End-to-end frames per second so far.</summary>
     public double FramesPerSecond => Frames / Math.Max(Wall.TotalSeconds, 1e-9);
 
-    /// <summary>Frames per second the encoder alone would allow (frames / total embed time).</summary>
-    public double EncoderBoundFramesPerSecond => Frames / Math.Max(Embed.TotalSeconds, 1e-9);
+    /// <summary>Frames per second the encoder alone would allow (frames / embed time per worker).</summary>
+    public double EncoderBoundFramesPerSecond => Frames / Math.Max(Embed.TotalSeconds / EncoderWorkers, 1e-9);
 
     /// <summary>
     /// The stage with the most busy time (decode, encoder, process or consumer): the one that bounds the end-to-end rate.
@@ -69,7 +74,7 @@ public sealed class PropagationStats
     {
         get
         {
-            (string, TimeSpan)[] stages = [("decode", Decode), ("encoder", Embed), ("process", Process), ("consumer", Consumer)];
+            (string, TimeSpan)[] stages = [("decode", Decode), ("encoder", Embed / EncoderWorkers), ("process", Process), ("consumer", Consumer)];
             (string name, TimeSpan busy) = stages.MaxBy(st => st.Item2);
             return (name, Frames / Math.Max(busy.TotalSeconds, 1e-9));
         }

@@ -240,6 +240,15 @@ public sealed record VideoSegmenterOptions
     /// <summary>Frames each pipeline stage may run ahead of the next (bounded channels; memory is proportional).</summary>
     public int PipelineDepth { get; init; } = 4;
 
+    /// <summary>
+    /// Frames the encoder stage embeds at once (each on its own thread, handed on in frame order). 1 (default): one
+    /// frame at a time, the encoder's own threads parallelising inside it. More needs a segmenter whose
+    /// <see cref="Segmentation.IPromptSegmenter.Embed"/> is thread-safe (both built-in ones are) and pays off on a CPU when each run
+    /// uses fewer threads (ONNX Runtime intra-op threads = cores / workers): a parallel section then never waits for a
+    /// thread the tracker or the mask writer pre-empted. Costs one encoder input and activations per worker.
+    /// </summary>
+    public int EncoderWorkers { get; init; } = 1;
+
     /// <summary>Whether the stages of a propagation overlap (default) or run one after another per frame; the
     /// sequential mode exists to measure each stage alone on the same frames (<c>bench pipeline</c>).</summary>
     public PipelineExecution Execution { get; init; } = PipelineExecution.Overlapped;
@@ -312,6 +321,7 @@ public sealed record VideoSegmenterOptions
         if (!(MinPriorAgreement >= 0 && MinPriorAgreement < 1)) throw new ArgumentOutOfRangeException(nameof(MinPriorAgreement), MinPriorAgreement, "Must be in [0, 1).");
         if (MinReinitArea < 0) throw new ArgumentOutOfRangeException(nameof(MinReinitArea), MinReinitArea, "Must be >= 0.");
         if (!Enum.IsDefined(Execution)) throw new ArgumentOutOfRangeException(nameof(Execution), Execution, "Unknown execution mode.");
+        if (EncoderWorkers is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(EncoderWorkers), EncoderWorkers, "Must be in 1..64.");
         if (PipelineDepth < 1) throw new ArgumentOutOfRangeException(nameof(PipelineDepth), PipelineDepth, "Must be >= 1.");
         if (BackwardBlockSize < 1) throw new ArgumentOutOfRangeException(nameof(BackwardBlockSize), BackwardBlockSize, "Must be >= 1.");
     }

@@ -281,6 +281,7 @@ public sealed class VideoSession : IDisposable
         var decoded = Bounded<(int Frame, RgbImage Image)>(options.PipelineDepth);
         var embedded = Bounded<(int Frame, RgbImage Image, IFrameEmbedding Embedding)>(options.PipelineDepth);
         var output = Bounded<FrameResult>(options.PipelineDepth);
+        stats.EncoderWorkers = options.EncoderWorkers;
         stats.Start();
         Task[] stages =
         [
@@ -409,21 +410,53 @@ public sealed class VideoSession : IDisposable
         PropagationStats stats, FailureBox failure, CancellationTokenSource cts)
     {
         CancellationToken token = cts.Token;
+        int workers = _model.Options.EncoderWorkers;
+        // Up to `workers` frames are in the encoder at once; they are handed on oldest first, so the order stays the walk's.
+        var inFlight = new Queue<(int Frame, RgbImage Image, Task<IFrameEmbedding> Embedding)>(workers);
         try
         {
             await foreach (var (frame, image) in reader.ReadAllAsync(token))
             {
-                long t0 = Stopwatch.GetTimestamp();
-                var c0 = ThreadCpuClock.Mark.Now();
-                IFrameEmbedding embedding = _model.Segmenter.Embed(image);
-                stats.AddEmbedCpu(c0.Elapsed());
-                stats.AddEmbed(Stopwatch.GetTimestamp() - t0);
-                try { await writer.WriteAsync((frame, image, embedding), token); }
-                catch { embedding.Dispose(); throw; }
+                // Each extra frame gets a thread of its own (LongRunning): an encoder run blocks for a frame's time, and on
+                // the shared thread pool it would hold a thread the other stages' continuations need.
+                inFlight.Enqueue((frame, image, workers == 1
+                    ? Task.FromResult(EmbedTimed(image))
+                    : Task.Factory.StartNew(() => EmbedTimed(image), token, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+                if (inFlight.Count == workers) await HandOnOldest();
             }
+            while (inFlight.Count > 0) await HandOnOldest();
         }
         catch (Exception e) { Fail(e, failure, cts); }
-        finally { writer.TryComplete(); }
+        finally
+        {
+            // A failed or cancelled walk still waits for the encoder runs it started (the segmenter may be disposed
+            // next) and returns their buffers.
+            while (inFlight.Count > 0)
+            {
+                try { (await inFlight.Dequeue().Embedding).Dispose(); }
+                catch (Exception e) { Fail(e, failure, cts); }
+            }
+            writer.TryComplete();
+        }
+
+        async Task HandOnOldest()
+        {
+            var (frame, image, pending) = inFlight.Peek();
+            IFrameEmbedding embedding = await pending;
+            inFlight.Dequeue();
+            try { await writer.WriteAsync((frame, image, embedding), token); }
+            catch { embedding.Dispose(); throw; }
+        }
+
+        IFrameEmbedding EmbedTimed(RgbImage image)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            var c0 = ThreadCpuClock.Mark.Now();
+            IFrameEmbedding embedding = _model.Segmenter.Embed(image);
+            stats.AddEmbedCpu(c0.Elapsed());
+            stats.AddEmbed(Stopwatch.GetTimestamp() - t0);
+            return embedding;
+        }
     }
 
     private static async Task ProcessStage(PropagationRun run, ChannelReader<(int Frame, RgbImage Image, IFrameEmbedding Embedding)> reader,

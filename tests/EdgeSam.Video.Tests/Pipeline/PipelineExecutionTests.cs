@@ -17,12 +17,15 @@ public class PipelineExecutionTests
     private static readonly Disk Green = new(2, 30, 220, 30, t => (76 - 1.5f * t, 30), 7);
 
     private static async Task<(List<FrameResult> Results, PropagationStats Stats, OracleSegmenter Segmenter)> Run(
-        PipelineExecution execution, ReinitMode reinit, PropagationDirection direction, int frames)
+        PipelineExecution execution, ReinitMode reinit, PropagationDirection direction, int frames, int encoderWorkers = 1, Func<int, int>? embedMs = null)
     {
         var clip = new DiskClip(W, H, frames, Red, Green);
-        var segmenter = new OracleSegmenter(clip);
+        var segmenter = new OracleSegmenter(clip) { EmbedMilliseconds = embedMs };
         var sampler = new EvenSampler();
-        var options = new VideoSegmenterOptions { Execution = execution, Reinit = reinit, RefinementPasses = 1, Sampler = sampler.Sample, PipelineDepth = 2 };
+        var options = new VideoSegmenterOptions
+        {
+            Execution = execution, Reinit = reinit, RefinementPasses = 1, Sampler = sampler.Sample, PipelineDepth = 2, EncoderWorkers = encoderWorkers,
+        };
         using var model = new VideoSegmenter(segmenter, new OracleTracker(clip), options);
         using VideoSession session = model.OpenSession(clip);
         int prompt = direction == PropagationDirection.Forward ? 0 : frames - 1;
@@ -60,6 +63,74 @@ public class PipelineExecutionTests
         Assert.Equal(segmenter.Embeds, segmenter.EmbeddingsDisposed);
         Assert.True(stats.Embed > TimeSpan.Zero && stats.Process > TimeSpan.Zero && stats.Decode > TimeSpan.Zero);
         Assert.True(stats.Process >= stats.Track, $"process {stats.Process} includes track {stats.Track}");
+    }
+
+    private static void AssertSameResults(List<FrameResult> expected, List<FrameResult> actual)
+    {
+        Assert.Equal(expected.Select(r => r.FrameIndex), actual.Select(r => r.FrameIndex));
+        for (int k = 0; k < expected.Count; k++)
+        {
+            FrameResult a = expected[k], b = actual[k];
+            Assert.Equal(a.Labels.Data, b.Labels.Data);
+            Assert.Equal(a.Objects.Select(o => (o.ObjectId, o.Status, o.Score, o.Reinitialized)), b.Objects.Select(o => (o.ObjectId, o.Status, o.Score, o.Reinitialized)));
+            for (int i = 0; i < a.Objects.Count; i++)
+                Assert.Equal(a.Objects[i].Points, b.Objects[i].Points);
+        }
+    }
+
+    /// <summary>
+    /// Several frames in the encoder at once must not change a result or its order, even when later frames finish
+    /// first (every third frame's embedding is slow here).
+    /// </summary>
+    [Theory]
+    [InlineData(2, PropagationDirection.Forward)]
+    [InlineData(3, PropagationDirection.Forward)]
+    [InlineData(3, PropagationDirection.Backward)]
+    [InlineData(8, PropagationDirection.Forward)]
+    public async Task Several_encoder_workers_give_the_results_of_one(int workers, PropagationDirection direction)
+    {
+        const int frames = 21;
+        var (one, _, _) = await Run(PipelineExecution.Overlapped, ReinitMode.Every, direction, frames);
+        var (several, stats, segmenter) = await Run(PipelineExecution.Overlapped, ReinitMode.Every, direction, frames, workers, t => t % 3 == 0 ? 40 : 0);
+
+        Assert.Equal(frames, several.Count);
+        AssertSameResults(one, several);
+        Assert.Equal(frames, segmenter.Embeds);
+        Assert.Equal(segmenter.Embeds, segmenter.EmbeddingsDisposed);
+        Assert.Equal(workers, stats.EncoderWorkers);
+        // Frames did run in the encoder at once (the next frame starts while a slow one sleeps), never more than asked.
+        Assert.InRange(segmenter.MaxConcurrentEmbeds, 2, workers);
+    }
+
+    /// <summary>An encoder failure with frames in flight ends the walk with that error and returns every embedding made.</summary>
+    [Fact]
+    public async Task An_encoder_failure_with_several_workers_surfaces_and_releases_embeddings()
+    {
+        var clip = new DiskClip(W, H, 30, Red);
+        var segmenter = new OracleSegmenter(clip) { FailOnFrame = 9, EmbedMilliseconds = t => t % 2 == 0 ? 5 : 0 };
+        var sampler = new EvenSampler();
+        using var model = new VideoSegmenter(segmenter, new OracleTracker(clip),
+            new VideoSegmenterOptions { RefinementPasses = 0, Sampler = sampler.Sample, EncoderWorkers = 4, PipelineDepth = 2 });
+        using VideoSession session = model.OpenSession(clip);
+        session.AddMask(0, 1, Red.Raster(W, H, 0));
+        var seen = new List<int>();
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await foreach (FrameResult r in session.Propagate()) seen.Add(r.FrameIndex);
+        });
+        Assert.Contains("frame 9 failed", e.Message);
+        // Frames before the failing one may come out (in order); none after it.
+        Assert.Equal(Enumerable.Range(0, seen.Count), seen);
+        Assert.True(seen.Count <= 9, $"{seen.Count} frames came out");
+        Assert.Equal(segmenter.Embeds, segmenter.EmbeddingsDisposed);
+    }
+
+    [Fact]
+    public void EncoderWorkers_out_of_range_is_rejected()
+    {
+        var clip = new DiskClip(W, H, 3, Red);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new VideoSegmenter(new OracleSegmenter(clip), new OracleTracker(clip), new VideoSegmenterOptions { EncoderWorkers = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new VideoSegmenter(new OracleSegmenter(clip), new OracleTracker(clip), new VideoSegmenterOptions { EncoderWorkers = 65 }));
     }
 
     [Fact]

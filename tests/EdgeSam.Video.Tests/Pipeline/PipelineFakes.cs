@@ -180,7 +180,10 @@ internal sealed class DroppingTracker(IPointTracker inner, int hide, Func<int, b
 /// with that disk's score. Records every prompt.</summary>
 internal sealed class OracleSegmenter(DiskClip clip) : IPromptSegmenter
 {
-    private int _embeds, _disposed;
+    private int _embeds, _disposed, _running, _maxRunning;
+
+    /// <summary>Most <see cref="Embed"/> calls seen running at once.</summary>
+    public int MaxConcurrentEmbeds => Volatile.Read(ref _maxRunning);
     public DiskClip Clip { get; } = clip;
     public string Name => "oracle";
     public int Embeds => Volatile.Read(ref _embeds);
@@ -189,10 +192,25 @@ internal sealed class OracleSegmenter(DiskClip clip) : IPromptSegmenter
     /// <summary>Frames in the order they were embedded.</summary>
     public List<int> EmbeddedFrames { get; } = new();
 
+    /// <summary>Milliseconds <see cref="Embed"/> takes for a frame (so concurrent embeddings finish out of order).</summary>
+    public Func<int, int>? EmbedMilliseconds { get; init; }
+
+    /// <summary>Frame whose <see cref="Embed"/> fails (after the delay), or -1.</summary>
+    public int FailOnFrame { get; init; } = -1;
+
     public IFrameEmbedding Embed(RgbImage frame)
     {
-        Interlocked.Increment(ref _embeds);
         int t = DiskClip.IndexOf(frame);
+        int now = Interlocked.Increment(ref _running);
+        for (int seen = Volatile.Read(ref _maxRunning); now > seen; seen = Volatile.Read(ref _maxRunning))
+            Interlocked.CompareExchange(ref _maxRunning, now, seen);
+        try
+        {
+            if (EmbedMilliseconds?.Invoke(t) is > 0 and var ms) Thread.Sleep(ms);
+            if (t == FailOnFrame) throw new InvalidOperationException($"embedding of frame {t} failed");
+        }
+        finally { Interlocked.Decrement(ref _running); }
+        Interlocked.Increment(ref _embeds);
         lock (EmbeddedFrames) EmbeddedFrames.Add(t);
         return new Embedding(this, t);
     }

@@ -51,6 +51,7 @@ public class SegmentCommandErrorTests
             (["segment", input, "--out", Path.Combine(smallMask, "sub"), "--points", "48,32,+", "--segmenter", "graphcut"], "the folder cannot be created"),
             (["segment", input, "--out", outDir, "--points", "48,32,+", "--encoder-threads", "0"], "--encoder-threads 0 is out of range"),
             (["segment", input, "--out", outDir, "--points", "48,32,+", "--decoder-threads", "300"], "--decoder-threads 300 is out of range"),
+            (["segment", input, "--out", outDir, "--points", "48,32,+", "--encoder-workers", "0"], "--encoder-workers 0 is out of range"),
         };
         foreach (var (args, expected) in cases)
         {

@@ -1,5 +1,7 @@
 using EdgeSam.Video.Cli;
 using EdgeSam.Video.Media;
+using EdgeSam.Video.Cli.Commands.Segment;
+using EdgeSam.Video.Pipeline;
 using EdgeSam.Video.Segmentation.EdgeSam;
 
 namespace EdgeSam.Video.Tests.Pipeline;
@@ -69,5 +71,54 @@ public class SegmentEdgeSamTests
         Assert.Contains($"--decoder {missing} does not exist", err);
         Assert.Single(err.Trim().Split('\n'));
         Assert.False(Directory.Exists(Path.Combine(outDir, "masks")), "no output for a run that never started");
+    }
+
+    /// <summary>segment with several frames in the encoder at once writes the very masks of one frame at a time.</summary>
+    [Fact]
+    public async Task Encoder_workers_do_not_change_the_masks()
+    {
+        string input = SegmentCommandTests.FirstFrames("blackswan", 8);
+        string models = TestPaths.NewTempDir("seg-workers-models");
+        (string enc, string dec) = SyntheticEdgeSamModels.Write(models);
+        var outs = new List<string>();
+        foreach (string workers in new[] { "1", "3" })
+        {
+            string outDir = TestPaths.NewTempDir($"seg-workers-{workers}");
+            var (ctx, _, stderr) = SegmentCommandTests.Context();
+            int rc = await CliApp.RunAsync(["segment", input, "--points", "400,240,+;600,100,-", "--out", outDir, "--segmenter", "edgesam",
+                "--encoder", enc, "--decoder", dec, "--tracker", "lk", "--refine", "1", "--encoder-workers", workers, "--no-preview"], ctx);
+            Assert.True(rc == 0, $"--encoder-workers {workers}: exit {rc}: {stderr}");
+            outs.Add(outDir);
+        }
+        for (int t = 0; t < 8; t++)
+        {
+            Mask a = PngCodec.ReadMask(Path.Combine(outs[0], "masks", $"{t:D5}.png"));
+            Mask b = PngCodec.ReadMask(Path.Combine(outs[1], "masks", $"{t:D5}.png"));
+            Assert.True(a.Area() > 0, $"frame {t} is empty");
+            Assert.Equal(a.Data, b.Data);
+        }
+    }
+
+    [Fact]
+    public void Several_encoder_workers_share_the_cores_unless_threads_are_given()
+    {
+        string models = TestPaths.NewTempDir("seg-workers-threads");
+        (string enc, string dec) = SyntheticEdgeSamModels.Write(models);
+        var (ctx, _, _) = SegmentCommandTests.Context();
+        var baseSettings = new PipelineSettings { Segmenter = SegmenterChoice.EdgeSam, EncoderPath = enc, DecoderPath = dec, Tracker = "lk" };
+        using (VideoSegmenter two = PipelineFactory.Create(baseSettings with { EncoderWorkers = 2 }, ctx))
+        {
+            Assert.Equal(2, two.Options.EncoderWorkers);
+            Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), ((EdgeSamSegmenter)two.Segmenter).EncoderThreads);
+        }
+        using (VideoSegmenter one = PipelineFactory.Create(baseSettings with { EncoderWorkers = 1 }, ctx))
+        {
+            Assert.Equal(1, one.Options.EncoderWorkers);
+            Assert.Equal(0, ((EdgeSamSegmenter)one.Segmenter).EncoderThreads);
+        }
+        using (VideoSegmenter given = PipelineFactory.Create(baseSettings with { EncoderWorkers = 2, EncoderThreads = 3 }, ctx))
+            Assert.Equal(3, ((EdgeSamSegmenter)given.Segmenter).EncoderThreads);
+        using (VideoSegmenter graphCut = PipelineFactory.Create(baseSettings with { Segmenter = SegmenterChoice.GraphCut }, ctx))
+            Assert.Equal(1, graphCut.Options.EncoderWorkers);
     }
 }

@@ -163,4 +163,39 @@ public sealed class EdgeSamSegmenterTests : IDisposable
         using IFrameEmbedding c = _seg.Embed(_frame);
         Assert.False(b.Segment(Points((400, 240, PointLabel.Positive))).Mask.IsEmpty);
     }
+
+    /// <summary>
+    /// Embed from several threads at once (the pipeline's encoder workers): every embedding must be the one its own
+    /// frame gives alone, whatever the interleaving, including frames of other sizes sharing the pooled inputs.
+    /// </summary>
+    [Fact]
+    public void Concurrent_embeds_give_each_frame_its_own_embedding()
+    {
+        var rng = new Random(7);
+        RgbImage[] frames = Enumerable.Range(0, 6).Select(i =>
+        {
+            var f = i % 3 == 2 ? new RgbImage(640, 360) : new RgbImage(W, H);
+            rng.NextBytes(f.Pixels);
+            return f;
+        }).ToArray();
+        float[][] alone = frames.Select(f =>
+        {
+            using IFrameEmbedding e = _seg.Embed(f);
+            return (float[])EdgeSamSegmenter.EmbeddingValues(e).Clone();
+        }).ToArray();
+        for (int k = 1; k < alone.Length; k++) Assert.NotEqual(alone[0], alone[k]);
+
+        for (int round = 0; round < 3; round++)
+        {
+            var order = Enumerable.Range(0, 4 * frames.Length).Select(i => i % frames.Length).OrderBy(_ => rng.Next()).ToArray();
+            var mismatches = new System.Collections.Concurrent.ConcurrentBag<int>();
+            Parallel.ForEach(order, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+            {
+                using IFrameEmbedding e = _seg.Embed(frames[i]);
+                Assert.Equal(frames[i].Width, e.Width);
+                if (!EdgeSamSegmenter.EmbeddingValues(e).AsSpan().SequenceEqual(alone[i])) mismatches.Add(i);
+            });
+            Assert.Empty(mismatches);
+        }
+    }
 }

@@ -14,6 +14,13 @@ internal sealed record BenchRun(string Kind, int Frames, TimeSpan Wall, Propagat
     TimeSpan GcPause, long AllocatedBytes)
 {
     public double FramesPerSecond => Frames / Math.Max(Wall.TotalSeconds, 1e-9);
+
+    /// <summary>Encoder-only run: wall time of the encoder calls alone (frames read in between are not counted).</summary>
+    public TimeSpan EncoderWall { get; init; }
+
+    /// <summary>Encoder-only run: frames per second of the encoder alone.</summary>
+    public double EncoderFramesPerSecond => Frames / Math.Max(EncoderWall.TotalSeconds, 1e-9);
+
     public double MsPerFrame(TimeSpan t) => t.TotalMilliseconds / Math.Max(Frames, 1);
 }
 
@@ -24,7 +31,9 @@ internal sealed record BenchRun(string Kind, int Frames, TimeSpan Wall, Propagat
 /// frames and segmenter (same ONNX Runtime sessions and thread settings):
 /// <list type="number">
 /// <item>encoder only: every frame read and passed to the segmenter's <c>Embed</c> (preprocessing + encoder), nothing
-/// else; only <c>Embed</c> is timed. Its rate is the encoder-bound rate.</item>
+/// else, with as many frames in the encoder at once as the job uses (<c>--encoder-workers</c>: frames are read in
+/// batches, untimed, and each batch is embedded by that many threads); only the embedding is timed. Its rate is the
+/// encoder-bound rate.</item>
 /// <item>sequential: the whole job with <see cref="PipelineExecution.Sequential"/>: each stage's busy time is its cost
 /// alone on the machine (the per-frame breakdown).</item>
 /// <item>overlapped: the whole job as <c>segment</c> runs it; end-to-end frames/s = frames / the job's wall time
@@ -58,6 +67,7 @@ internal static class ModelPipelineBench
                 DecoderPath = dec,
                 Tracker = "lk",
                 EncoderThreads = s.EncoderThreads,
+                EncoderWorkers = s.EncoderWorkers,
                 DecoderThreads = s.DecoderThreads,
                 OrtSpinning = s.OrtSpinning,
             };
@@ -74,7 +84,7 @@ internal static class ModelPipelineBench
                 : "weights-free graph cut";
             ConsoleLines.Line(ctx, $"bench pipeline: {what}, tracker lk, {PipelineFactory.Describe(overlapped)}; {Path.GetFileName(input.TrimEnd('/'))}: {frameCount} frames {width}x{height}; " +
                 $"consumer: palette PNG masks{(s.Preview ? " + H.264 preview" : "")}; {Environment.ProcessorCount} cores; {s.Repeats} repeat(s)" +
-                (s.Workload == PipelineBenchWorkload.EdgeSam ? $"; encoder {EncoderThreadsText(s.EncoderThreads ?? 0)}" : ""));
+                (s.Workload == PipelineBenchWorkload.EdgeSam ? $"; encoder {EncoderThreadsText(overlapped)}" : ""));
 
             // Warm-up, untimed: the first pass of a fresh process is far slower than the steady state (2-core EPYC: encoder
             // alone 6.0 frames/s in the first repeat against 8.6 in the next two, with two warm-up runs of the encoder on
@@ -83,18 +93,18 @@ internal static class ModelPipelineBench
             // Its first WarmUpFrames frames are enough for that, so a long clip is not run twice over.
             string warmUp = frameCount > WarmUpFrames ? WritePrefix(input, WarmUpFrames, temp, cancel) : input;
             ConsoleLines.Line(ctx, $"bench pipeline: warm-up (untimed, not reported): one encoder-only pass and one overlapped job over the clip's first {Math.Min(frameCount, WarmUpFrames)} frames");
-            MeasureEncoderOnly(overlapped.Segmenter, warmUp, cancel);
+            MeasureEncoderOnly(overlapped.Segmenter, overlapped.Options.EncoderWorkers, warmUp, cancel);
             await MeasureJobAsync("warm-up", overlapped, warmUp, prompt, Path.Combine(temp, "out"), s, cancel);
 
             var runs = new List<(BenchRun Encoder, BenchRun Sequential, BenchRun Overlapped)>();
             for (int r = 0; r < s.Repeats; r++)
             {
-                BenchRun e = MeasureEncoderOnly(overlapped.Segmenter, input, cancel);
+                BenchRun e = MeasureEncoderOnly(overlapped.Segmenter, overlapped.Options.EncoderWorkers, input, cancel);
                 BenchRun q = await MeasureJobAsync("sequential", sequential, input, prompt, Path.Combine(temp, "out"), s, cancel);
                 BenchRun o = await MeasureJobAsync("overlapped", overlapped, input, prompt, Path.Combine(temp, "out"), s, cancel);
                 runs.Add((e, q, o));
                 (string stage, double boundFps) = Bound(e, q);
-                ConsoleLines.Line(ctx, $"bench pipeline: repeat {r + 1}: encoder alone {e.Frames / Math.Max(e.Stats!.Embed.TotalSeconds, 1e-9):F2} frames/s, " +
+                ConsoleLines.Line(ctx, $"bench pipeline: repeat {r + 1}: encoder alone {e.EncoderFramesPerSecond:F2} frames/s, " +
                     $"sequential {q.FramesPerSecond:F2}, overlapped {o.FramesPerSecond:F2} frames/s end to end; bound ({stage} alone) {boundFps:F2} frames/s; " +
                     $"ratio {o.FramesPerSecond / boundFps:F3}; CPU per frame {Total(e):F1} ms encoder-only run, {Total(o):F1} ms overlapped");
             }
@@ -107,13 +117,18 @@ internal static class ModelPipelineBench
         }
     }
 
-    private static string EncoderThreadsText(int threads) =>
-        threads == 0 ? "ONNX Runtime's default threads (pinned to cores)" : $"{threads} ONNX Runtime thread(s), not pinned";
+    private static string EncoderThreadsText(VideoSegmenter model)
+    {
+        int threads = model.Segmenter is EdgeSamSegmenter e ? e.EncoderThreads : 0;
+        string each = threads == 0 ? "ONNX Runtime's default threads (pinned to cores)" : $"{threads} ONNX Runtime thread(s), not pinned";
+        int workers = model.Options.EncoderWorkers;
+        return workers == 1 ? $"one frame at a time, {each}" : $"{workers} frames at once, each with {each}";
+    }
 
     /// <summary>The slowest stage alone and its rate: the encoder-only run, or a stage of the sequential run.</summary>
     internal static (string Stage, double FramesPerSecond) Bound(BenchRun encoderOnly, BenchRun sequential)
     {
-        var stages = new List<(string, TimeSpan)> { ("encoder", encoderOnly.Stats!.Embed) };
+        var stages = new List<(string, TimeSpan)> { ("encoder", encoderOnly.EncoderWall) };
         PropagationStats q = sequential.Stats!;
         stages.Add(("decode", q.Decode));
         stages.Add(("process (track + decoder)", q.Process));
@@ -123,22 +138,38 @@ internal static class ModelPipelineBench
         return (name, frames / Math.Max(busy.TotalSeconds, 1e-9));
     }
 
-    private static BenchRun MeasureEncoderOnly(IPromptSegmenter segmenter, string input, CancellationToken cancel)
+    private static BenchRun MeasureEncoderOnly(IPromptSegmenter segmenter, int workers, string input, CancellationToken cancel)
     {
-        var stats = new PropagationStats();
+        var stats = new PropagationStats { EncoderWorkers = workers };
         Snapshot before = Snapshot.Take();
         var wall = Stopwatch.StartNew();
+        long encoderTicks = 0;
         int n = 0;
+        // Batches of a few frames per worker, so every worker stays busy but for the batch's last frames.
+        var batch = new List<RgbImage>(4 * workers);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancel };
+        void EmbedBatch()
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            Parallel.ForEach(batch, parallel, image =>
+            {
+                long t = Stopwatch.GetTimestamp();
+                segmenter.Embed(image).Dispose();
+                stats.AddEmbed(Stopwatch.GetTimestamp() - t);
+            });
+            encoderTicks += Stopwatch.GetTimestamp() - t0;
+            n += batch.Count;
+            batch.Clear();
+        }
         using (IFrameSource frames = FrameSources.Open(input, cancel: cancel))
             foreach (RgbImage image in frames.Read(0, frames.FrameCount, cancel))
             {
-                long t0 = Stopwatch.GetTimestamp();
-                segmenter.Embed(image).Dispose();
-                stats.AddEmbed(Stopwatch.GetTimestamp() - t0);
-                n++;
+                batch.Add(image);
+                if (batch.Count == batch.Capacity) EmbedBatch();
             }
+        if (batch.Count > 0) EmbedBatch();
         wall.Stop();
-        return Snapshot.Since(before, "encoder only", n, wall.Elapsed, stats);
+        return Snapshot.Since(before, "encoder only", n, wall.Elapsed, stats) with { EncoderWall = TimeSpan.FromSeconds(encoderTicks / (double)Stopwatch.Frequency) };
     }
 
     private static async Task<BenchRun> MeasureJobAsync(string kind, VideoSegmenter model, string input, LabelMap prompt, string outDir,
@@ -186,7 +217,7 @@ internal static class ModelPipelineBench
         static double? Cpu(BenchRun r, TimeSpan t) => t > TimeSpan.Zero ? r.MsPerFrame(t) : null;
         Add("wall ms", r => 1000 / r.FramesPerSecond);
         Add("  decode (read frames): busy ms", r => r.MsPerFrame(r.Stats!.Decode), e: false);
-        Add("  encoder (Embed: pre + model): busy ms", r => r.MsPerFrame(r.Stats!.Embed));
+        Add(runs[0].Encoder.Stats!.EncoderWorkers > 1 ? "  encoder (Embed: pre + model): busy ms, summed over workers" : "  encoder (Embed: pre + model): busy ms", r => r.MsPerFrame(r.Stats!.Embed));
         Add("  process stage: busy ms", r => r.MsPerFrame(r.Stats!.Process), e: false);
         Add("    tracker + point sampling ms", r => r.MsPerFrame(r.Stats!.Track), e: false);
         Add("    mask decoder (all passes) ms", r => r.MsPerFrame(r.Stats!.Segment), e: false);
@@ -205,7 +236,7 @@ internal static class ModelPipelineBench
         ctx.Console.Write(t);
 
         var bounds = runs.Select(x => Bound(x.Encoder, x.Sequential)).ToList();
-        var encFps = runs.Select(x => x.Encoder.Frames / x.Encoder.Stats!.Embed.TotalSeconds).ToList();
+        var encFps = runs.Select(x => x.Encoder.EncoderFramesPerSecond).ToList();
         var e2e = runs.Select(x => x.Overlapped.FramesPerSecond).ToList();
         var ratios = runs.Select((x, i) => x.Overlapped.FramesPerSecond / bounds[i].FramesPerSecond).ToList();
         string boundStage = bounds.GroupBy(b => b.Stage).MaxBy(g => g.Count())!.Key;

@@ -44,6 +44,7 @@ internal static class PipelineBenchCommand
         var repeats = new Option<int>("--repeats") { Description = "edgesam/graphcut: encoder-only, sequential and overlapped runs, repeated in turn (medians reported).", DefaultValueFactory = _ => 3 };
         var noPreview = new Option<bool>("--no-preview") { Description = "edgesam/graphcut: masks only, no H.264 preview." };
         var encThreads = new Option<int?>("--encoder-threads") { Description = "edgesam: ONNX Runtime intra-op threads of the encoder (default: segment's)." };
+        var encWorkers = new Option<int?>("--encoder-workers") { Description = "edgesam: frames in the encoder at once, in the job and in the encoder-only run (default: segment's)." };
         var decThreads = new Option<int?>("--decoder-threads") { Description = "edgesam: ONNX Runtime intra-op threads of the decoder (default: segment's)." };
         var spinning = new Option<bool?>("--ort-spinning") { Description = "edgesam: whether idle ONNX Runtime threads spin (default: segment's); true|false." };
         var previewPreset = new Option<string?>("--preview-preset") { Description = "edgesam/graphcut: x264 preset of the preview (default: segment's)." };
@@ -56,7 +57,7 @@ internal static class PipelineBenchCommand
             "(each stage's cost alone), and segment's job as it runs (masks + preview; end-to-end = frames / its wall time). Bound = the slowest stage alone " +
             "(the encoder for EdgeSAM; the tracking + graph-cut stage for the weights-free path); ratio = end-to-end / bound, goal >= 0.9. Also CPU per frame " +
             "of the process and its ffmpeg children, and the encoder's share of it (the best ratio a CPU-bound machine allows; steadier than wall times on a busy machine).");
-        foreach (Option o in new Option[] { workload, frames, size, objects, encoderMs, decoderMs, trackerMs, refine, input, mask, encoder, decoder, repeats, noPreview, encThreads, decThreads, spinning, previewPreset, previewThreads, maskCompression })
+        foreach (Option o in new Option[] { workload, frames, size, objects, encoderMs, decoderMs, trackerMs, refine, input, mask, encoder, decoder, repeats, noPreview, encThreads, encWorkers, decThreads, spinning, previewPreset, previewThreads, maskCompression })
             cmd.Add(o);
         cmd.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
@@ -64,6 +65,9 @@ internal static class PipelineBenchCommand
             int? et = r.GetValue(encThreads), dt = r.GetValue(decThreads);
             if (et is < 0 or > 256 || dt is < 0 or > 256)
                 throw new EdgeSamException("bench pipeline: --encoder-threads/--decoder-threads take 0 (all cores) .. 256.");
+            int? ew = r.GetValue(encWorkers);
+            if (ew is < 1 or > 16)
+                throw new EdgeSamException($"bench pipeline: --encoder-workers {ew} is out of range; give 1..16 frames.");
             var settings = new PipelineBenchSettings
             {
                 Workload = r.GetValue(workload) switch { "edgesam" => PipelineBenchWorkload.EdgeSam, "graphcut" => PipelineBenchWorkload.GraphCut, _ => PipelineBenchWorkload.CostModel },
@@ -82,6 +86,7 @@ internal static class PipelineBenchCommand
                 Repeats = r.GetValue(repeats),
                 Preview = !r.GetValue(noPreview),
                 EncoderThreads = et,
+                EncoderWorkers = ew,
                 DecoderThreads = dt,
                 OrtSpinning = r.GetValue(spinning),
                 PreviewOptions = r.GetValue(previewPreset) is null && r.GetValue(previewThreads) is null ? null

@@ -42,6 +42,8 @@ internal sealed record PipelineBenchSettings
     public bool Preview { get; init; } = true;
     /// <summary>ONNX Runtime thread overrides (null: what <c>segment</c> uses).</summary>
     public int? EncoderThreads { get; init; }
+    /// <summary>Frames in the encoder at once (null: what <c>segment</c> uses); the encoder-only run uses the same.</summary>
+    public int? EncoderWorkers { get; init; }
     public int? DecoderThreads { get; init; }
     public bool? OrtSpinning { get; init; }
     /// <summary>Preview encoding (null: <c>segment</c>'s).</summary>

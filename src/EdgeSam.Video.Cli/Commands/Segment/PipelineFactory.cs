@@ -56,6 +56,21 @@ internal static class PipelineFactory
     public static int DefaultDecoderThreads => Environment.ProcessorCount <= 4 ? 1 : 0;
 
     /// <summary>
+    /// Frames the EdgeSAM encoder embeds at once when not given (<see cref="VideoSegmenterOptions.EncoderWorkers"/>):
+    /// 2 on a CPU with at least 2 cores, each run with half the cores; 1 on a GPU, which runs one model call at a time
+    /// anyway. The weights-free graph cut keeps 1: its encoder stage takes milliseconds. Why: with one frame at a time the
+    /// encoder's parallel sections wait for whichever of their threads the tracker, the mask writer or ffmpeg pre-empted.
+    /// <c>bench pipeline --workload edgesam</c> on the 2-core EPYC, three interleaved pairs of 2 repeats: CPU per frame
+    /// besides the encoder 17 / 22 / 1 ms with 2 workers against 49 / 25 / 58 ms with 1 (encoder share of the work
+    /// 0.925 / 0.915 / 0.996 against 0.832 / 0.905 / 0.809); wall-clock figures in the README.
+    /// </summary>
+    public static int DefaultEncoderWorkers(DeviceChoice device) =>
+        device == DeviceChoice.Cpu && Environment.ProcessorCount >= 2 ? 2 : 1;
+
+    /// <summary>Encoder workers in effect for <paramref name="s"/>.</summary>
+    private static int EncoderWorkers(PipelineSettings s, bool graphCut) => s.EncoderWorkers ?? (graphCut ? 1 : DefaultEncoderWorkers(s.Device));
+
+    /// <summary>
     /// Whether idle ONNX Runtime threads spin when not given: no. Spinning trims a little latency between the nodes of
     /// one run but keeps cores busy after it and while a peer thread waits for a core, and on a small CPU the tracker,
     /// the decoder, the mask writer and ffmpeg need those cores. <c>bench pipeline --workload edgesam</c> on the shared
@@ -161,6 +176,7 @@ internal static class PipelineFactory
             MinPriorAgreement = s.PriorAgreement ?? (graphCut ? DefaultPriorAgreementGraphCut : 0f),
             ShowRecovered = s.ShowRecovered ?? graphCut,
             ReferenceAppearance = s.ReferenceAppearance ?? graphCut,
+            EncoderWorkers = EncoderWorkers(s, graphCut),
         };
         return new VideoSegmenter(segmenter, tracker, options, ownsComponents: true);
     }
@@ -174,7 +190,8 @@ internal static class PipelineFactory
 
     /// <summary>One line naming the parts, for logs.</summary>
     public static string Describe(VideoSegmenter model) =>
-        $"segmenter {model.Segmenter.Name}, tracker {model.Tracker.Name}, {model.Options.RefinementPasses} refinement pass(es), reinit {model.Options.Reinit} every {model.Options.ReinitHorizon}";
+        $"segmenter {model.Segmenter.Name}, tracker {model.Tracker.Name}, {model.Options.RefinementPasses} refinement pass(es), reinit {model.Options.Reinit} every {model.Options.ReinitHorizon}" +
+        (model.Options.EncoderWorkers > 1 ? $", {model.Options.EncoderWorkers} frames in the encoder at once" : "");
 
     private static IPointTracker CreateTracker(PipelineSettings s)
     {
@@ -279,7 +296,9 @@ internal static class PipelineFactory
             // ORT's own count (one per physical core, pool threads pinned to cores). An explicit count of the same size,
             // which ORT leaves unpinned, was measured against it with bench pipeline --workload edgesam on the 2-core EPYC:
             // medians 0.839 / 0.871 / 0.809 unpinned against 0.837 / (noise) / 0.832 pinned, no difference to keep.
-            IntraOpThreads = s.EncoderThreads ?? 0,
+            // Several frames at once: each run gets its share of the cores (unpinned, as an explicit count is), so the
+            // runs do not fight over the same pinned cores.
+            IntraOpThreads = s.EncoderThreads ?? (EncoderWorkers(s, graphCut: false) is > 1 and var w ? Math.Max(1, Environment.ProcessorCount / w) : 0),
             AllowThreadSpinning = s.OrtSpinning ?? DefaultOrtSpinning,
         };
         var decoderSession = new Onnx.OrtSessionOptions

@@ -69,6 +69,8 @@ internal sealed record PipelineSettings
     public float? NegativeInset { get; init; }
     /// <summary>ONNX Runtime intra-op threads of the EdgeSAM encoder; null = <see cref="PipelineFactory"/>'s default.</summary>
     public int? EncoderThreads { get; init; }
+    /// <summary>Frames the EdgeSAM encoder embeds at once; null = <see cref="PipelineFactory"/>'s default.</summary>
+    public int? EncoderWorkers { get; init; }
     /// <summary>ONNX Runtime intra-op threads of the EdgeSAM decoder; null = <see cref="PipelineFactory"/>'s default.</summary>
     public int? DecoderThreads { get; init; }
     /// <summary>Whether idle ONNX Runtime threads spin; null = <see cref="PipelineFactory"/>'s default.</summary>
@@ -173,6 +175,11 @@ internal sealed class PipelineOptions
         Description = "EdgeSAM encoder's ONNX Runtime threads (default: all cores; on a machine other programs keep busy, fewer can be faster).",
     };
 
+    private readonly Option<int?> _encoderWorkers = new("--encoder-workers")
+    {
+        Description = "Frames the EdgeSAM encoder works on at once, each with --encoder-threads threads (default on a CPU: 2 frames with half the cores each, so the encoder never waits for a thread the tracker or mask writer holds; 1 on a GPU).",
+    };
+
     private readonly Option<int?> _decoderThreads = new("--decoder-threads")
     {
         Description = "EdgeSAM decoder's ONNX Runtime threads (default: 1 on up to 4 cores, where it runs beside the encoder; else all cores).",
@@ -224,7 +231,7 @@ internal sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _windowLength, _windowOverlap, _windowSize, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _seed, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _reference, _encoderThreads, _decoderThreads })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _windowLength, _windowOverlap, _windowSize, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _seed, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _reference, _encoderThreads, _encoderWorkers, _decoderThreads })
             command.Add(o);
     }
 
@@ -244,6 +251,8 @@ internal sealed class PipelineOptions
         if (negInset is not null && !(negInset >= 0 && negInset < 0.35f)) throw new EdgeSamException($"--negative-inset {negInset} is out of range; give a fraction in 0..0.35 (the band's width).");
         int? encoderThreads = r.GetValue(_encoderThreads), decoderThreads = r.GetValue(_decoderThreads);
         if (encoderThreads is < 1 or > 256) throw new EdgeSamException($"--encoder-threads {encoderThreads} is out of range; give 1..256 threads (leave it out for all cores).");
+        int? encoderWorkers = r.GetValue(_encoderWorkers);
+        if (encoderWorkers is < 1 or > 16) throw new EdgeSamException($"--encoder-workers {encoderWorkers} is out of range; give 1..16 frames.");
         if (decoderThreads is < 1 or > 256) throw new EdgeSamException($"--decoder-threads {decoderThreads} is out of range; give 1..256 threads.");
         float? gate = r.GetValue(_pointGate);
         if (gate is not null && !(gate >= 0 && gate <= 10)) throw new EdgeSamException($"--point-gate {gate} is out of range; give a fraction of sqrt(mask area) in 0..10 (0 = off).");
@@ -252,6 +261,7 @@ internal sealed class PipelineOptions
         return new PipelineSettings
         {
             EncoderThreads = encoderThreads,
+            EncoderWorkers = encoderWorkers,
             DecoderThreads = decoderThreads,
             PriorMotion = r.GetValue(_priorMotion) switch
             {

@@ -22,10 +22,12 @@ public sealed class EdgeSamOptions
 
 /// <summary>
 /// EdgeSAM (or anything with its ONNX contract) as a prompt segmenter. The encoder runs once per frame in
-/// <see cref="Embed"/>; every prompt on that frame reuses the embedding. Buffers are allocated once: the 12 MB encoder
-/// input (<c>image</c> [1,3,1024,1024]) and its ORT value are owned by the segmenter, embeddings
-/// (<c>image_embeddings</c> [1,256,64,64]) come from a small pool and return to it when the embedding is disposed.
-/// <see cref="Embed"/> calls are serialised (one input buffer); decoder calls may run while the next frame is encoded.
+/// <see cref="Embed"/>; every prompt on that frame reuses the embedding. Buffers are reused, not reallocated per frame:
+/// encoder inputs (<c>image</c> [1,3,1024,1024], 12 MB each, with the resized frame) and embeddings
+/// (<c>image_embeddings</c> [1,256,64,64]) come from small pools, an input returning when its encoder run ends and an
+/// embedding when it is disposed. <see cref="Embed"/> may be called from several threads at once (each call holds its own
+/// input; ONNX Runtime's Run is thread-safe), which is how the pipeline keeps several frames in the encoder
+/// (<c>VideoSegmenterOptions.EncoderWorkers</c>); decoder calls may run while frames are encoded.
 /// </summary>
 public sealed class EdgeSamSegmenter : IPromptSegmenter
 {
@@ -36,11 +38,8 @@ public sealed class EdgeSamSegmenter : IPromptSegmenter
     private readonly OrtInferenceSession _encoder;
     private readonly OrtInferenceSession _decoder;
     private readonly EdgeSamOptions _options;
-    private readonly float[] _input = new float[3 * EdgeSamTransforms.InputSize * EdgeSamTransforms.InputSize];
-    private readonly OrtValue _inputValue;
-    private readonly object _encodeLock = new();
+    private readonly ConcurrentBag<InputBuffer> _inputs = [];
     private readonly ConcurrentBag<EmbeddingBuffer> _pool = [];
-    private RgbImage? _resized;
     private bool _disposed;
 
     /// <summary>Opens both models and checks their inputs and outputs against EdgeSAM's contract.</summary>
@@ -52,7 +51,6 @@ public sealed class EdgeSamSegmenter : IPromptSegmenter
         {
             _decoder = new OrtInferenceSession(decoderPath, _options.DecoderSessionOptions ?? _options.SessionOptions);
             CheckContract(_encoder, _decoder);
-            _inputValue = OrtValue.CreateTensor(_input, 1, 3, EdgeSamTransforms.InputSize, EdgeSamTransforms.InputSize);
         }
         catch
         {
@@ -65,6 +63,9 @@ public sealed class EdgeSamSegmenter : IPromptSegmenter
     public string Name => "edgesam";
 
     public MaskSelection MaskSelection => _options.MaskSelection;
+
+    /// <summary>ONNX Runtime intra-op threads of the encoder as configured (0 = ONNX Runtime's default).</summary>
+    public int EncoderThreads => _options.SessionOptions?.IntraOpThreads ?? 0;
 
     private static void CheckContract(OrtInferenceSession enc, OrtInferenceSession dec)
     {
@@ -91,21 +92,23 @@ public sealed class EdgeSamSegmenter : IPromptSegmenter
         ArgumentNullException.ThrowIfNull(frame);
         ObjectDisposedException.ThrowIf(_disposed, this);
         EmbeddingBuffer buf = _pool.TryTake(out EmbeddingBuffer? b) ? b : new EmbeddingBuffer();
+        InputBuffer input = _inputs.TryTake(out InputBuffer? i) ? i : new InputBuffer();
         try
         {
-            lock (_encodeLock)
-            {
-                (int h, int w) = EdgeSamTransforms.PreprocessShape(frame.Height, frame.Width);
-                if (_resized is null || _resized.Width != w || _resized.Height != h) _resized = new RgbImage(w, h);
-                PilBilinear.Resize(frame, _resized);
-                EdgeSamTransforms.FillInputTensor(_resized, _input);
-                _encoder.Run([new NamedOrtValue("image", _inputValue)], [new NamedOrtValue("image_embeddings", buf.Value)]);
-            }
+            (int h, int w) = EdgeSamTransforms.PreprocessShape(frame.Height, frame.Width);
+            if (input.Resized is null || input.Resized.Width != w || input.Resized.Height != h) input.Resized = new RgbImage(w, h);
+            PilBilinear.Resize(frame, input.Resized);
+            EdgeSamTransforms.FillInputTensor(input.Resized, input.Data);
+            _encoder.Run([new NamedOrtValue("image", input.Value)], [new NamedOrtValue("image_embeddings", buf.Value)]);
         }
         catch
         {
             _pool.Add(buf);
             throw;
+        }
+        finally
+        {
+            _inputs.Add(input);
         }
         return new Embedding(this, buf, frame.Width, frame.Height);
     }
@@ -114,10 +117,19 @@ public sealed class EdgeSamSegmenter : IPromptSegmenter
     {
         if (_disposed) return;
         _disposed = true;
-        _inputValue.Dispose();
         _encoder.Dispose();
         _decoder.Dispose();
+        while (_inputs.TryTake(out InputBuffer? i)) i.Value.Dispose();
         while (_pool.TryTake(out EmbeddingBuffer? b)) b.Value.Dispose();
+    }
+
+    /// <summary>A pooled encoder input [1,3,1024,1024] with the ORT value pinning it, and the resized frame it is filled from.</summary>
+    private sealed class InputBuffer
+    {
+        public readonly float[] Data = new float[3 * EdgeSamTransforms.InputSize * EdgeSamTransforms.InputSize];
+        public readonly OrtValue Value;
+        public RgbImage? Resized;
+        public InputBuffer() => Value = OrtValue.CreateTensor(Data, 1, 3, EdgeSamTransforms.InputSize, EdgeSamTransforms.InputSize);
     }
 
     /// <summary>A pooled [1,256,64,64] buffer and the ORT value that pins it for the segmenter's lifetime.</summary>
@@ -134,6 +146,8 @@ public sealed class EdgeSamSegmenter : IPromptSegmenter
 
         public int Width => width;
         public int Height => height;
+
+        public float[] Values => (_buffer ?? throw new ObjectDisposedException(nameof(IFrameEmbedding))).Data;
 
         public IReadOnlyList<SegmentationResult> Segment(IReadOnlyList<SegmentationPrompt> prompts)
         {
@@ -216,6 +230,10 @@ public sealed class EdgeSamSegmenter : IPromptSegmenter
             else owner._pool.Add(b);
         }
     }
+
+    /// <summary>The embedding's values (<c>image_embeddings</c> [1,256,64,64]), for tests.</summary>
+    internal static float[] EmbeddingValues(IFrameEmbedding embedding) =>
+        embedding is Embedding e ? e.Values : throw new ArgumentException("Not an EdgeSAM embedding.", nameof(embedding));
 
     /// <summary>Mask 0 for <see cref="MaskSelection.Single"/>; else the highest stability score among 1..3 (NaN loses).</summary>
     internal static int ChooseMask(ReadOnlySpan<float> scores, MaskSelection selection)

@@ -27,11 +27,12 @@ public class PipelineBenchTests
     {
         (string enc, string dec) = SyntheticEdgeSamModels.Write(TestPaths.NewTempDir("pbench-models"));
         var (rc, output, err) = await CliRunner.Run("bench", "pipeline", "--workload", "edgesam", "--encoder", enc, "--decoder", dec,
-            "--frames", "5", "--size", "128x96", "--repeats", "2");
+            "--frames", "5", "--size", "128x96", "--repeats", "2", "--encoder-workers", "2", "--encoder-threads", "1");
         Assert.True(rc == 0, err + output);
         Assert.Equal(2, Regex.Matches(output, @"repeat \d: encoder alone").Count);
         Assert.Contains("warm-up (untimed", output);
-        Assert.Contains("ONNX Runtime's default threads (pinned to cores)", output);
+        Assert.Contains("encoder 2 frames at once, each with 1 ONNX Runtime thread(s)", output);
+        Assert.Contains("busy ms, summed over workers", output);
         double e2e = Figure(output, @"end to end ([0-9.]+) ");
         double ratio = Figure(output, @"end-to-end / bound = ([0-9.]+) ");
         Assert.True(e2e > 0 && ratio > 0 && double.IsFinite(ratio), output);
@@ -86,7 +87,7 @@ public class PipelineBenchTests
     }
 
     private static BenchRun Run(string kind, PropagationStats stats) =>
-        new(kind, stats.Frames, TimeSpan.FromSeconds(1), stats, default, 0, 0, 0, TimeSpan.Zero, 0);
+        new(kind, stats.Frames, TimeSpan.FromSeconds(1), stats, default, 0, 0, 0, TimeSpan.Zero, 0) { EncoderWall = stats.Embed };
 
     [Fact]
     public void The_bound_is_the_slowest_stage_alone()

@@ -151,6 +151,39 @@ public class PointSamplerEquivalenceTests
     }
 
     [Fact]
+    public void Erosion_EqualsTheReferenceForEverySizeShapeAndRegion()
+    {
+        foreach (var (w, h) in new[] { (1, 1), (5, 3), (23, 17), (40, 33), (97, 64), (854, 480) })
+            foreach (var (name, mask) in Masks(w, h, 2))
+                foreach (int size in new[] { -1, 0, 1, 2, 3, 4, 5, 8, 31, 58, 64, 200, 1000 })
+                {
+                    if (w == 854 && size is not (3 or 58 or 200)) continue;
+                    foreach (byte target in new byte[] { 1, 0 })
+                    {
+                        byte[] want = new ReferenceSamplingRegion(mask.Data, w, h, target).Erode(size);
+                        byte[] got = new SamplingRegion(mask.Data, w, h, target).Erode(size);
+                        if (!want.AsSpan().SequenceEqual(got)) Assert.Fail($"{name} {w}x{h} size {size} target {target}");
+                    }
+                }
+    }
+
+    [Fact]
+    public void DistinctRanks_EqualTheReferenceOnBothPaths()
+    {
+        // Small n next to k marks draws in a bit set, large n in a hash set.
+        foreach (int n in new[] { 1, 2, 63, 64, 65, 1000, 5000, 409_920 })
+            foreach (int k in new[] { 0, 1, 2, 30, 72, 1800, 2000 })
+                for (int seed = 0; seed < 3; seed++)
+                {
+                    if (k > n) continue;
+                    var a = SplitMix64.FromSeed(seed, 3);
+                    var b = ReferenceSplitMix64.FromSeed(seed, 3);
+                    Assert.Equal(ReferenceSamplingRegion.DistinctRanks(n, k, ref b), SamplingRegion.DistinctRanks(n, k, ref a));
+                    Assert.Equal(b.NextUInt64(), a.NextUInt64());
+                }
+    }
+
+    [Fact]
     public void SampleAndOtherObjectsAsNegatives_FollowTheSamePixels()
     {
         var mask = Masks(96, 64, 9).First(m => m.Name == "blobs 1").Mask;

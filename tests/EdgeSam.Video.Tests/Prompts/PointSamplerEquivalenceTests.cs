@@ -151,6 +151,54 @@ public class PointSamplerEquivalenceTests
     }
 
     [Fact]
+    public void KMedoidsRowSums_EqualThePerRowSumBitForBit()
+    {
+        // Sizes around the vector length and past the 256-vector flush (2,048 floats at 8 lanes, 4,096 at 16).
+        foreach (int n in new[] { 1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 100, 2047, 2048, 2049, 4095, 4096, 4100, 5000 })
+            for (int seed = 0; seed < 2; seed++)
+            {
+                var rnd = new Random(n * 10 + seed);
+                var xs = new float[n];
+                var ys = new float[n];
+                // Seed 0: pixel coordinates (many equal distances); seed 1: arbitrary floats.
+                for (int i = 0; i < n; i++)
+                    (xs[i], ys[i]) = seed == 0 ? (rnd.Next(854), rnd.Next(480)) : ((float)(rnd.NextDouble() * 1000 - 300), (float)(rnd.NextDouble() * 70));
+                var got = new double[n];
+                KMedoidsClustering.RowSums(xs, ys, got, new float[KMedoidsClustering.RowSumsScratch(n)]);
+                for (int i = 0; i < n; i++)
+                {
+                    double want = ReferenceKMedoidsClustering.SumDistances(xs[i], ys[i], xs, ys);
+                    if (BitConverter.DoubleToInt64Bits(want) != BitConverter.DoubleToInt64Bits(got[i]))
+                        Assert.Fail($"n {n} seed {seed} row {i}: {got[i]:R} vs reference {want:R}");
+                }
+            }
+    }
+
+    [Fact]
+    public void KMedoidsFit_EqualsTheReference()
+    {
+        foreach (int n in new[] { 1, 3, 8, 9, 17, 64, 200, 1800, 2600 })
+            foreach (int k in new[] { 1, 2, 5, 8, 18, 40, 100 })
+                for (int seed = 0; seed < 3; seed++)
+                {
+                    if (k > n || (n > 1000 && seed > 0)) continue;
+                    var rnd = new Random(n * 100 + k * 7 + seed);
+                    var xs = new float[n];
+                    var ys = new float[n];
+                    // Seed 2: a small grid, so many points tie on summed distance.
+                    for (int i = 0; i < n; i++)
+                        (xs[i], ys[i]) = seed switch
+                        {
+                            0 => (rnd.Next(854), rnd.Next(480)),
+                            1 => ((float)(rnd.NextDouble() * 90), (float)(rnd.NextDouble() * 40)),
+                            _ => (rnd.Next(6), rnd.Next(5)),
+                        };
+                    foreach (int maxIterations in new[] { 1, 2, 300 })
+                        Assert.Equal(ReferenceKMedoidsClustering.Fit(xs, ys, k, maxIterations), KMedoidsClustering.Fit(xs, ys, k, maxIterations));
+                }
+    }
+
+    [Fact]
     public void Erosion_EqualsTheReferenceForEverySizeShapeAndRegion()
     {
         foreach (var (w, h) in new[] { (1, 1), (5, 3), (23, 17), (40, 33), (97, 64), (854, 480) })

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -32,17 +31,7 @@ internal static class KMedoidsClustering
         if (maxIterations <= 0) throw new ArgumentOutOfRangeException(nameof(maxIterations));
 
         // Heuristic init: k smallest row sums of the distance matrix (stable by index on ties).
-        var rowSums = new double[n];
-        float[] scratch = ArrayPool<float>.Shared.Rent(RowSumsScratch(n));
-        try
-        {
-            RowSums(xs, ys, rowSums, scratch);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(scratch);
-        }
-        int[] medoids = Smallest(rowSums, k);
+        int[] medoids = SmallestRowSums(xs, ys, k);
 
         var labels = new int[n];
         var previous = new int[n];
@@ -100,11 +89,8 @@ internal static class KMedoidsClustering
                 for (int m = 0; m < len; m++)
                 {
                     if (m == self) continue;
-                    // A sum of distances is at least the length of the summed offsets, len * (distance to the
-                    // centroid); the float sum falls short of the exact one by far less than 1e-4 of it (at most 256
-                    // float additions per lane, each rounding by 2^-24). Members far out of the middle stop here.
-                    double ox = cx - len * (double)sx[m], oy = cy - len * (double)sy[m];
-                    if (Math.Sqrt(ox * ox + oy * oy) * (1 - 1e-4) >= best) continue;
+                    // Members far out of the middle cannot beat the best.
+                    if (CentroidBound(cx, cy, len, sx[m], sy[m]) >= best) continue;
                     double cost = SumDistances(sx[m], sy[m], sx, sy, best);
                     if (cost < best) { best = cost; bestIdx = members[m]; }
                 }
@@ -119,31 +105,71 @@ internal static class KMedoidsClustering
     }
 
     /// <summary>
-    /// Indices of the <paramref name="k"/> smallest sums, smallest first, equal sums by index: the first k of a
-    /// stable sort, without sorting all n when k is small.
+    /// Indices of the <paramref name="k"/> points with the smallest <see cref="SumDistances"/> to all points,
+    /// smallest first, equal sums by index: the first k of a stable sort of all n sums, without all of them.
+    /// The k points nearest the centroid, the likeliest smallest, are summed first; after them a point is skipped
+    /// when its centroid bound (see <see cref="CentroidBound"/>) already exceeds the k-th sum so far, and summed
+    /// only while its partial sum does not.
     /// </summary>
-    private static int[] Smallest(double[] sums, int k)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int[] SmallestRowSums(float[] xs, float[] ys, int k)
     {
-        int n = sums.Length;
-        bool Before(int a, int b) => sums[a] != sums[b] ? sums[a].CompareTo(sums[b]) < 0 : a < b;
-        if (k > 64)
-        {
-            int[] order = new int[n];
-            for (int i = 0; i < n; i++) order[i] = i;
-            Array.Sort(order, (a, b) => sums[a] != sums[b] ? sums[a].CompareTo(sums[b]) : a.CompareTo(b));
-            return order[..k];
-        }
+        int n = xs.Length;
+        double cx = 0, cy = 0;
+        for (int i = 0; i < n; i++) { cx += xs[i]; cy += ys[i]; }
+        var sums = new double[n];
+        var done = new bool[n];
         var smallest = new int[k];
         int filled = 0;
-        for (int i = 0; i < n; i++)
+        bool Before(int a, int b) => sums[a] != sums[b] ? sums[a].CompareTo(sums[b]) < 0 : a < b;
+        void Offer(int i)
         {
-            // Rows come by increasing index, so one tying the current k-th ranks after it.
-            if (filled == k && !Before(i, smallest[k - 1])) continue;
+            if (filled == k && !Before(i, smallest[k - 1])) return;
             int p = filled < k ? filled++ : k - 1;
             for (; p > 0 && Before(i, smallest[p - 1]); p--) smallest[p] = smallest[p - 1];
             smallest[p] = i;
         }
+
+        var nearest = new int[k];
+        var near = new double[k];
+        int found = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double d = CentroidBound(cx, cy, n, xs[i], ys[i]);
+            if (found == k && d >= near[k - 1]) continue;
+            int p = found < k ? found++ : k - 1;
+            for (; p > 0 && d < near[p - 1]; p--) { near[p] = near[p - 1]; nearest[p] = nearest[p - 1]; }
+            near[p] = d;
+            nearest[p] = i;
+        }
+        foreach (int i in nearest)
+        {
+            sums[i] = SumDistances(xs[i], ys[i], xs, ys);
+            done[i] = true;
+            Offer(i);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            if (done[i]) continue;
+            // Strictly above the k-th sum: a point summing to it exactly may still rank first by index.
+            double kth = sums[smallest[k - 1]];
+            if (CentroidBound(cx, cy, n, xs[i], ys[i]) > kth) continue;
+            sums[i] = SumDistances(xs[i], ys[i], xs, ys, Math.BitIncrement(kth));
+            Offer(i);
+        }
         return smallest;
+    }
+
+    /// <summary>
+    /// A lower bound, safe for the float sum, of <see cref="SumDistances"/> from (x, y) to <paramref name="n"/>
+    /// points summing to (<paramref name="cx"/>, <paramref name="cy"/>): a sum of distances is at least the length
+    /// of the summed offsets, n times the distance to the centroid, and the float sum falls short of the exact one
+    /// by far less than 1e-4 of it (at most 256 float additions per lane, each rounding by 2^-24).
+    /// </summary>
+    private static double CentroidBound(double cx, double cy, int n, float x, float y)
+    {
+        double ox = cx - n * (double)x, oy = cy - n * (double)y;
+        return Math.Sqrt(ox * ox + oy * oy) * (1 - 1e-4);
     }
 
     /// <summary>Index of the nearest medoid for every point (ties: the first medoid), as squared distances order.</summary>
@@ -184,123 +210,6 @@ internal static class KMedoidsClustering
             labels[i] = best;
         }
     }
-
-    /// <summary>Floats of scratch <see cref="RowSums"/> needs for n points.</summary>
-    internal static int RowSumsScratch(int n) => (Vector<float>.Count + 2) * (n + Vector<float>.Count);
-
-    /// <summary>
-    /// sums[i] = <see cref="SumDistances"/>(xs[i], ys[i], xs, ys) for every i, bit for bit, with the square root of
-    /// each pair taken once instead of twice: d(a, b) and d(b, a) are the same float (x - y = -(y - x) exactly).
-    /// <paramref name="scratch"/> holds at least <see cref="RowSumsScratch"/>(n) floats.
-    /// </summary>
-    /// <remarks>
-    /// SumDistances keeps, per row i, one float partial sum per vector lane (lane c % L takes the columns c below
-    /// the last whole vector, in increasing order), adds them up in double, then adds the remaining columns one by
-    /// one. Here the pairs (a, a + k) of a block of L rows a come as one vector per offset k: for row a it holds
-    /// column a + k, lane (a + k) % L; for row a + k, column a, lane a % L. Storing the partial sum of lane
-    /// (i + s) % L of row i at acc[s][i] makes both contributions of offset k one vector add: rows a at
-    /// acc[k % L], rows a + k at acc[-k mod L]. Each lane still takes its columns in increasing order: a row gets
-    /// the columns of earlier blocks as "row a + k", then its own block's (one per lane), then the later ones
-    /// as "row a" in increasing k; which is why the block's own pairs are added before any later column.
-    /// Lanes that would take a pair twice, a column past the whole vectors, or a point past n add 0 (a no-op).
-    /// Above 256 vectors SumDistances flushes the lanes to double midway; those sizes take it directly.
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void RowSums(ReadOnlySpan<float> xs, ReadOnlySpan<float> ys, Span<double> sums, Span<float> scratch)
-    {
-        int n = xs.Length, size = Vector<float>.Count;
-        if (!Vector.IsHardwareAccelerated || n < size || n > 256 * size)
-        {
-            for (int i = 0; i < n; i++) sums[i] = SumDistances(xs[i], ys[i], xs, ys);
-            return;
-        }
-        int body = n / size * size, stride = n + size;
-        // Coordinates padded by a vector so loads at any offset below n stay in the buffer.
-        Span<float> px = scratch[..stride], py = scratch.Slice(stride, stride), acc = scratch.Slice(2 * stride, size * stride);
-        xs.CopyTo(px);
-        px[n..].Clear();
-        ys.CopyTo(py);
-        py[n..].Clear();
-        acc.Clear();
-        Span<Vector<float>> near = stackalloc Vector<float>[size];
-        for (int a = 0; a < body; a += size)
-        {
-            var ax = new Vector<float>(px[a..]);
-            var ay = new Vector<float>(py[a..]);
-            // Offsets inside the block: rows a + k take all (within n); rows a only their block's columns for now.
-            for (int k = 1; k < size; k++)
-            {
-                Vector<float> d = near[k] = Distances(px, py, a + k, ax, ay);
-                Add(acc, (size - k) * stride + a + k, Below(d, n - a - k));
-                Add(acc, k * stride + a, Below(d, size - k));
-            }
-            // The same offsets' columns past the block, now that each lane has its column of the block.
-            for (int k = 1; k < size; k++)
-                Add(acc, k * stride + a, Vector.ConditionalSelect(Vector.GreaterThanOrEqual(Vector<int>.Indices, new Vector<int>(size - k)), Below(near[k], body - a - k), Vector<float>.Zero));
-            int k2 = size;
-            // The bulk: whole vectors of pairs. Unchecked loads and stores, as every index is below a + k2 + size
-            // <= body (coordinates) or (size - 1) * stride + body (sums), inside the spans checked above.
-            ref float xr = ref MemoryMarshal.GetReference(px), yr = ref MemoryMarshal.GetReference(py), sr = ref MemoryMarshal.GetReference(acc);
-            int full = body - a - size;
-            // With 512-bit registers and 8-lane sums, one 16-float load holds offsets k and k + 8, which feed the
-            // same row sums one after the other: one square root instruction for both.
-            if (size == 8 && Vector512.IsHardwareAccelerated)
-            {
-                Vector512<float> wx = Vector512.Create(ax.AsVector256(), ax.AsVector256()), wy = Vector512.Create(ay.AsVector256(), ay.AsVector256());
-                for (; k2 + 15 <= full; k2 += 16)
-                    for (int k = k2; k < k2 + 8; k++)
-                    {
-                        Vector512<float> dx = Vector512.LoadUnsafe(ref xr, (nuint)(a + k)) - wx, dy = Vector512.LoadUnsafe(ref yr, (nuint)(a + k)) - wy;
-                        Vector512<float> d = Vector512.Sqrt(dx * dx + dy * dy);
-                        Vector<float> first = d.GetLower().AsVector(), second = d.GetUpper().AsVector();
-                        nuint row = (nuint)((k & 7) * stride + a), column = (nuint)((-k & 7) * stride + a + k);
-                        (Vector.LoadUnsafe(ref sr, row) + first + second).StoreUnsafe(ref sr, row);
-                        (Vector.LoadUnsafe(ref sr, column) + first).StoreUnsafe(ref sr, column);
-                        (Vector.LoadUnsafe(ref sr, column + 8) + second).StoreUnsafe(ref sr, column + 8);
-                    }
-            }
-            for (; k2 <= full; k2++)
-            {
-                Vector<float> dx = Vector.LoadUnsafe(ref xr, (nuint)(a + k2)) - ax, dy = Vector.LoadUnsafe(ref yr, (nuint)(a + k2)) - ay;
-                Vector<float> d = Vector.SquareRoot(dx * dx + dy * dy);
-                nuint row = (nuint)((k2 & (size - 1)) * stride + a), column = (nuint)((-k2 & (size - 1)) * stride + a + k2);
-                (Vector.LoadUnsafe(ref sr, row) + d).StoreUnsafe(ref sr, row);
-                (Vector.LoadUnsafe(ref sr, column) + d).StoreUnsafe(ref sr, column);
-            }
-            for (; k2 < n - a; k2++)
-            {
-                Vector<float> d = Distances(px, py, a + k2, ax, ay);
-                Add(acc, (k2 & (size - 1)) * stride + a, Below(d, body - a - k2));
-                Add(acc, (-k2 & (size - 1)) * stride + a + k2, Below(d, n - a - k2));
-            }
-        }
-        Span<float> lanes = stackalloc float[size];
-        for (int i = 0; i < n; i++)
-        {
-            for (int l = 0; l < size; l++) lanes[l] = acc[((l - i) & (size - 1)) * stride + i];
-            double total = Vector.Sum(new Vector<float>(lanes));
-            float x = xs[i], y = ys[i];
-            for (int j = body; j < n; j++)
-            {
-                float dx = xs[j] - x, dy = ys[j] - y;
-                total += MathF.Sqrt(dx * dx + dy * dy);
-            }
-            sums[i] = total;
-        }
-    }
-
-    /// <summary>Distances from the points at <paramref name="at"/>.. to the lanes' points (ax, ay), as SumDistances computes them.</summary>
-    private static Vector<float> Distances(ReadOnlySpan<float> px, ReadOnlySpan<float> py, int at, Vector<float> ax, Vector<float> ay)
-    {
-        Vector<float> dx = new Vector<float>(px[at..]) - ax, dy = new Vector<float>(py[at..]) - ay;
-        return Vector.SquareRoot(dx * dx + dy * dy);
-    }
-
-    /// <summary><paramref name="d"/> in lanes below <paramref name="lanes"/>, 0 above.</summary>
-    private static Vector<float> Below(Vector<float> d, int lanes)
-        => Vector.ConditionalSelect(Vector.LessThan(Vector<int>.Indices, new Vector<int>(lanes)), d, Vector<float>.Zero);
-
-    private static void Add(Span<float> acc, int at, Vector<float> d) => (new Vector<float>(acc[at..]) + d).CopyTo(acc[at..]);
 
     /// <summary>
     /// Sum over j of the distance from (px, py) to (xs[j], ys[j]); or, once the partial sum reaches

@@ -1,3 +1,4 @@
+using System.Buffers;
 using EdgeSam.Video.Media;
 
 namespace EdgeSam.Video.Prompts;
@@ -212,19 +213,30 @@ public sealed class PointSampler
         // outline, where the tracked content would be the other side's.
         var (x0, y0, x1, y1) = region.BoundingBox()!.Value;
         double diameter = Math.Sqrt((double)(x1 - x0) * (x1 - x0) + (double)(y1 - y0) * (y1 - y0));
-        byte[]? eroded = null;
-        foreach (double share in _options.CornerErosions)
+        // The eroded mask is pooled: a frame-sized array per call would land on the large-object heap.
+        int pixels = region.Width * region.Height;
+        byte[] rented = ArrayPool<byte>.Shared.Rent(pixels);
+        List<(int X, int Y)> corners;
+        try
         {
-            int size = (int)(diameter * share);
-            // OpenCV replaces an empty kernel (size 0) with a 3x3 square.
-            byte[] e = region.Erode(size == 0 ? 3 : size);
-            if (e.AsSpan().Count((byte)1) >= _options.MinErodedPixels) { eroded = e; break; }
+            Span<byte> eroded = rented.AsSpan(0, pixels);
+            bool kept = false;
+            foreach (double share in _options.CornerErosions)
+            {
+                int size = (int)(diameter * share);
+                // OpenCV replaces an empty kernel (size 0) with a 3x3 square.
+                region.Erode(size == 0 ? 3 : size, eroded);
+                if (eroded.Count((byte)1) >= _options.MinErodedPixels) { kept = true; break; }
+            }
+            if (!kept) region.Erode(1, eroded);
+            var (ex0, ey0, ex1, ey1) = SamplingRegion.BoundingBox(eroded, region.Width, region.Height, 1)!.Value;
+            double erodedDiameter = Math.Sqrt((double)(ex1 - ex0) * (ex1 - ex0) + (double)(ey1 - ey0) * (ey1 - ey0));
+            corners = ShiTomasiCorners.Detect(image, eroded, count, _options.CornerQuality, erodedDiameter / count);
         }
-        eroded ??= region.Erode(1);
-        var er = new SamplingRegion(eroded, region.Width, region.Height, 1);
-        var (ex0, ey0, ex1, ey1) = er.BoundingBox()!.Value;
-        double erodedDiameter = Math.Sqrt((double)(ex1 - ex0) * (ex1 - ex0) + (double)(ey1 - ey0) * (ey1 - ey0));
-        List<(int X, int Y)> corners = ShiTomasiCorners.Detect(image, eroded, count, _options.CornerQuality, erodedDiameter / count);
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
         if (corners.Count < count)
             corners.AddRange(KMedoidPixels(region, area, count - corners.Count, _options.CornerFillSubsample, ref rng));
         return corners;

@@ -60,9 +60,10 @@ internal static class PipelineFactory
     /// 2 on a CPU with at least 2 cores, each run with half the cores; 1 on a GPU, which runs one model call at a time
     /// anyway. The weights-free graph cut keeps 1: its encoder stage takes milliseconds. Why: with one frame at a time the
     /// encoder's parallel sections wait for whichever of their threads the tracker, the mask writer or ffmpeg pre-empted.
-    /// <c>bench pipeline --workload edgesam</c> on the 2-core EPYC, three interleaved pairs of 2 repeats: CPU per frame
-    /// besides the encoder 17 / 22 / 1 ms with 2 workers against 49 / 25 / 58 ms with 1 (encoder share of the work
-    /// 0.925 / 0.915 / 0.996 against 0.832 / 0.905 / 0.809); wall-clock figures in the README.
+    /// <c>bench pipeline --workload edgesam</c> (synthetic ~40 GFLOP encoder, 40 frames) on the 2-core EPYC, 8 repeats
+    /// of each interleaved on a quiet machine: end to end 7.34 frames/s median (6.77-8.06) with 2 workers against 6.63
+    /// (6.00-7.22) with 1; CPU per frame of the overlapped job 260 against 286 ms; encoder alone 8.43 against 8.09
+    /// frames/s; ratio to the encoder alone in the same mode 0.876 against 0.849.
     /// </summary>
     public static int DefaultEncoderWorkers(DeviceChoice device) =>
         device == DeviceChoice.Cpu && Environment.ProcessorCount >= 2 ? 2 : 1;

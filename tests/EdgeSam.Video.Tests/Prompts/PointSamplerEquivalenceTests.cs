@@ -30,22 +30,6 @@ public class PointSamplerEquivalenceTests
                 + $"[{string.Join(' ', got)}] vs reference [{string.Join(' ', want)}]");
     }
 
-    /// <summary>A frame with texture everywhere (smooth waves, noise, a checker of inverted squares): corners abound.</summary>
-    private static RgbImage Textured(int w, int h, int seed)
-    {
-        var img = new RgbImage(w, h);
-        var rnd = new Random(seed);
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-            {
-                int v = (int)(128 + 60 * Math.Sin(x * 0.21 + seed) * Math.Cos(y * 0.17) + rnd.Next(-20, 21));
-                if ((x / 16 + y / 16) % 3 == 0) v = 255 - v;
-                byte b = (byte)Math.Clamp(v, 0, 255);
-                int o = (y * w + x) * 3;
-                img.Pixels[o] = b; img.Pixels[o + 1] = (byte)(b / 2); img.Pixels[o + 2] = (byte)(255 - b);
-            }
-        return img;
-    }
 
     /// <summary>Random masks: blobs (ellipses and boxes, some cut out again, some over the border), speckle, lines.</summary>
     private static IEnumerable<(string Name, Mask Mask)> Masks(int w, int h, int seed)
@@ -98,7 +82,7 @@ public class PointSamplerEquivalenceTests
             for (int imageSeed = 0; imageSeed < 2; imageSeed++)
             {
                 // A flat frame has no corners at all: the corner methods fall back to K-Medoids.
-                RgbImage img = imageSeed == 0 ? Textured(w, h, w + h) : new RgbImage(w, h);
+                RgbImage img = imageSeed == 0 ? PointSamplerTests.Textured(w, h, w + h) : new RgbImage(w, h);
                 foreach (var (name, mask) in Masks(w, h, imageSeed))
                     foreach (SamplingMethod method in AllMethods)
                         foreach (int count in new[] { 0, 1, 2, 3, 4, 5, 8, 13, 72 })
@@ -117,7 +101,7 @@ public class PointSamplerEquivalenceTests
     public void FullDavisSize_SyntheticMasks()
     {
         const int w = 854, h = 480;
-        RgbImage img = Textured(w, h, 3);
+        RgbImage img = PointSamplerTests.Textured(w, h, 3);
         foreach (var (name, mask) in Masks(w, h, 5))
             foreach (SamplingMethod method in AllMethods)
                 foreach (var (count, target) in new[] { (8, (byte)1), (72, (byte)0), (16, (byte)1), (3, (byte)0) })
@@ -241,7 +225,7 @@ public class PointSamplerEquivalenceTests
     public void SampleAndOtherObjectsAsNegatives_FollowTheSamePixels()
     {
         var mask = Masks(96, 64, 9).First(m => m.Name == "blobs 1").Mask;
-        RgbImage img = Textured(96, 64, 9);
+        RgbImage img = PointSamplerTests.Textured(96, 64, 9);
         var spec = new PointSamplingSpec(Positives: 8, Negatives: 72);
         PromptPoint[] got = PointSampler.Default.Sample(mask, spec, 4, img);
         var pos = ReferencePointSampler.Default.SamplePixels(mask, 1, 8, SamplingMethod.KMedoids, 4, img);

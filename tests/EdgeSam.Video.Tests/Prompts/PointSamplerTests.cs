@@ -17,7 +17,7 @@ public class PointSamplerTests
     }
 
     /// <summary>A textured frame (smooth noise plus a few squares) so corners exist everywhere.</summary>
-    private static RgbImage Textured(int w, int h, int seed)
+    internal static RgbImage Textured(int w, int h, int seed)
     {
         var img = new RgbImage(w, h);
         var rnd = new Random(seed);

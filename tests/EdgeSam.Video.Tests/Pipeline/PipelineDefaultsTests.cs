@@ -19,4 +19,21 @@ public class PipelineDefaultsTests
         using (VideoSegmenter model = PipelineFactory.Create(new PipelineSettings { Segmenter = SegmenterChoice.GraphCut, NegativeInset = 0f }, ctx))
             Assert.Equal(0f, model.Options.NegativeInset);
     }
+
+    [Fact]
+    public void GraphCut_ReinitialisesEveryFiveFrames_SimilarAreaAndExplicitHorizonsKeepTheirs()
+    {
+        var (ctx, _, _) = CliRunner.Context();
+        using (VideoSegmenter model = PipelineFactory.Create(new PipelineSettings { Segmenter = SegmenterChoice.GraphCut }, ctx))
+        {
+            Assert.Equal(ReinitMode.Every, model.Options.Reinit);
+            Assert.Equal(PipelineFactory.DefaultReinitHorizonGraphCut, model.Options.ReinitHorizon);
+            Assert.Equal(5, model.Options.ReinitHorizon);
+        }
+        // SAM-PT's window of 8 stays for the similar-area variant, which was not measured at other horizons.
+        using (VideoSegmenter model = PipelineFactory.Create(new PipelineSettings { Segmenter = SegmenterChoice.GraphCut, Reinit = ReinitMode.OnSimilarMaskArea }, ctx))
+            Assert.Equal(PipelineFactory.DefaultReinitHorizonEdgeSam, model.Options.ReinitHorizon);
+        using (VideoSegmenter model = PipelineFactory.Create(new PipelineSettings { Segmenter = SegmenterChoice.GraphCut, ReinitHorizon = 8 }, ctx))
+            Assert.Equal(8, model.Options.ReinitHorizon);
+    }
 }

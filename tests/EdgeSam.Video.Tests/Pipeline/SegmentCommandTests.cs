@@ -69,7 +69,7 @@ public class SegmentCommandTests(ITestOutputHelper output)
         string mask = Path.Combine(TestPaths.Davis2016, "Annotations", "480p", seq, "00000.png");
         var (ctx, stdout, stderr) = Context();
 
-        int rc = await CliApp.RunAsync(["segment", input, "--mask", mask, "--out", outDir, "--segmenter", "graphcut", "--tracker", "lk", "--prior-motion", "dense"], ctx);
+        int rc = await CliApp.RunAsync(["segment", input, "--mask", mask, "--out", outDir, "--segmenter", "graphcut", "--tracker", "lk", "--prior-motion", "dense", "--reinit-horizon", "8"], ctx);
 
         Assert.True(rc == 0, $"exit {rc}: {stderr}");
         double sumJ = 0;
@@ -82,7 +82,9 @@ public class SegmentCommandTests(ITestOutputHelper output)
         }
         double meanJ = sumJ / (frames - 1);
         output.WriteLine($"mean J {meanJ:F3}");
-        // Measured 0.589; the default appearance carry gives 0.49 on these frames (run davis, per-frame J).
+        // Measured 0.589; the default appearance carry gives 0.49 on these frames (run davis, per-frame J). Horizon 8
+        // (SAM-PT's) pins what this measures, the carry: with the graph cut's default 5, frames 5-9 are decoded from points
+        // re-sampled on frame 5's mask instead (0.526 with the dense carry).
         Assert.True(meanJ > 0.55, $"mean J {meanJ:F3}");
     }
 

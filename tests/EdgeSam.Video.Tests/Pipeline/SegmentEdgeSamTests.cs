@@ -114,6 +114,7 @@ public class SegmentEdgeSamTests
         using (VideoSegmenter one = PipelineFactory.Create(baseSettings with { EncoderWorkers = 1 }, ctx))
         {
             Assert.Equal(1, one.Options.EncoderWorkers);
+            Assert.Equal(8, one.Options.ReinitHorizon); // SAM-PT's horizon for EdgeSAM
             Assert.Equal(0, ((EdgeSamSegmenter)one.Segmenter).EncoderThreads);
         }
         using (VideoSegmenter given = PipelineFactory.Create(baseSettings with { EncoderWorkers = 2, EncoderThreads = 3 }, ctx))

@@ -45,7 +45,8 @@ internal sealed record PipelineSettings
     /// <summary>Refinement passes; null = the pipeline default for the chosen segmenter.</summary>
     public int? RefinementPasses { get; init; }
     public ReinitMode Reinit { get; init; } = ReinitMode.Every;
-    public int ReinitHorizon { get; init; } = 8;
+    /// <summary>Frames between re-initialisations; null = the pipeline default for the chosen segmenter.</summary>
+    public int? ReinitHorizon { get; init; }
     /// <summary>Seed of the query-point sampler (<see cref="VideoSegmenterOptions.Seed"/>): the K-Medoids subsample and
     /// the random share of mixed sampling. Runs with one seed are reproducible; other seeds show the run-to-run spread.</summary>
     public int Seed { get; init; }
@@ -135,7 +136,7 @@ internal sealed class PipelineOptions
         Description = "Point re-initialisation: every (SAM-PT-reinit, default), similar-area, none.",
         DefaultValueFactory = _ => "every",
     };
-    private readonly Option<int> _horizon = new("--reinit-horizon") { Description = "Frames between re-initialisations.", DefaultValueFactory = _ => 8 };
+    private readonly Option<int?> _horizon = new("--reinit-horizon") { Description = "Frames between re-initialisations (default per segmenter: EdgeSAM 8 as SAM-PT, graphcut 5)." };
     private readonly Option<int> _seed = new("--seed") { Description = "Seed of the query-point sampling (K-Medoids subsample, random points): a run is reproducible for one seed; scores over several seeds show the spread.", DefaultValueFactory = _ => 0 };
     private readonly Option<bool?> _recover = new("--recover-lost")
     {
@@ -239,7 +240,7 @@ internal sealed class PipelineOptions
     {
         int? refine = r.GetValue(_refine);
         if (refine is < 0 or > 64) throw new EdgeSamException($"--refine {refine} is out of range; give 0..64 passes.");
-        int horizon = r.GetValue(_horizon);
+        int? horizon = r.GetValue(_horizon);
         if (horizon is < 2 or > 1000) throw new EdgeSamException($"--reinit-horizon {horizon} is out of range; give 2..1000 frames.");
         float below = r.GetValue(_reinitVisible);
         if (!(below >= 0 && below <= 1)) throw new EdgeSamException($"--reinit-below-visible {below} is out of range; give a fraction in 0..1.");

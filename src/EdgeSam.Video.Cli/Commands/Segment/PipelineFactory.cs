@@ -26,14 +26,15 @@ internal static class PipelineFactory
     public const int DefaultRefinementGraphCut = 2;
 
     /// <summary>
-    /// Frames between re-initialisations when <c>--reinit-horizon</c> is not given. EdgeSAM: SAM-PT's 8. Graph cut: 5.
-    /// The graph cut follows its hard seeds and colour models, so a point that drifted off the object drags the mask
-    /// with it faster than SAM's decoder does, and fresh points from a recent mask pay off sooner. Graph cut + lk,
-    /// `run davis` + `eval davis` on the 10 DAVIS 2016 val sequences, J&amp;F per sampler seed 0-4: horizon 8 0.543 /
-    /// 0.572 / 0.563 / 0.555 / 0.559 (mean 0.558); 5 0.570 / 0.613 / 0.610 / 0.570 / 0.594 (mean 0.592, better on every
-    /// seed; with --refine 0 0.542); 4 0.578 / 0.602 / 0.575 / 0.573 / 0.563 (mean 0.578); 6 0.577 / 0.566 / 0.582 (seeds 0-2); 3 0.585 (seed
-    /// 0); 12 0.509 (seed 0). Re-sampling costs ~5 ms, so a shorter horizon is no slower.
-    /// SAM-PT's "reinit-on-similar-mask-area" variant keeps 8 (not measured at other horizons).
+    /// Frames between re-initialisations when <c>--reinit-horizon</c> is not given. EdgeSAM: SAM-PT's 8. Graph cut with
+    /// <see cref="ReinitMode.Every"/>: 5. The graph cut follows its hard seeds and colour models, so a point that drifted
+    /// off the object drags the mask with it faster than SAM's decoder does, and fresh points from a recent mask pay off
+    /// sooner. Graph cut + lk, `run davis` + `eval davis` on the 10 DAVIS 2016 val sequences, J&amp;F per sampler seed
+    /// 0-4: horizon 8 0.543 / 0.572 / 0.563 / 0.555 / 0.559 (mean 0.558); 5 0.570 / 0.613 / 0.610 / 0.570 / 0.594 (mean
+    /// 0.592, better on every seed; 0.542 with --refine 0); 4 0.578 / 0.602 / 0.575 / 0.573 / 0.563 (mean 0.578); 6
+    /// 0.577 / 0.566 / 0.582 (seeds 0-2); 3 0.585 / 0.573 (seeds 0-1); 12 0.509 (seed 0). Re-sampling costs ~5 ms, so a
+    /// shorter horizon is no slower. SAM-PT's "reinit-on-similar-mask-area" variant keeps its window of 8 (not measured
+    /// at other horizons).
     /// </summary>
     public const int DefaultReinitHorizonEdgeSam = 8;
     public const int DefaultReinitHorizonGraphCut = 5;

@@ -136,7 +136,7 @@ internal sealed class PipelineOptions
         Description = "Point re-initialisation: every (SAM-PT-reinit, default), similar-area, none.",
         DefaultValueFactory = _ => "every",
     };
-    private readonly Option<int?> _horizon = new("--reinit-horizon") { Description = "Frames between re-initialisations (default per segmenter: EdgeSAM 8 as SAM-PT, graphcut 5)." };
+    private readonly Option<int?> _horizon = new("--reinit-horizon") { Description = "Frames between re-initialisations (default 8 as SAM-PT; 5 with graphcut and --reinit every)." };
     private readonly Option<int> _seed = new("--seed") { Description = "Seed of the query-point sampling (K-Medoids subsample, random points): a run is reproducible for one seed; scores over several seeds show the spread.", DefaultValueFactory = _ => 0 };
     private readonly Option<bool?> _recover = new("--recover-lost")
     {

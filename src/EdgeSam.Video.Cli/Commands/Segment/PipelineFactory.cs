@@ -33,8 +33,12 @@ internal static class PipelineFactory
     /// 0-4: horizon 8 0.543 / 0.572 / 0.563 / 0.555 / 0.559 (mean 0.558); 5 0.570 / 0.613 / 0.610 / 0.570 / 0.594 (mean
     /// 0.592, better on every seed; 0.542 with --refine 0); 4 0.578 / 0.602 / 0.575 / 0.573 / 0.563 (mean 0.578); 6
     /// 0.577 / 0.566 / 0.582 (seeds 0-2); 3 0.585 / 0.573 (seeds 0-1); 12 0.509 (seed 0). Re-sampling costs ~5 ms, so a
-    /// shorter horizon is no slower. SAM-PT's "reinit-on-similar-mask-area" variant keeps its window of 8 (not measured
-    /// at other horizons).
+    /// shorter horizon is no slower. SAM-PT's "reinit-on-similar-mask-area" variant keeps its window of 8: at 5 it scored
+    /// 0.516 / 0.588 (seeds 0-1; breakdance 0.40 -> 0.11).
+    /// The other graph-cut defaults were tuned at horizon 8 and re-measured at 5, seeds 0-2 against 0.570 / 0.613 / 0.610
+    /// (mean 0.598); none moved: --point-gate 0.2 0.549 (seed 0); --prior-agreement 0.5 0.594; --reinit-below-visible
+    /// 0.5 0.594; --refine 3 0.586; --negative-inset 0.25 0.573; --positive-inset 0.15 0.505 / 0.545 (seeds 0-1);
+    /// --tracker xfeat 0.564; --prior-motion dense 0.525.
     /// </summary>
     public const int DefaultReinitHorizonEdgeSam = 8;
     public const int DefaultReinitHorizonGraphCut = 5;

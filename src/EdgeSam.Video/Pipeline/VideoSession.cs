@@ -51,7 +51,13 @@ public sealed class VideoSession : IDisposable
         _model = model;
         _frames = frames;
         _ownsFrames = ownsFrames;
+        SamplerSeed = model.Options.Seed;
     }
+
+    /// <summary>Seed of the query-point sampling for the propagations that follow (starts as the model's
+    /// <see cref="VideoSegmenterOptions.Seed"/>). Walking the same prompts again under another seed gives another
+    /// hypothesis of the same video (a restart): the sampler's choices are what differs between such runs.</summary>
+    public int SamplerSeed { get; set; }
 
     public IFrameSource Frames => _frames;
     public int FrameCount => _frames.FrameCount;
@@ -242,7 +248,7 @@ public sealed class VideoSession : IDisposable
         int available = forward ? FrameCount - start : start + 1;
         int count = Math.Min(maxFrames ?? int.MaxValue, available);
 
-        VideoSegmenterOptions options = _model.Options;
+        VideoSegmenterOptions options = _model.Options.Seed == SamplerSeed ? _model.Options : _model.Options with { Seed = SamplerSeed };
         stats ??= new PropagationStats();
         LastStats = stats;
         Continuation? continuation = FromHistory(forward ? start - 1 : start + 1, start, direction, cancel);

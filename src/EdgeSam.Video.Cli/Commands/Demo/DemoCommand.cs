@@ -75,7 +75,8 @@ internal static class DemoCommand
             using VideoSegmenter model = PipelineFactory.Create(s.Pipeline, ctx);
             using VideoSession session = model.OpenSession(source);
             session.AddMask(0, 1, firstMask);
-            ConsoleLines.Line(ctx, $"demo: {what}: {source.FrameCount} frames {source.Width}x{source.Height}, object 1 from its first-frame mask; {PipelineFactory.Describe(model)}");
+            int restarts = PipelineFactory.Restarts(s.Pipeline, model);
+            ConsoleLines.Line(ctx, $"demo: {what}: {source.FrameCount} frames {source.Width}x{source.Height}, object 1 from its first-frame mask; {PipelineFactory.Describe(model, restarts)}");
 
             double sumJ = 0, sumF = 0;
             int scored = 0;
@@ -85,22 +86,24 @@ internal static class DemoCommand
                 PromptFrame = 0,
                 MasksDir = Path.Combine(s.Out, "masks"),
                 PreviewPath = Path.Combine(s.Out, "preview.mp4"),
-                OnFrame = r =>
+                Restarts = restarts,
+                OnLabels = (index, name, labels) =>
                 {
                     // Frame 0 is the given mask: the DAVIS protocol does not score it.
-                    if (r.FrameIndex == 0 || truth(r.FrameIndex, r.FrameName) is not { } gt) return;
-                    FrameScore score = DavisMetrics.Score(gt, r.Labels.MaskOf(1));
+                    if (index == 0 || truth(index, name) is not { } gt) return;
+                    FrameScore score = DavisMetrics.Score(gt, labels.MaskOf(1));
                     sumJ += score.J;
                     sumF += score.F;
                     scored++;
                 },
             };
-            await ProgressReporter.RunAsync(ctx, "demo", source.FrameCount, async progress =>
+            await ProgressReporter.RunAsync(ctx, "demo", job.TotalFrames, async progress =>
             {
                 await job.RunAsync(progress, cancel);
                 return 0;
             });
             foreach (PropagationStats st in job.Stats) ConsoleLines.Line(ctx, $"demo: {st}");
+            if (job.RestartScores.Count > 0) ConsoleLines.Line(ctx, $"demo: {SegmentJob.DescribeRestarts(job)}");
             if (scored > 0)
             {
                 double j = sumJ / scored, f = sumF / scored;

@@ -98,7 +98,8 @@ internal static class RunCommand
         OutputFolder.Ensure(resultsRoot, "--out");
 
         using VideoSegmenter model = PipelineFactory.Create(s.Pipeline, ctx);
-        ConsoleLines.Line(ctx, $"{tag}: {mine.Count} of {all.Count} sequence(s) in shard {s.Shard.Index}/{s.Shard.Count}; {PipelineFactory.Describe(model)}");
+        int restarts = PipelineFactory.Restarts(s.Pipeline, model);
+        ConsoleLines.Line(ctx, $"{tag}: {mine.Count} of {all.Count} sequence(s) in shard {s.Shard.Index}/{s.Shard.Count}; {PipelineFactory.Describe(model, restarts)}");
         int ran = 0, skipped = 0, k = 0;
         foreach (string name in mine)
         {
@@ -112,8 +113,8 @@ internal static class RunCommand
             }
             var clock = Stopwatch.StartNew();
             int frames = davis is not null
-                ? await RunDavisSequence(model, davis.Sequence(name), dir, ctx, $"{tag}: [{k}/{mine.Count}] {name}", cancel)
-                : await RunYouTubeVosVideo(model, ytvos!.Video(name), dir, ctx, $"{tag}: [{k}/{mine.Count}] {name}", cancel);
+                ? await RunDavisSequence(model, restarts, davis.Sequence(name), dir, ctx, $"{tag}: [{k}/{mine.Count}] {name}", cancel)
+                : await RunYouTubeVosVideo(model, restarts, ytvos!.Video(name), dir, ctx, $"{tag}: [{k}/{mine.Count}] {name}", cancel);
             ran++;
             ConsoleLines.Line(ctx, $"{tag}: [{k}/{mine.Count}] {name}: {frames} frames in {clock.Elapsed.TotalSeconds:F1} s ({frames / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F2} frames/s)");
         }
@@ -133,7 +134,7 @@ internal static class RunCommand
         return 0;
     }
 
-    private static async Task<int> RunDavisSequence(VideoSegmenter model, DavisSequence seq, string dir, CliContext ctx, string label, CancellationToken cancel)
+    private static async Task<int> RunDavisSequence(VideoSegmenter model, int restarts, DavisSequence seq, string dir, CliContext ctx, string label, CancellationToken cancel)
     {
         using IFrameSource frames = FrameSources.Open(seq.FramesFolder, cancel: cancel);
         CheckFrameNames(frames, seq.FrameNames, seq.Name);
@@ -141,16 +142,17 @@ internal static class RunCommand
         LabelMap first = seq.ReadFirstFrameAnnotation();
         if (session.AddLabels(0, first).Count == 0)
             throw new EdgeSamException($"{seq.AnnotationPath(0)}: the first-frame annotation of '{seq.Name}' has no object; check the DAVIS download.");
-        var job = new SegmentJob { Session = session, PromptFrame = 0, MasksDir = dir };
-        await ProgressReporter.RunAsync(ctx, label, frames.FrameCount, async progress =>
+        var job = new SegmentJob { Session = session, PromptFrame = 0, MasksDir = dir, Restarts = restarts };
+        await ProgressReporter.RunAsync(ctx, label, job.TotalFrames, async progress =>
         {
             await job.RunAsync(progress, cancel);
             return 0;
         });
-        return frames.FrameCount;
+        if (job.RestartScores.Count > 0) ConsoleLines.Line(ctx, $"{label}: {SegmentJob.DescribeRestarts(job)}");
+        return job.TotalFrames;
     }
 
-    private static async Task<int> RunYouTubeVosVideo(VideoSegmenter model, YouTubeVosVideo video, string dir, CliContext ctx, string label, CancellationToken cancel)
+    private static async Task<int> RunYouTubeVosVideo(VideoSegmenter model, int restarts, YouTubeVosVideo video, string dir, CliContext ctx, string label, CancellationToken cancel)
     {
         using IFrameSource frames = FrameSources.Open(video.FramesFolder, cancel: cancel);
         CheckFrameNames(frames, video.FrameNames, video.Name);
@@ -167,13 +169,14 @@ internal static class RunCommand
         }
         if (firstPrompt == int.MaxValue)
             throw new EdgeSamException($"video '{video.Name}' has no objects in meta.json; nothing to segment.");
-        var job = new SegmentJob { Session = session, PromptFrame = firstPrompt, MasksDir = dir, BackgroundBeforePrompt = true };
-        await ProgressReporter.RunAsync(ctx, label, frames.FrameCount, async progress =>
+        var job = new SegmentJob { Session = session, PromptFrame = firstPrompt, MasksDir = dir, BackgroundBeforePrompt = true, Restarts = restarts };
+        await ProgressReporter.RunAsync(ctx, label, job.TotalFrames, async progress =>
         {
             await job.RunAsync(progress, cancel);
             return 0;
         });
-        return frames.FrameCount;
+        if (job.RestartScores.Count > 0) ConsoleLines.Line(ctx, $"{label}: {SegmentJob.DescribeRestarts(job)}");
+        return job.TotalFrames;
     }
 
     /// <summary>Results are named after the source's frames; they must be the dataset's frame names.</summary>

@@ -50,6 +50,9 @@ internal sealed record PipelineSettings
     /// <summary>Seed of the query-point sampler (<see cref="VideoSegmenterOptions.Seed"/>): the K-Medoids subsample and
     /// the random share of mixed sampling. Runs with one seed are reproducible; other seeds show the run-to-run spread.</summary>
     public int Seed { get; init; }
+    /// <summary>Whole-video runs under seeds Seed, Seed + 1, ..., the most appearance-consistent kept; null = the
+    /// pipeline default for the chosen segmenter (see <see cref="PipelineFactory.Restarts"/>).</summary>
+    public int? Restarts { get; init; }
     /// <summary>Early re-initialisation below this visible fraction of positives (0 = off, SAM-PT). Off: with the
     /// previous-mask prior (graphcut + lk, 10 DAVIS 2016 val sequences, full length) J&amp;F 0.455 with 0.5, 0.472 off
     /// (an earlier measurement without the prior, first 30 frames only, had favoured 0.5).</summary>
@@ -138,6 +141,10 @@ internal sealed class PipelineOptions
     };
     private readonly Option<int?> _horizon = new("--reinit-horizon") { Description = "Frames between re-initialisations (default 8 as SAM-PT; 5 with graphcut and --reinit every)." };
     private readonly Option<int> _seed = new("--seed") { Description = "Seed of the query-point sampling (K-Medoids subsample, random points): a run is reproducible for one seed; scores over several seeds show the spread.", DefaultValueFactory = _ => 0 };
+    private readonly Option<int?> _restarts = new("--restarts")
+    {
+        Description = "Segment the whole video this many times, under seeds --seed, --seed+1, ..., and keep the run whose masks keep the prompt's colours best (no ground truth needed); costs that many times the time. Default per segmenter: " + PipelineFactory.DefaultRestartsGraphCutText + " for graphcut, 1 for EdgeSAM.",
+    };
     private readonly Option<bool?> _recover = new("--recover-lost")
     {
         Description = "With --reinit every: on a frame where the object is lost (no visible positive point; the frame stays empty), decode from the tracked positions anyway and re-sample the points if that finds an object of about its size. Default per segmenter: on for graphcut, off (SAM-PT) for EdgeSAM; --recover-lost true|false.",
@@ -232,7 +239,7 @@ internal sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _windowLength, _windowOverlap, _windowSize, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _seed, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _reference, _encoderThreads, _encoderWorkers, _decoderThreads })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _windowLength, _windowOverlap, _windowSize, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _seed, _restarts, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _reference, _encoderThreads, _encoderWorkers, _decoderThreads })
             command.Add(o);
     }
 
@@ -242,6 +249,8 @@ internal sealed class PipelineOptions
         if (refine is < 0 or > 64) throw new EdgeSamException($"--refine {refine} is out of range; give 0..64 passes.");
         int? horizon = r.GetValue(_horizon);
         if (horizon is < 2 or > 1000) throw new EdgeSamException($"--reinit-horizon {horizon} is out of range; give 2..1000 frames.");
+        int? restarts = r.GetValue(_restarts);
+        if (restarts is < 1 or > 64) throw new EdgeSamException($"--restarts {restarts} is out of range; give 1..64 runs (1 = a single run).");
         float below = r.GetValue(_reinitVisible);
         if (!(below >= 0 && below <= 1)) throw new EdgeSamException($"--reinit-below-visible {below} is out of range; give a fraction in 0..1.");
         int? negatives = r.GetValue(_negatives);
@@ -307,6 +316,7 @@ internal sealed class PipelineOptions
             Reinit = r.GetValue(_reinit) switch { "none" => ReinitMode.None, "similar-area" => ReinitMode.OnSimilarMaskArea, _ => ReinitMode.Every },
             ReinitHorizon = horizon,
             Seed = r.GetValue(_seed),
+            Restarts = restarts,
         };
     }
 }

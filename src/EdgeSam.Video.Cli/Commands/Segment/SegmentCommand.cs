@@ -72,7 +72,8 @@ internal static class SegmentCommand
         using VideoSegmenter model = PipelineFactory.Create(s.Pipeline, ctx);
         using VideoSession session = model.OpenSession(frames);
         IReadOnlyList<int> ids = Prompt(session, s, points, box);
-        ConsoleLines.Line(ctx, $"segment: {s.Input}: {frames.FrameCount} frames {frames.Width}x{frames.Height}, object(s) {string.Join(",", ids)} from frame {s.Frame}; {PipelineFactory.Describe(model)}");
+        int restarts = PipelineFactory.Restarts(s.Pipeline, model);
+        ConsoleLines.Line(ctx, $"segment: {s.Input}: {frames.FrameCount} frames {frames.Width}x{frames.Height}, object(s) {string.Join(",", ids)} from frame {s.Frame}; {PipelineFactory.Describe(model, restarts)}");
 
         var job = new SegmentJob
         {
@@ -80,13 +81,15 @@ internal static class SegmentCommand
             PromptFrame = s.Frame,
             MasksDir = Path.Combine(s.Out, "masks"),
             PreviewPath = s.Preview ? Path.Combine(s.Out, "preview.mp4") : null,
+            Restarts = restarts,
         };
-        await ProgressReporter.RunAsync(ctx, "segment", frames.FrameCount, async progress =>
+        await ProgressReporter.RunAsync(ctx, "segment", job.TotalFrames, async progress =>
         {
             await job.RunAsync(progress, cancel);
             return 0;
         });
         foreach (PropagationStats st in job.Stats) ConsoleLines.Line(ctx, $"segment: {st}");
+        if (job.RestartScores.Count > 0) ConsoleLines.Line(ctx, $"segment: {SegmentJob.DescribeRestarts(job)}");
         ConsoleLines.Line(ctx, $"segment: masks in {job.MasksDir}{(job.PreviewPath is null ? "" : $", preview {job.PreviewPath}")}");
         foreach (Video.Export.ExportFormat format in s.Export)
         {

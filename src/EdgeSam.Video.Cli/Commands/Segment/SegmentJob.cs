@@ -8,6 +8,10 @@ namespace EdgeSam.Video.Cli.Commands.Segment;
 /// (when it is not frame 0), then forward to the end; writes one palette PNG per frame and optionally an H.264
 /// overlay preview. Masks go to <c>&lt;masks&gt;.partial</c> and the folder is renamed to its final name only when
 /// every frame is written, so an interrupted run never leaves a folder that looks complete.
+/// With <see cref="Restarts"/> above 1 the whole video is segmented that many times, under sampler seeds
+/// <see cref="VideoSession.SamplerSeed"/>, +1, ... (each into <c>&lt;masks&gt;.restart&lt;k&gt;.partial</c>), and the run whose
+/// masks keep the prompt's colours best (<see cref="RunAppearanceConsistency"/>) becomes the result; the preview and
+/// <see cref="OnLabels"/> then replay that run from its masks, so the preview has no point markers.
 /// </summary>
 internal sealed class SegmentJob
 {
@@ -26,13 +30,31 @@ internal sealed class SegmentJob
     /// <summary>Overlay preview video to write, or null for none.</summary>
     public string? PreviewPath { get; init; }
 
-    /// <summary>Called for every frame's result (in the order produced), e.g. to score against ground truth.</summary>
+    /// <summary>Called with every frame result a run produces, after its mask (and preview frame) is written; with
+    /// restarts, every run's, in the order produced (the kept result comes through <see cref="OnLabels"/>).</summary>
     public Action<FrameResult>? OnFrame { get; init; }
+
+    /// <summary>Called once per frame with the labels written for it (frame index, frame name, labels), e.g. to score
+    /// against ground truth; in the order produced (with restarts: in frame order, once the chosen run is known).</summary>
+    public Action<int, string, LabelMap>? OnLabels { get; init; }
+
+    /// <summary>Whole-video runs under successive sampler seeds, the most appearance-consistent kept (1 = one run).</summary>
+    public int Restarts { get; init; } = 1;
+
+    /// <summary>Each restart's <see cref="RunAppearanceConsistency.Score"/>, in seed order, once <see cref="RunAsync"/>
+    /// has finished with restarts (empty for a single run).</summary>
+    public IReadOnlyList<double> RestartScores => _restartScores;
+
+    /// <summary>Index of the restart whose masks were kept (0 for a single run).</summary>
+    public int ChosenRestart { get; private set; }
+
+    private readonly List<double> _restartScores = new();
 
     /// <summary>Statistics of each walk (backward first when there was one).</summary>
     public List<PropagationStats> Stats { get; } = new();
 
-    public int TotalFrames => Session.FrameCount;
+    /// <summary>Frames to process in all: the video's once per restart (what progress counts to).</summary>
+    public int TotalFrames => Session.FrameCount * Restarts;
 
     /// <summary>
     /// Previews favour encoding CPU over size: every millisecond ffmpeg spends per frame is taken from the encoder on a
@@ -53,8 +75,103 @@ internal sealed class SegmentJob
 
     public async Task RunAsync(Action<int> progress, CancellationToken cancel)
     {
-        string partial = MasksDir.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar) + ".partial";
+        if (Restarts < 1) throw new ArgumentOutOfRangeException(nameof(Restarts), Restarts, "Must be at least 1.");
+        string final = MasksDir.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        string partial = final + ".partial";
+        // Left by an interrupted earlier job: never complete, never reused.
         if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
+        string? parent = Path.GetDirectoryName(Path.GetFullPath(final));
+        if (parent is not null && Directory.Exists(parent))
+            foreach (string stale in Directory.GetDirectories(parent, Path.GetFileName(final) + ".restart*.partial"))
+                Directory.Delete(stale, recursive: true);
+        _restartScores.Clear();
+        ChosenRestart = 0;
+
+        if (Restarts == 1)
+        {
+            await RunOnceAsync(partial, PreviewPath, OnLabels, null, 0, progress, cancel);
+            MoveInto(partial, final);
+            return;
+        }
+
+        int baseSeed = Session.SamplerSeed;
+        string? bestDir = null;
+        double best = double.NegativeInfinity;
+        try
+        {
+            for (int k = 0; k < Restarts; k++)
+            {
+                Session.SamplerSeed = baseSeed + k;
+                string dir = $"{final}.restart{k}.partial";
+                var score = new RunAppearanceConsistency();
+                await RunOnceAsync(dir, null, null, score, k * Session.FrameCount, progress, cancel);
+                double s = score.Score;
+                _restartScores.Add(s);
+                // Strictly better only: on a tie the lower seed (the one a single run would have used) stays.
+                if (s > best)
+                {
+                    if (bestDir is not null) Directory.Delete(bestDir, recursive: true);
+                    best = s;
+                    bestDir = dir;
+                    ChosenRestart = k;
+                }
+                else
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+            }
+        }
+        catch
+        {
+            if (bestDir is not null && Directory.Exists(bestDir)) Directory.Delete(bestDir, recursive: true);
+            throw;
+        }
+        finally
+        {
+            Session.SamplerSeed = baseSeed;
+        }
+        if (PreviewPath is not null || OnLabels is not null) Replay(bestDir!, cancel);
+        MoveInto(bestDir!, final);
+    }
+
+    /// <summary>One line: each restart's seed and score, and which was kept.</summary>
+    public static string DescribeRestarts(SegmentJob job)
+    {
+        int seed = job.Session.SamplerSeed;
+        var parts = job.RestartScores.Select((s, k) => $"seed {seed + k} {s:F3}{(k == job.ChosenRestart ? " (kept)" : "")}");
+        return $"appearance consistency of the {job.RestartScores.Count} runs: {string.Join(", ", parts)}";
+    }
+
+    private static void MoveInto(string from, string final)
+    {
+        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+        Directory.Move(from, final);
+    }
+
+    /// <summary>Writes the preview and calls <see cref="OnLabels"/> from the chosen run's masks, frame by frame.</summary>
+    private void Replay(string masksDir, CancellationToken cancel)
+    {
+        IFrameSource frames = Session.Frames;
+        using VideoWriter? preview = PreviewPath is null ? null
+            : VideoWriter.Create(PreviewPath, frames.Width, frames.Height, frames.FrameRate, VideoCodec.H264, PreviewOptions, cancel);
+        int k = 0;
+        foreach (RgbImage image in frames.Read(0, frames.FrameCount, cancel))
+        {
+            string name = frames.FrameName(k);
+            LabelMap labels = PngCodec.ReadLabels(MaskPath(masksDir, name));
+            preview?.Write(DrawPreview(image, labels, null));
+            OnLabels?.Invoke(k, name, labels);
+            k++;
+        }
+        if (k != frames.FrameCount)
+            throw new EdgeSamException($"only {k} of the {frames.FrameCount} frames the video reports could be read again for the preview; the video may be truncated.");
+        preview?.Complete();
+    }
+
+    /// <summary>One run over the whole video into <paramref name="partial"/> (created here, left in place).</summary>
+    private async Task RunOnceAsync(string partial, string? previewPath, Action<int, string, LabelMap>? onLabels,
+        RunAppearanceConsistency? score, int progressOffset, Action<int> progress, CancellationToken cancel)
+    {
         Directory.CreateDirectory(partial);
         int done = 0;
         bool promptFrameDone = false; // a backward walk yields the prompt frame too; count it once
@@ -67,7 +184,7 @@ internal sealed class SegmentJob
             {
                 cancel.ThrowIfCancellationRequested();
                 PngCodec.WriteLabels(MaskPath(partial, frames.FrameName(k)), empty, MaskPngOptions);
-                progress(++done);
+                progress(progressOffset + ++done);
             }
         }
         else if (PromptFrame > 0)
@@ -77,14 +194,16 @@ internal sealed class SegmentJob
             await foreach (FrameResult r in Session.Propagate(PromptFrame, PropagationDirection.Backward, stats: back, cancel: cancel))
             {
                 PngCodec.WriteLabels(MaskPath(partial, r.FrameName), r.Labels, MaskPngOptions);
+                onLabels?.Invoke(r.FrameIndex, r.FrameName, r.Labels);
                 OnFrame?.Invoke(r);
-                progress(++done);
+                score?.Add(r);
+                progress(progressOffset + ++done);
             }
             promptFrameDone = true;
         }
 
-        using VideoWriter? preview = PreviewPath is null ? null
-            : VideoWriter.Create(PreviewPath, frames.Width, frames.Height, frames.FrameRate, VideoCodec.H264, PreviewOptions, cancel);
+        using VideoWriter? preview = previewPath is null ? null
+            : VideoWriter.Create(previewPath, frames.Width, frames.Height, frames.FrameRate, VideoCodec.H264, PreviewOptions, cancel);
         if (preview is not null && PromptFrame > 0)
         {
             // The preview runs forward: replay the frames before the prompt from the video and the masks just written.
@@ -104,16 +223,16 @@ internal sealed class SegmentJob
             preview?.Write(DrawPreview(r.Image, r.Labels, Markers(r)));
             if (r.FrameIndex != PromptFrame || !promptFrameDone)
             {
+                onLabels?.Invoke(r.FrameIndex, r.FrameName, r.Labels);
                 OnFrame?.Invoke(r);
-                progress(++done);
+                score?.Add(r);
+                progress(progressOffset + ++done);
             }
         }
         if (done != frames.FrameCount)
             throw new EdgeSamException($"only {done} of the {frames.FrameCount} frames the video reports could be segmented; the video may be truncated.");
 
         preview?.Complete();
-        if (Directory.Exists(MasksDir)) Directory.Delete(MasksDir, recursive: true);
-        Directory.Move(partial, MasksDir);
     }
 
     /// <summary>One reused canvas for the preview: the writer copies each frame into ffmpeg's pipe before the next is

@@ -116,7 +116,10 @@ internal static class RunCommand
                 ? await RunDavisSequence(model, restarts, davis.Sequence(name), dir, ctx, $"{tag}: [{k}/{mine.Count}] {name}", cancel)
                 : await RunYouTubeVosVideo(model, restarts, ytvos!.Video(name), dir, ctx, $"{tag}: [{k}/{mine.Count}] {name}", cancel);
             ran++;
-            ConsoleLines.Line(ctx, $"{tag}: [{k}/{mine.Count}] {name}: {frames} frames in {clock.Elapsed.TotalSeconds:F1} s ({frames / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F2} frames/s)");
+            double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+            ConsoleLines.Line(ctx, restarts > 1
+                ? $"{tag}: [{k}/{mine.Count}] {name}: {frames} frames x {restarts} runs in {clock.Elapsed.TotalSeconds:F1} s ({frames * restarts / seconds:F2} frames/s processed, {frames / seconds:F2} frames/s of video)"
+                : $"{tag}: [{k}/{mine.Count}] {name}: {frames} frames in {clock.Elapsed.TotalSeconds:F1} s ({frames / seconds:F2} frames/s)");
         }
         ConsoleLines.Line(ctx, $"{tag}: {ran} sequence(s) segmented, {skipped} already done; results in {Path.GetFullPath(resultsRoot)}");
 
@@ -149,7 +152,7 @@ internal static class RunCommand
             return 0;
         });
         if (job.RestartScores.Count > 0) ConsoleLines.Line(ctx, $"{label}: {SegmentJob.DescribeRestarts(job)}");
-        return job.TotalFrames;
+        return frames.FrameCount;
     }
 
     private static async Task<int> RunYouTubeVosVideo(VideoSegmenter model, int restarts, YouTubeVosVideo video, string dir, CliContext ctx, string label, CancellationToken cancel)
@@ -176,7 +179,7 @@ internal static class RunCommand
             return 0;
         });
         if (job.RestartScores.Count > 0) ConsoleLines.Line(ctx, $"{label}: {SegmentJob.DescribeRestarts(job)}");
-        return job.TotalFrames;
+        return frames.FrameCount;
     }
 
     /// <summary>Results are named after the source's frames; they must be the dataset's frame names.</summary>

@@ -183,6 +183,53 @@ public class RestartTests
     }
 
     [Fact]
+    public async Task SegmentJob_Restarts_PreviewShowsTheKeptRunsPoints()
+    {
+        const int n = 10, probe = 8;
+        var (clip, red, model) = DriftingOnSeedZero(n);
+        using var _ = model;
+        using VideoSession session = model.OpenSession(clip);
+        session.AddMask(0, 1, red.Raster(clip.Width, clip.Height, 0));
+        string outDir = TestPaths.NewTempDir("restarts-preview");
+        // Every run's points on the probe frame, in run order (OnFrame sees every run).
+        var pointsOnProbe = new List<List<OverlayMarker>>();
+        var job = new SegmentJob
+        {
+            Session = session,
+            PromptFrame = 0,
+            MasksDir = Path.Combine(outDir, "masks"),
+            PreviewPath = Path.Combine(outDir, "preview.mp4"),
+            Restarts = 2,
+            OnFrame = r =>
+            {
+                if (r.FrameIndex == probe)
+                    pointsOnProbe.Add(r.Objects.SelectMany(o => o.Points).Select(p => new OverlayMarker(p.X, p.Y, p.Label == PointLabel.Positive, p.Visible)).ToList());
+            },
+        };
+        await job.RunAsync(_ => { }, CancellationToken.None);
+        Assert.Equal(1, job.ChosenRestart);
+        Assert.Equal(2, pointsOnProbe.Count);
+
+        LabelMap labels = PngCodec.ReadLabels(Path.Combine(job.MasksDir, probe.ToString("D5") + ".png"));
+        RgbImage Expected(List<OverlayMarker> markers)
+        {
+            RgbImage f = clip.Render(probe);
+            Overlay.DrawInPlace(f, labels, markers);
+            return f;
+        }
+        long Distance(RgbImage a, RgbImage b)
+        {
+            long d = 0;
+            for (int i = 0; i < a.Pixels.Length; i++) d += Math.Abs(a.Pixels[i] - b.Pixels[i]);
+            return d;
+        }
+        using IFrameSource preview = FrameSources.Open(job.PreviewPath!);
+        RgbImage got = preview.Read(probe, 1).Single();
+        long kept = Distance(got, Expected(pointsOnProbe[1])), drifted = Distance(got, Expected(pointsOnProbe[0])), none = Distance(got, Expected([]));
+        Assert.True(kept < drifted && kept < none, $"preview frame {probe}: distance to the kept run's markers {kept}, the other run's {drifted}, none {none}");
+    }
+
+    [Fact]
     public async Task SegmentJob_Restarts_InterruptedLeaveNoFinishedLookingFolder_AndARerunCleansUp()
     {
         const int n = 10;

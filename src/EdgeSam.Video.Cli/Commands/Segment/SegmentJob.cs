@@ -11,7 +11,8 @@ namespace EdgeSam.Video.Cli.Commands.Segment;
 /// With <see cref="Restarts"/> above 1 the whole video is segmented that many times, under sampler seeds
 /// <see cref="VideoSession.SamplerSeed"/>, +1, ... (each into <c>&lt;masks&gt;.restart&lt;k&gt;.partial</c>), and the run whose
 /// masks keep the prompt's colours best (<see cref="RunAppearanceConsistency"/>) becomes the result; the preview and
-/// <see cref="OnLabels"/> then replay that run from its masks, so the preview has no point markers.
+/// <see cref="OnLabels"/> then replay that run from its masks (and, for the preview, its tracked points, kept per
+/// frame while the runs go: a few dozen points a frame).
 /// </summary>
 internal sealed class SegmentJob
 {
@@ -97,6 +98,8 @@ internal sealed class SegmentJob
         int baseSeed = Session.SamplerSeed;
         string? bestDir = null;
         double best = double.NegativeInfinity;
+        // The preview's point markers of the best run so far and of the one running (a few dozen points per frame).
+        List<OverlayMarker>[]? bestMarkers = null;
         try
         {
             for (int k = 0; k < Restarts; k++)
@@ -104,7 +107,8 @@ internal sealed class SegmentJob
                 Session.SamplerSeed = baseSeed + k;
                 string dir = $"{final}.restart{k}.partial";
                 var score = new RunAppearanceConsistency();
-                await RunOnceAsync(dir, null, null, score, k * Session.FrameCount, progress, cancel);
+                List<OverlayMarker>[]? markers = PreviewPath is null ? null : new List<OverlayMarker>[Session.FrameCount];
+                await RunOnceAsync(dir, null, null, score, k * Session.FrameCount, progress, cancel, markers);
                 double s = score.Score;
                 _restartScores.Add(s);
                 // Strictly better only: on a tie the lower seed (the one a single run would have used) stays.
@@ -113,6 +117,7 @@ internal sealed class SegmentJob
                     if (bestDir is not null) Directory.Delete(bestDir, recursive: true);
                     best = s;
                     bestDir = dir;
+                    bestMarkers = markers;
                     ChosenRestart = k;
                 }
                 else
@@ -130,7 +135,7 @@ internal sealed class SegmentJob
         {
             Session.SamplerSeed = baseSeed;
         }
-        if (PreviewPath is not null || OnLabels is not null) Replay(bestDir!, cancel);
+        if (PreviewPath is not null || OnLabels is not null) Replay(bestDir!, bestMarkers, cancel);
         MoveInto(bestDir!, final);
     }
 
@@ -149,7 +154,7 @@ internal sealed class SegmentJob
     }
 
     /// <summary>Writes the preview and calls <see cref="OnLabels"/> from the chosen run's masks, frame by frame.</summary>
-    private void Replay(string masksDir, CancellationToken cancel)
+    private void Replay(string masksDir, List<OverlayMarker>[]? markers, CancellationToken cancel)
     {
         IFrameSource frames = Session.Frames;
         using VideoWriter? preview = PreviewPath is null ? null
@@ -159,7 +164,7 @@ internal sealed class SegmentJob
         {
             string name = frames.FrameName(k);
             LabelMap labels = PngCodec.ReadLabels(MaskPath(masksDir, name));
-            preview?.Write(DrawPreview(image, labels, null));
+            preview?.Write(DrawPreview(image, labels, markers?[k]));
             OnLabels?.Invoke(k, name, labels);
             k++;
         }
@@ -170,7 +175,8 @@ internal sealed class SegmentJob
 
     /// <summary>One run over the whole video into <paramref name="partial"/> (created here, left in place).</summary>
     private async Task RunOnceAsync(string partial, string? previewPath, Action<int, string, LabelMap>? onLabels,
-        RunAppearanceConsistency? score, int progressOffset, Action<int> progress, CancellationToken cancel)
+        RunAppearanceConsistency? score, int progressOffset, Action<int> progress, CancellationToken cancel,
+        List<OverlayMarker>[]? markers = null)
     {
         Directory.CreateDirectory(partial);
         int done = 0;
@@ -197,6 +203,7 @@ internal sealed class SegmentJob
                 onLabels?.Invoke(r.FrameIndex, r.FrameName, r.Labels);
                 OnFrame?.Invoke(r);
                 score?.Add(r);
+                if (markers is not null) markers[r.FrameIndex] = Markers(r);
                 progress(progressOffset + ++done);
             }
             promptFrameDone = true;
@@ -226,6 +233,7 @@ internal sealed class SegmentJob
                 onLabels?.Invoke(r.FrameIndex, r.FrameName, r.Labels);
                 OnFrame?.Invoke(r);
                 score?.Add(r);
+                if (markers is not null) markers[r.FrameIndex] = Markers(r);
                 progress(progressOffset + ++done);
             }
         }

@@ -52,6 +52,8 @@ public class SegmentCommandErrorTests
             (["segment", input, "--out", outDir, "--points", "48,32,+", "--encoder-threads", "0"], "--encoder-threads 0 is out of range"),
             (["segment", input, "--out", outDir, "--points", "48,32,+", "--decoder-threads", "300"], "--decoder-threads 300 is out of range"),
             (["segment", input, "--out", outDir, "--points", "48,32,+", "--encoder-workers", "0"], "--encoder-workers 0 is out of range"),
+            (["segment", input, "--out", outDir, "--points", "48,32,+", "--restarts", "0"], "--restarts 0 is out of range"),
+            (["segment", input, "--out", outDir, "--points", "48,32,+", "--restarts", "65"], "--restarts 65 is out of range"),
         };
         foreach (var (args, expected) in cases)
         {

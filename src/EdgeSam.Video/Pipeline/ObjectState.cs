@@ -18,6 +18,10 @@ internal sealed class ObjectState(int id)
 {
     public int Id { get; } = id;
     public SortedDictionary<int, FramePrompt> Prompts { get; } = new();
+
+    /// <summary>The appearance reference of the object's latest seeding (its prompt frame and mask), kept so walks that
+    /// go on from a remembered state use the same reference as the walk that started from the prompt.</summary>
+    public Segmentation.AppearanceReference? Reference { get; set; }
 }
 
 /// <summary>Where earlier propagations left each object on <see cref="LastFrame"/>, the frame just before a walk's

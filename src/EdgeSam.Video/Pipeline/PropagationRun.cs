@@ -186,6 +186,7 @@ internal sealed class PropagationRun : IDisposable
         o.Prev = mask;
         o.PrevImage = slot.Image;
         o.Reference = _options.ReferenceAppearance ? new AppearanceReference(slot.Image, mask) : null;
+        o.State.Reference = o.Reference;
         o.SeedArea = area;
         result.Points = Snapshot(points, null);
         return result;
@@ -207,6 +208,7 @@ internal sealed class PropagationRun : IDisposable
         StartTrack(o, c.Image, points);
         o.Prev = oc.LastMask;
         o.PrevImage = c.Image;
+        o.Reference = _options.ReferenceAppearance ? o.State.Reference : null;
         o.SeedArea = seedArea;
         o.WindowStart = -1; // the continuation frame plays the seed, one step before this walk's first frame
         o.FinalStep = -1;

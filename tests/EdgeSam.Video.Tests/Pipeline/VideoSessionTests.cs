@@ -75,6 +75,21 @@ public class VideoSessionTests
     }
 
     [Fact]
+    public async Task ContinuedWalk_KeepsThePromptsAppearanceReference()
+    {
+        using var rig = new Rig(12, new VideoSegmenterOptions { ReferenceAppearance = true, RefinementPasses = 0 }, Red());
+        rig.Session.AddMask(0, 1, rig.Truth(1, 0));
+        await CollectAsync(rig.Session.Propagate(0, PropagationDirection.Forward, 6));
+        await CollectAsync(rig.Session.Propagate(6, PropagationDirection.Forward, 6)); // goes on from frame 5's state
+        var byFrame = rig.Segmenter.Prompts.Where(p => p.Frame > 0).ToList();
+        Assert.Contains(byFrame, p => p.Frame >= 6);
+        AppearanceReference? first = byFrame.First().Prompt.Reference;
+        Assert.NotNull(first);
+        Assert.Equal(0, DiskClip.IndexOf(first!.Frame));
+        Assert.All(byFrame, p => Assert.Same(first, p.Prompt.Reference));
+    }
+
+    [Fact]
     public async Task Reinit_Every8Frames_ResamplesFromThePredictedMask()
     {
         using var rig = new Rig(30, new VideoSegmenterOptions { RefinementPasses = 0 }, Red());

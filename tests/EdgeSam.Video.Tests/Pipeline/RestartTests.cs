@@ -116,7 +116,17 @@ public class RestartTests
 
     /// <summary>A clip where the run of the job's base seed drifts onto another, differently coloured object at its
     /// first re-initialisation; the restart under the next seed does not.</summary>
-    private static (DiskClip Clip, Disk Red, VideoSegmenter Model) DriftingOnSeedZero(int frames)
+    private sealed record DriftRig(DiskClip Clip, Disk Red, VideoSegmenter Model, VideoSession Session) : IDisposable
+    {
+        public void Dispose()
+        {
+            Session.Dispose();
+            Model.Dispose();
+        }
+    }
+
+    /// <returns>The clip, its red disk, and a session with the red disk prompted on frame 0.</returns>
+    private static DriftRig DriftingOnSeedZero(int frames)
     {
         const int w = 96, h = 64;
         var red = new Disk(1, 220, 30, 30, t => (20 + 2f * t, 32), 9);
@@ -135,17 +145,17 @@ public class RestartTests
         }
         var model = new VideoSegmenter(new OracleSegmenter(clip), new OracleTracker(clip),
             new VideoSegmenterOptions { RefinementPasses = 0, ReinitHorizon = 4, Sampler = Sample });
-        return (clip, red, model);
+        VideoSession session = model.OpenSession(clip);
+        session.AddMask(0, 1, red.Raster(clip.Width, clip.Height, 0));
+        return new DriftRig(clip, red, model, session);
     }
 
     [Fact]
     public async Task SegmentJob_Restarts_KeepTheRunWhoseMasksKeepThePromptsColours()
     {
         const int n = 12;
-        var (clip, red, model) = DriftingOnSeedZero(n);
-        using var _ = model;
-        using VideoSession session = model.OpenSession(clip);
-        session.AddMask(0, 1, red.Raster(clip.Width, clip.Height, 0));
+        using DriftRig rig = DriftingOnSeedZero(n);
+        var (clip, red, _, session) = rig;
         string outDir = TestPaths.NewTempDir("restarts");
         var replayed = new List<int>();
         var job = new SegmentJob
@@ -186,10 +196,8 @@ public class RestartTests
     public async Task SegmentJob_Restarts_PreviewShowsTheKeptRunsPoints()
     {
         const int n = 10, probe = 8;
-        var (clip, red, model) = DriftingOnSeedZero(n);
-        using var _ = model;
-        using VideoSession session = model.OpenSession(clip);
-        session.AddMask(0, 1, red.Raster(clip.Width, clip.Height, 0));
+        using DriftRig rig = DriftingOnSeedZero(n);
+        var (clip, red, _, session) = rig;
         string outDir = TestPaths.NewTempDir("restarts-preview");
         // Every run's points on the probe frame, in run order (OnFrame sees every run).
         var pointsOnProbe = new List<List<OverlayMarker>>();
@@ -233,10 +241,8 @@ public class RestartTests
     public async Task SegmentJob_Restarts_InterruptedLeaveNoFinishedLookingFolder_AndARerunCleansUp()
     {
         const int n = 10;
-        var (clip, red, model) = DriftingOnSeedZero(n);
-        using var _ = model;
-        using VideoSession session = model.OpenSession(clip);
-        session.AddMask(0, 1, red.Raster(clip.Width, clip.Height, 0));
+        using DriftRig rig = DriftingOnSeedZero(n);
+        var (clip, red, _, session) = rig;
         string outDir = TestPaths.NewTempDir("restarts-cancel");
         string masks = Path.Combine(outDir, "masks");
         using var cts = new CancellationTokenSource();

@@ -13,7 +13,10 @@ namespace EdgeSam.Video.Pipeline;
 /// </summary>
 public sealed class AppearanceConsistency
 {
-    /// <summary>Histogram bins per colour channel (8: 512 bins, coarse enough for a few hundred pixels).</summary>
+    /// <summary>Histogram bins per colour channel (8: 512 bins, coarse enough for masks of a few hundred pixels). Best of
+    /// 5 graph-cut runs on the 10 DAVIS 2016 val sequences (mean over all five-seed subsets of seeds 0-9): 0.613 with 4
+    /// bins, 0.619 with 8, 0.625 with 16; 8 was chosen before measuring and stays, as small objects (YouTube-VOS) would
+    /// spread thin over 4,096 bins.</summary>
     public const int BinsPerChannel = 8;
 
     private const int Shift = 5; // 256 / 8 levels per bin

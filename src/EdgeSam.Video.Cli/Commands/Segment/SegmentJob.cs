@@ -181,6 +181,15 @@ internal sealed class SegmentJob
         Directory.CreateDirectory(partial);
         int done = 0;
         bool promptFrameDone = false; // a backward walk yields the prompt frame too; count it once
+        // A frame's result once its mask is written: to the callbacks, the score, the kept markers and the progress.
+        void Emit(FrameResult r)
+        {
+            onLabels?.Invoke(r.FrameIndex, r.FrameName, r.Labels);
+            OnFrame?.Invoke(r);
+            score?.Add(r);
+            if (markers is not null) markers[r.FrameIndex] = Markers(r);
+            progress(progressOffset + ++done);
+        }
         IFrameSource frames = Session.Frames;
 
         if (PromptFrame > 0 && BackgroundBeforePrompt)
@@ -200,11 +209,7 @@ internal sealed class SegmentJob
             await foreach (FrameResult r in Session.Propagate(PromptFrame, PropagationDirection.Backward, stats: back, cancel: cancel))
             {
                 PngCodec.WriteLabels(MaskPath(partial, r.FrameName), r.Labels, MaskPngOptions);
-                onLabels?.Invoke(r.FrameIndex, r.FrameName, r.Labels);
-                OnFrame?.Invoke(r);
-                score?.Add(r);
-                if (markers is not null) markers[r.FrameIndex] = Markers(r);
-                progress(progressOffset + ++done);
+                Emit(r);
             }
             promptFrameDone = true;
         }
@@ -230,11 +235,7 @@ internal sealed class SegmentJob
             preview?.Write(DrawPreview(r.Image, r.Labels, Markers(r)));
             if (r.FrameIndex != PromptFrame || !promptFrameDone)
             {
-                onLabels?.Invoke(r.FrameIndex, r.FrameName, r.Labels);
-                OnFrame?.Invoke(r);
-                score?.Add(r);
-                if (markers is not null) markers[r.FrameIndex] = Markers(r);
-                progress(progressOffset + ++done);
+                Emit(r);
             }
         }
         if (done != frames.FrameCount)

@@ -3,7 +3,8 @@ namespace EdgeSam.Video.Media;
 /// <summary>
 /// Frames that can be read in order from any start frame: a video file (one ffmpeg process per read, rawvideo RGB24
 /// over a pipe) or a folder of images. Reading streams: nothing holds the whole video in memory, so a consumer that
-/// needs to go backwards reads blocks and walks each block in reverse.
+/// needs to go backwards reads blocks and walks each block in reverse. <see cref="Read"/> may be called from several
+/// threads at once (sessions forked for parallel restarts share one source); each call is its own stream.
 /// </summary>
 public interface IFrameSource : IDisposable
 {

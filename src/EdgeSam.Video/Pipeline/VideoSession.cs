@@ -161,6 +161,27 @@ public sealed class VideoSession : IDisposable
         _history.Clear();
     }
 
+    /// <summary>
+    /// A new session over the same frames (not owned by it) with this session's objects, prompts and
+    /// <see cref="SamplerSeed"/>, but none of its remembered walks, driven by <paramref name="model"/>. Given a model of its
+    /// own (its own segmenter and tracker, as both keep per-frame state), the fork can propagate while this session
+    /// does: restarts under other seeds run side by side. The frame source is then read from two threads at once,
+    /// which the library's sources allow (each read is its own stream).
+    /// </summary>
+    public VideoSession Fork(VideoSegmenter model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        CheckMutable();
+        var fork = new VideoSession(model, _frames, ownsFrames: false) { SamplerSeed = SamplerSeed };
+        foreach (var (id, o) in _objects)
+        {
+            ObjectState copy = fork.GetOrAdd(id);
+            foreach (var (frame, prompt) in o.Prompts)
+                copy.Prompts[frame] = new FramePrompt { Mask = prompt.Mask.Clone(), Points = prompt.Points?.ToList(), Box = prompt.Box };
+        }
+        return fork;
+    }
+
     private void Forget(int objectId)
     {
         foreach (Dictionary<int, StoredState> states in _history.Values) states.Remove(objectId);

@@ -268,4 +268,109 @@ public class RestartTests
         using VideoSession session = model.OpenSession(clip);
         Assert.Equal(42, session.SamplerSeed);
     }
+
+    /// <summary>A model for another lane of the rig's job: its own oracle segmenter (failing on one frame, if given) and
+    /// tracker, the rig's options (sampler included).</summary>
+    private static VideoSegmenter LaneModel(DriftRig rig, int failOnFrame = -1) =>
+        new(new OracleSegmenter(rig.Clip) { FailOnFrame = failOnFrame }, new OracleTracker(rig.Clip), rig.Model.Options, ownsComponents: true);
+
+    private static Dictionary<string, byte[]> Files(string dir) =>
+        Directory.GetFiles(dir).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
+
+    [Fact]
+    public async Task SegmentJob_RestartsSideBySide_GiveWhatOneAfterAnotherGives()
+    {
+        const int n = 12, restarts = 4;
+        using DriftRig serialRig = DriftingOnSeedZero(n), rig = DriftingOnSeedZero(n);
+        string outDir = TestPaths.NewTempDir("restarts-lanes");
+        var serial = new SegmentJob { Session = serialRig.Session, PromptFrame = 0, MasksDir = Path.Combine(outDir, "serial"), Restarts = restarts };
+        await serial.RunAsync(_ => { }, CancellationToken.None);
+
+        using VideoSegmenter lane1 = LaneModel(rig), lane2 = LaneModel(rig);
+        var ticks = new List<int>();
+        int onFrame = 0;
+        var job = new SegmentJob
+        {
+            Session = rig.Session,
+            PromptFrame = 0,
+            MasksDir = Path.Combine(outDir, "lanes"),
+            Restarts = restarts,
+            LaneModels = [lane1, lane2],
+            OnFrame = _ => onFrame++,
+        };
+        await job.RunAsync(ticks.Add, CancellationToken.None);
+
+        // Three lanes for four seeds, and the forks did run on their own models.
+        Assert.True(((OracleSegmenter)lane1.Segmenter).Embeds > 0 && ((OracleSegmenter)lane2.Segmenter).Embeds > 0, "a lane model was never used");
+        Assert.Equal(serial.RestartScores, job.RestartScores);
+        Assert.True(job.RestartScores[0] < 0.5, $"scores {string.Join(", ", job.RestartScores)}");
+        Assert.Equal(1, job.ChosenRestart); // seeds 1-3 tie: the lower is kept whichever lane finishes first
+        Assert.Equal(Enumerable.Range(1, restarts * n), ticks);
+        Assert.Equal(restarts * n, onFrame);
+        Assert.Equal(restarts * 1, job.Stats.Count);
+        Assert.Equal(0, rig.Session.SamplerSeed);
+        var expected = Files(serial.MasksDir);
+        var got = Files(job.MasksDir);
+        Assert.Equal(expected.Keys.Order(), got.Keys.Order());
+        foreach (var (name, bytes) in expected) Assert.True(bytes.AsSpan().SequenceEqual(got[name]), $"{name} differs from the serial job's");
+        Assert.Empty(Directory.GetDirectories(outDir, "*.partial"));
+    }
+
+    [Fact]
+    public async Task SegmentJob_RestartsSideBySide_ALaneThatFailsStopsTheJobWithItsOwnError()
+    {
+        const int n = 12;
+        using DriftRig rig = DriftingOnSeedZero(n);
+        string outDir = TestPaths.NewTempDir("restarts-lane-fails");
+        using VideoSegmenter failing = LaneModel(rig, failOnFrame: 5);
+        var job = new SegmentJob { Session = rig.Session, PromptFrame = 0, MasksDir = Path.Combine(outDir, "masks"), Restarts = 3, LaneModels = [failing] };
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => job.RunAsync(_ => { }, CancellationToken.None));
+        Assert.Contains("embedding of frame 5 failed", e.Message);
+        Assert.False(Directory.Exists(job.MasksDir));
+        Assert.Empty(Directory.GetDirectories(outDir, "*.partial"));
+        Assert.Equal(0, rig.Session.SamplerSeed);
+    }
+
+    [Fact]
+    public async Task Fork_CopiesPromptsAndSeed_NotTheWalks_AndStaysIndependent()
+    {
+        const int n = 8;
+        using DriftRig rig = DriftingOnSeedZero(n);
+        rig.Session.SamplerSeed = 1;
+        var original = new List<byte[]>();
+        await foreach (FrameResult r in rig.Session.Propagate()) original.Add(r.Labels.MaskOf(1).Data.ToArray());
+
+        using VideoSegmenter other = LaneModel(rig);
+        using VideoSession fork = rig.Session.Fork(other);
+        Assert.Equal(1, fork.SamplerSeed);
+        Assert.Equal(rig.Session.ObjectIds, fork.ObjectIds);
+        Assert.Equal(rig.Session.PromptFrames(1), fork.PromptFrames(1));
+        Assert.Same(rig.Session.Frames, fork.Frames);
+
+        // No remembered walk: propagating from frame 3 starts nothing (the object's prompt is on frame 0), where the
+        // original goes on from its walk.
+        await foreach (FrameResult r in fork.Propagate(3, maxFrames: 1))
+            Assert.All(r.Objects, o => Assert.Equal(ObjectStatus.NotStarted, o.Status));
+        await foreach (FrameResult r in rig.Session.Propagate(3, maxFrames: 1))
+            Assert.Contains(r.Objects, o => o.Status != ObjectStatus.NotStarted);
+
+        // Both walk the whole video at once, on their own models, and agree with the original's first walk.
+        async Task<List<byte[]>> Walk(VideoSession s)
+        {
+            var masks = new List<byte[]>();
+            await foreach (FrameResult r in s.Propagate()) masks.Add(r.Labels.MaskOf(1).Data.ToArray());
+            return masks;
+        }
+        var both = await Task.WhenAll(Task.Run(() => Walk(rig.Session)), Task.Run(() => Walk(fork)));
+        foreach (var masks in both)
+        {
+            Assert.Equal(n, masks.Count);
+            for (int t = 0; t < n; t++) Assert.True(original[t].AsSpan().SequenceEqual(masks[t]), $"frame {t} differs");
+        }
+        Assert.True(((OracleSegmenter)other.Segmenter).Embeds >= n);
+
+        // Prompts changed on the fork stay there.
+        fork.RemoveObject(1);
+        Assert.Equal([1], rig.Session.ObjectIds);
+    }
 }

@@ -54,6 +54,7 @@ public class SegmentCommandErrorTests
             (["segment", input, "--out", outDir, "--points", "48,32,+", "--encoder-workers", "0"], "--encoder-workers 0 is out of range"),
             (["segment", input, "--out", outDir, "--points", "48,32,+", "--restarts", "0"], "--restarts 0 is out of range"),
             (["segment", input, "--out", outDir, "--points", "48,32,+", "--restarts", "65"], "--restarts 65 is out of range"),
+            (["segment", input, "--out", outDir, "--points", "48,32,+", "--parallel-runs", "0"], "--parallel-runs 0 is out of range"),
         };
         foreach (var (args, expected) in cases)
         {

@@ -76,7 +76,9 @@ internal static class DemoCommand
             using VideoSession session = model.OpenSession(source);
             session.AddMask(0, 1, firstMask);
             int restarts = PipelineFactory.Restarts(s.Pipeline, model);
-            ConsoleLines.Line(ctx, $"demo: {what}: {source.FrameCount} frames {source.Width}x{source.Height}, object 1 from its first-frame mask; {PipelineFactory.Describe(model, restarts)}");
+            int parallel = PipelineFactory.ParallelRuns(s.Pipeline, model, restarts);
+            ConsoleLines.Line(ctx, $"demo: {what}: {source.FrameCount} frames {source.Width}x{source.Height}, object 1 from its first-frame mask; {PipelineFactory.Describe(model, restarts, parallel)}");
+            using PipelineFactory.LaneModelSet lanes = PipelineFactory.CreateLaneModels(s.Pipeline, parallel);
 
             double sumJ = 0, sumF = 0;
             int scored = 0;
@@ -87,6 +89,7 @@ internal static class DemoCommand
                 MasksDir = Path.Combine(s.Out, "masks"),
                 PreviewPath = Path.Combine(s.Out, "preview.mp4"),
                 Restarts = restarts,
+                LaneModels = lanes.Models,
                 OnLabels = (index, name, labels) =>
                 {
                     // Frame 0 is the given mask: the DAVIS protocol does not score it.

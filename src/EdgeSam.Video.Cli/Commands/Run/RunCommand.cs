@@ -99,7 +99,9 @@ internal static class RunCommand
 
         using VideoSegmenter model = PipelineFactory.Create(s.Pipeline, ctx);
         int restarts = PipelineFactory.Restarts(s.Pipeline, model);
-        ConsoleLines.Line(ctx, $"{tag}: {mine.Count} of {all.Count} sequence(s) in shard {s.Shard.Index}/{s.Shard.Count}; {PipelineFactory.Describe(model, restarts)}");
+        int parallel = PipelineFactory.ParallelRuns(s.Pipeline, model, restarts);
+        ConsoleLines.Line(ctx, $"{tag}: {mine.Count} of {all.Count} sequence(s) in shard {s.Shard.Index}/{s.Shard.Count}; {PipelineFactory.Describe(model, restarts, parallel)}");
+        using PipelineFactory.LaneModelSet lanes = PipelineFactory.CreateLaneModels(s.Pipeline, parallel);
         int ran = 0, skipped = 0, k = 0;
         foreach (string name in mine)
         {
@@ -113,8 +115,8 @@ internal static class RunCommand
             }
             var clock = Stopwatch.StartNew();
             int frames = davis is not null
-                ? await RunDavisSequence(model, restarts, davis.Sequence(name), dir, ctx, $"{tag}: [{k}/{mine.Count}] {name}", cancel)
-                : await RunYouTubeVosVideo(model, restarts, ytvos!.Video(name), dir, ctx, $"{tag}: [{k}/{mine.Count}] {name}", cancel);
+                ? await RunDavisSequence(model, restarts, lanes.Models, davis.Sequence(name), dir, ctx, $"{tag}: [{k}/{mine.Count}] {name}", cancel)
+                : await RunYouTubeVosVideo(model, restarts, lanes.Models, ytvos!.Video(name), dir, ctx, $"{tag}: [{k}/{mine.Count}] {name}", cancel);
             ran++;
             double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
             ConsoleLines.Line(ctx, restarts > 1
@@ -137,7 +139,7 @@ internal static class RunCommand
         return 0;
     }
 
-    private static async Task<int> RunDavisSequence(VideoSegmenter model, int restarts, DavisSequence seq, string dir, CliContext ctx, string label, CancellationToken cancel)
+    private static async Task<int> RunDavisSequence(VideoSegmenter model, int restarts, IReadOnlyList<VideoSegmenter> lanes, DavisSequence seq, string dir, CliContext ctx, string label, CancellationToken cancel)
     {
         using IFrameSource frames = FrameSources.Open(seq.FramesFolder, cancel: cancel);
         CheckFrameNames(frames, seq.FrameNames, seq.Name);
@@ -145,7 +147,7 @@ internal static class RunCommand
         LabelMap first = seq.ReadFirstFrameAnnotation();
         if (session.AddLabels(0, first).Count == 0)
             throw new EdgeSamException($"{seq.AnnotationPath(0)}: the first-frame annotation of '{seq.Name}' has no object; check the DAVIS download.");
-        var job = new SegmentJob { Session = session, PromptFrame = 0, MasksDir = dir, Restarts = restarts };
+        var job = new SegmentJob { Session = session, PromptFrame = 0, MasksDir = dir, Restarts = restarts, LaneModels = lanes };
         await ProgressReporter.RunAsync(ctx, label, job.TotalFrames, async progress =>
         {
             await job.RunAsync(progress, cancel);
@@ -155,7 +157,7 @@ internal static class RunCommand
         return frames.FrameCount;
     }
 
-    private static async Task<int> RunYouTubeVosVideo(VideoSegmenter model, int restarts, YouTubeVosVideo video, string dir, CliContext ctx, string label, CancellationToken cancel)
+    private static async Task<int> RunYouTubeVosVideo(VideoSegmenter model, int restarts, IReadOnlyList<VideoSegmenter> lanes, YouTubeVosVideo video, string dir, CliContext ctx, string label, CancellationToken cancel)
     {
         using IFrameSource frames = FrameSources.Open(video.FramesFolder, cancel: cancel);
         CheckFrameNames(frames, video.FrameNames, video.Name);
@@ -172,7 +174,7 @@ internal static class RunCommand
         }
         if (firstPrompt == int.MaxValue)
             throw new EdgeSamException($"video '{video.Name}' has no objects in meta.json; nothing to segment.");
-        var job = new SegmentJob { Session = session, PromptFrame = firstPrompt, MasksDir = dir, BackgroundBeforePrompt = true, Restarts = restarts };
+        var job = new SegmentJob { Session = session, PromptFrame = firstPrompt, MasksDir = dir, BackgroundBeforePrompt = true, Restarts = restarts, LaneModels = lanes };
         await ProgressReporter.RunAsync(ctx, label, job.TotalFrames, async progress =>
         {
             await job.RunAsync(progress, cancel);

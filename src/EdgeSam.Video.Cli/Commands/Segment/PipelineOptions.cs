@@ -53,6 +53,9 @@ internal sealed record PipelineSettings
     /// <summary>Whole-video runs under seeds Seed, Seed + 1, ..., the most appearance-consistent kept; null = the
     /// pipeline default for the chosen segmenter (see <see cref="PipelineFactory.Restarts"/>).</summary>
     public int? Restarts { get; init; }
+    /// <summary>Restarts run at a time, each on a model of its own; null = the pipeline default (see
+    /// <see cref="PipelineFactory.ParallelRuns"/>).</summary>
+    public int? ParallelRuns { get; init; }
     /// <summary>Early re-initialisation below this visible fraction of positives (0 = off, SAM-PT). Off: with the
     /// previous-mask prior (graphcut + lk, 10 DAVIS 2016 val sequences, full length) J&amp;F 0.455 with 0.5, 0.472 off
     /// (an earlier measurement without the prior, first 30 frames only, had favoured 0.5).</summary>
@@ -144,6 +147,10 @@ internal sealed class PipelineOptions
     private readonly Option<int?> _restarts = new("--restarts")
     {
         Description = "Segment the whole video this many times, under seeds --seed, --seed+1, ..., and keep the run whose masks keep the prompt's colours best (no ground truth needed); costs that many times the time. Default per segmenter: " + PipelineFactory.DefaultRestartsGraphCutText + " for graphcut, 1 for EdgeSAM.",
+    };
+    private readonly Option<int?> _parallelRuns = new("--parallel-runs")
+    {
+        Description = "With --restarts above 1: how many runs go on at once, each with its own segmenter and tracker (same result as one after another). Default: the processor count, at most the restarts, for graphcut (one run keeps about one core busy); 1 for EdgeSAM, whose encoder already uses every core.",
     };
     private readonly Option<bool?> _recover = new("--recover-lost")
     {
@@ -239,7 +246,7 @@ internal sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _windowLength, _windowOverlap, _windowSize, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _seed, _restarts, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _reference, _encoderThreads, _encoderWorkers, _decoderThreads })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _windowLength, _windowOverlap, _windowSize, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _seed, _restarts, _parallelRuns, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _reference, _encoderThreads, _encoderWorkers, _decoderThreads })
             command.Add(o);
     }
 
@@ -251,6 +258,8 @@ internal sealed class PipelineOptions
         if (horizon is < 2 or > 1000) throw new EdgeSamException($"--reinit-horizon {horizon} is out of range; give 2..1000 frames.");
         int? restarts = r.GetValue(_restarts);
         if (restarts is < 1 or > 64) throw new EdgeSamException($"--restarts {restarts} is out of range; give 1..64 runs (1 = a single run).");
+        int? parallelRuns = r.GetValue(_parallelRuns);
+        if (parallelRuns is < 1 or > 64) throw new EdgeSamException($"--parallel-runs {parallelRuns} is out of range; give 1..64 runs at once (1 = one after another).");
         float below = r.GetValue(_reinitVisible);
         if (!(below >= 0 && below <= 1)) throw new EdgeSamException($"--reinit-below-visible {below} is out of range; give a fraction in 0..1.");
         int? negatives = r.GetValue(_negatives);
@@ -317,6 +326,7 @@ internal sealed class PipelineOptions
             ReinitHorizon = horizon,
             Seed = r.GetValue(_seed),
             Restarts = restarts,
+            ParallelRuns = parallelRuns,
         };
     }
 }

@@ -73,7 +73,9 @@ internal static class SegmentCommand
         using VideoSession session = model.OpenSession(frames);
         IReadOnlyList<int> ids = Prompt(session, s, points, box);
         int restarts = PipelineFactory.Restarts(s.Pipeline, model);
-        ConsoleLines.Line(ctx, $"segment: {s.Input}: {frames.FrameCount} frames {frames.Width}x{frames.Height}, object(s) {string.Join(",", ids)} from frame {s.Frame}; {PipelineFactory.Describe(model, restarts)}");
+        int parallel = PipelineFactory.ParallelRuns(s.Pipeline, model, restarts);
+        ConsoleLines.Line(ctx, $"segment: {s.Input}: {frames.FrameCount} frames {frames.Width}x{frames.Height}, object(s) {string.Join(",", ids)} from frame {s.Frame}; {PipelineFactory.Describe(model, restarts, parallel)}");
+        using PipelineFactory.LaneModelSet lanes = PipelineFactory.CreateLaneModels(s.Pipeline, parallel);
 
         var job = new SegmentJob
         {
@@ -82,6 +84,7 @@ internal static class SegmentCommand
             MasksDir = Path.Combine(s.Out, "masks"),
             PreviewPath = s.Preview ? Path.Combine(s.Out, "preview.mp4") : null,
             Restarts = restarts,
+            LaneModels = lanes.Models,
         };
         await ProgressReporter.RunAsync(ctx, "segment", job.TotalFrames, async progress =>
         {

@@ -9,7 +9,8 @@ namespace EdgeSam.Video.Cli.Commands.Segment;
 /// overlay preview. Masks go to <c>&lt;masks&gt;.partial</c> and the folder is renamed to its final name only when
 /// every frame is written, so an interrupted run never leaves a folder that looks complete.
 /// With <see cref="Restarts"/> above 1 the whole video is segmented that many times, under sampler seeds
-/// <see cref="VideoSession.SamplerSeed"/>, +1, ... (each into <c>&lt;masks&gt;.restart&lt;k&gt;.partial</c>), and the run whose
+/// <see cref="VideoSession.SamplerSeed"/>, +1, ... (each into <c>&lt;masks&gt;.restart&lt;k&gt;.partial</c>; several at once on
+/// forks of the session when <see cref="LaneModels"/> are given), and the run whose
 /// masks keep the prompt's colours best (<see cref="RunAppearanceConsistency"/>) becomes the result; the preview and
 /// <see cref="OnLabels"/> then replay that run from its masks (and, for the preview, its tracked points, kept per
 /// frame while the runs go: a few dozen points a frame).
@@ -41,6 +42,14 @@ internal sealed class SegmentJob
 
     /// <summary>Whole-video runs under successive sampler seeds, the most appearance-consistent kept (1 = one run).</summary>
     public int Restarts { get; init; } = 1;
+
+    /// <summary>
+    /// Models of their own (segmenter and tracker each; see <see cref="VideoSession.Fork"/>) on which restarts run
+    /// beside <see cref="Session"/>'s: up to <c>LaneModels.Count + 1</c> restarts at a time, each lane taking the next
+    /// seed when it is done with one. The result is the same as one after another: each seed's run depends on the seed
+    /// alone, and ties go to the lower seed. Owned by the caller. Empty: one run at a time.
+    /// </summary>
+    public IReadOnlyList<VideoSegmenter> LaneModels { get; init; } = [];
 
     /// <summary>Each restart's <see cref="RunAppearanceConsistency.Score"/>, in seed order, once <see cref="RunAsync"/>
     /// has finished with restarts (empty for a single run).</summary>
@@ -90,51 +99,87 @@ internal sealed class SegmentJob
 
         if (Restarts == 1)
         {
-            await RunOnceAsync(partial, PreviewPath, OnLabels, null, 0, progress, cancel);
+            int done = 0;
+            await RunOnceAsync(Session, partial, PreviewPath, OnLabels, null, () => progress(++done), new Lock(), cancel);
             MoveInto(partial, final);
             return;
         }
 
         int baseSeed = Session.SamplerSeed;
+        var scores = new double[Restarts];
+        // The best run so far (its folder is the only finished one kept on disk) and the preview's point markers of it
+        // (a few dozen points per frame). Ties go to the lower seed, the one a single run would have used, whatever the
+        // order the lanes finish in.
         string? bestDir = null;
-        double best = double.NegativeInfinity;
-        // The preview's point markers of the best run so far and of the one running (a few dozen points per frame).
+        int bestK = -1;
         List<OverlayMarker>[]? bestMarkers = null;
-        try
+        var gate = new Lock();
+        int next = 0, frames = 0;
+        void Tick() => progress(++frames); // RunOnceAsync holds the gate
+
+        async Task Lane(VideoSession session, CancellationToken cancel)
         {
-            for (int k = 0; k < Restarts; k++)
+            for (int k; (k = Interlocked.Increment(ref next) - 1) < Restarts;)
             {
-                Session.SamplerSeed = baseSeed + k;
+                cancel.ThrowIfCancellationRequested();
+                session.SamplerSeed = baseSeed + k;
                 string dir = $"{final}.restart{k}.partial";
                 var score = new RunAppearanceConsistency();
                 List<OverlayMarker>[]? markers = PreviewPath is null ? null : new List<OverlayMarker>[Session.FrameCount];
-                await RunOnceAsync(dir, null, null, score, k * Session.FrameCount, progress, cancel, markers);
-                double s = score.Score;
-                _restartScores.Add(s);
-                // Strictly better only: on a tie the lower seed (the one a single run would have used) stays.
-                if (s > best)
+                await RunOnceAsync(session, dir, null, null, score, Tick, gate, cancel, markers);
+                double sk = score.Score;
+                string? loser;
+                lock (gate)
                 {
-                    if (bestDir is not null) Directory.Delete(bestDir, recursive: true);
-                    best = s;
-                    bestDir = dir;
-                    bestMarkers = markers;
-                    ChosenRestart = k;
+                    scores[k] = sk;
+                    if (bestK < 0 || sk > scores[bestK] || (sk == scores[bestK] && k < bestK))
+                    {
+                        loser = bestDir;
+                        (bestDir, bestK, bestMarkers) = (dir, k, markers);
+                    }
+                    else loser = dir;
                 }
-                else
-                {
-                    Directory.Delete(dir, recursive: true);
-                }
+                if (loser is not null) Directory.Delete(loser, recursive: true);
+            }
+        }
+
+        var forks = new List<VideoSession>();
+        try
+        {
+            foreach (VideoSegmenter model in LaneModels.Take(Restarts - 1)) forks.Add(Session.Fork(model));
+            // The job's own session is one lane, each fork another on the thread pool; a lane takes the next restart
+            // when it is done with one. A lane that fails stops the others, and its error (not their cancellation) is
+            // what the caller sees.
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            async Task Guarded(VideoSession session)
+            {
+                try { await Lane(session, linked.Token); }
+                catch { linked.Cancel(); throw; }
+            }
+            var lanes = new List<Task> { Guarded(Session) };
+            foreach (VideoSession fork in forks) lanes.Add(Task.Run(() => Guarded(fork)));
+            try { await Task.WhenAll(lanes); }
+            catch
+            {
+                Exception? first = lanes.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
+                    .FirstOrDefault(e => e is not OperationCanceledException);
+                if (first is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+                throw;
             }
         }
         catch
         {
-            if (bestDir is not null && Directory.Exists(bestDir)) Directory.Delete(bestDir, recursive: true);
+            foreach (string dir in Directory.GetDirectories(Path.GetDirectoryName(Path.GetFullPath(final))!, Path.GetFileName(final) + ".restart*.partial"))
+                Directory.Delete(dir, recursive: true);
             throw;
         }
         finally
         {
+            foreach (VideoSession fork in forks) fork.Dispose();
             Session.SamplerSeed = baseSeed;
         }
+        _restartScores.AddRange(scores);
+        ChosenRestart = bestK;
         if (PreviewPath is not null || OnLabels is not null) Replay(bestDir!, bestMarkers, cancel);
         MoveInto(bestDir!, final);
     }
@@ -173,10 +218,11 @@ internal sealed class SegmentJob
         preview?.Complete();
     }
 
-    /// <summary>One run over the whole video into <paramref name="partial"/> (created here, left in place).</summary>
-    private async Task RunOnceAsync(string partial, string? previewPath, Action<int, string, LabelMap>? onLabels,
-        RunAppearanceConsistency? score, int progressOffset, Action<int> progress, CancellationToken cancel,
-        List<OverlayMarker>[]? markers = null)
+    /// <summary>One run of <paramref name="session"/> over the whole video into <paramref name="partial"/> (created here,
+    /// left in place). <paramref name="tick"/> is called once per frame written; it, <see cref="OnFrame"/> and
+    /// <see cref="Stats"/> are used under <paramref name="gate"/>, which runs going on side by side share.</summary>
+    private async Task RunOnceAsync(VideoSession session, string partial, string? previewPath, Action<int, string, LabelMap>? onLabels,
+        RunAppearanceConsistency? score, Action tick, Lock gate, CancellationToken cancel, List<OverlayMarker>[]? markers = null)
     {
         Directory.CreateDirectory(partial);
         int done = 0;
@@ -185,12 +231,16 @@ internal sealed class SegmentJob
         void Emit(FrameResult r)
         {
             onLabels?.Invoke(r.FrameIndex, r.FrameName, r.Labels);
-            OnFrame?.Invoke(r);
             score?.Add(r);
             if (markers is not null) markers[r.FrameIndex] = Markers(r);
-            progress(progressOffset + ++done);
+            done++;
+            lock (gate)
+            {
+                OnFrame?.Invoke(r);
+                tick();
+            }
         }
-        IFrameSource frames = Session.Frames;
+        IFrameSource frames = session.Frames;
 
         if (PromptFrame > 0 && BackgroundBeforePrompt)
         {
@@ -199,14 +249,15 @@ internal sealed class SegmentJob
             {
                 cancel.ThrowIfCancellationRequested();
                 PngCodec.WriteLabels(MaskPath(partial, frames.FrameName(k)), empty, MaskPngOptions);
-                progress(progressOffset + ++done);
+                done++;
+                lock (gate) tick();
             }
         }
         else if (PromptFrame > 0)
         {
             var back = new PropagationStats();
-            Stats.Add(back);
-            await foreach (FrameResult r in Session.Propagate(PromptFrame, PropagationDirection.Backward, stats: back, cancel: cancel))
+            lock (gate) Stats.Add(back);
+            await foreach (FrameResult r in session.Propagate(PromptFrame, PropagationDirection.Backward, stats: back, cancel: cancel))
             {
                 PngCodec.WriteLabels(MaskPath(partial, r.FrameName), r.Labels, MaskPngOptions);
                 Emit(r);
@@ -228,8 +279,8 @@ internal sealed class SegmentJob
         }
 
         var fwd = new PropagationStats();
-        Stats.Add(fwd);
-        await foreach (FrameResult r in Session.Propagate(PromptFrame, PropagationDirection.Forward, stats: fwd, cancel: cancel))
+        lock (gate) Stats.Add(fwd);
+        await foreach (FrameResult r in session.Propagate(PromptFrame, PropagationDirection.Forward, stats: fwd, cancel: cancel))
         {
             PngCodec.WriteLabels(MaskPath(partial, r.FrameName), r.Labels, MaskPngOptions);
             preview?.Write(DrawPreview(r.Image, r.Labels, Markers(r)));

@@ -90,10 +90,7 @@ internal sealed class SegmentJob
         string partial = final + ".partial";
         // Left by an interrupted earlier job: never complete, never reused.
         if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
-        string? parent = Path.GetDirectoryName(Path.GetFullPath(final));
-        if (parent is not null && Directory.Exists(parent))
-            foreach (string stale in Directory.GetDirectories(parent, Path.GetFileName(final) + ".restart*.partial"))
-                Directory.Delete(stale, recursive: true);
+        DeleteRestartFolders(final);
         _restartScores.Clear();
         ChosenRestart = 0;
 
@@ -169,8 +166,7 @@ internal sealed class SegmentJob
         }
         catch
         {
-            foreach (string dir in Directory.GetDirectories(Path.GetDirectoryName(Path.GetFullPath(final))!, Path.GetFileName(final) + ".restart*.partial"))
-                Directory.Delete(dir, recursive: true);
+            DeleteRestartFolders(final);
             throw;
         }
         finally
@@ -190,6 +186,15 @@ internal sealed class SegmentJob
         int seed = job.Session.SamplerSeed;
         var parts = job.RestartScores.Select((s, k) => $"seed {seed + k} {s:F3}{(k == job.ChosenRestart ? " (kept)" : "")}");
         return $"appearance consistency of the {job.RestartScores.Count} runs: {string.Join(", ", parts)}";
+    }
+
+    /// <summary>Removes every run folder (<c>&lt;final&gt;.restart&lt;k&gt;.partial</c>) beside <paramref name="final"/>.</summary>
+    private static void DeleteRestartFolders(string final)
+    {
+        string? parent = Path.GetDirectoryName(Path.GetFullPath(final));
+        if (parent is null || !Directory.Exists(parent)) return;
+        foreach (string dir in Directory.GetDirectories(parent, Path.GetFileName(final) + ".restart*.partial"))
+            Directory.Delete(dir, recursive: true);
     }
 
     private static void MoveInto(string from, string final)

@@ -14,7 +14,7 @@ namespace EdgeSam.Video.Pipeline;
 /// </summary>
 internal static class PromptRefiner
 {
-    internal readonly record struct Request(IReadOnlyList<PromptPoint> Points, BoxF? Box, Mask? Prior, AppearanceReference? Reference = null);
+    internal readonly record struct Request(IReadOnlyList<PromptPoint> Points, BoxF? Box, Mask? Prior, AppearanceReference? Reference = null, ObjectEvidence? Evidence = null);
 
     public static (Mask Mask, float Score)[] Run(IFrameEmbedding embedding, IReadOnlyList<Request> requests, int passes, PropagationStats? stats)
     {
@@ -25,7 +25,7 @@ internal static class PromptRefiner
 
         var prompts = new SegmentationPrompt[requests.Count];
         for (int i = 0; i < prompts.Length; i++)
-            prompts[i] = new SegmentationPrompt(requests[i].Points, requests[i].Box) { Prior = requests[i].Prior, Reference = requests[i].Reference };
+            prompts[i] = new SegmentationPrompt(requests[i].Points, requests[i].Box) { Prior = requests[i].Prior, Reference = requests[i].Reference, Evidence = requests[i].Evidence };
         IReadOnlyList<SegmentationResult> first = embedding.Segment(prompts);
         calls += prompts.Length;
         Check(first, prompts.Length, embedding);
@@ -42,7 +42,7 @@ internal static class PromptRefiner
                 if (m.Area() < 2) continue;
                 var (x0, y0, x1, y1) = m.BoundingBox()!.Value;
                 active.Add(i);
-                batch.Add(new SegmentationPrompt(requests[i].Points, new BoxF(x0, y0, x1, y1)) { Prior = m, Reference = requests[i].Reference });
+                batch.Add(new SegmentationPrompt(requests[i].Points, new BoxF(x0, y0, x1, y1)) { Prior = m, Reference = requests[i].Reference, Evidence = requests[i].Evidence });
             }
             if (batch.Count == 0) break;
             IReadOnlyList<SegmentationResult> refined = embedding.Segment(batch);

@@ -296,14 +296,15 @@ internal sealed class PropagationRun : IDisposable
                 _objects[i].PrevImage = slot.Image;
                 continue;
             }
-            Mask? carried = (_options.PreviousMaskAsPrior || _options.PointGate > 0 || _options.MinPriorAgreement > 0) && _objects[i].Prev is { IsEmpty: false }
+            Mask? carried = (_options.PreviousMaskAsPrior || _options.PointGate > 0 || _options.MinPriorAgreement > 0 || _options.MotionEvidence) && _objects[i].Prev is { IsEmpty: false }
                 ? Carry(_objects[i], slot.Image) : null;
             if (carried is not null && _options.PointGate > 0)
                 GatePoints(points, carried, _options.PointGate);
             if (_options.OtherObjectsPositivesAsNegatives)
                 AddOtherObjectsNegatives(slot, i, points);
             Mask? prior = _options.PreviousMaskAsPrior ? carried : null;
-            requests.Add(new PromptRefiner.Request(points, null, prior, _objects[i].Reference));
+            ObjectEvidence? evidence = _options.MotionEvidence && carried is not null ? MotionEvidenceOf(_objects[i], slot.Image, carried) : null;
+            requests.Add(new PromptRefiner.Request(points, null, prior, _objects[i].Reference, evidence));
             asked.Add(i);
             carriedOf.Add(carried);
         }
@@ -571,6 +572,24 @@ internal sealed class PropagationRun : IDisposable
         }
         _stats.AddTrack(Stopwatch.GetTimestamp() - t0);
         return carried;
+    }
+
+    /// <summary>
+    /// The object's motion evidence on <paramref name="image"/> (<see cref="VideoSegmenterOptions.MotionEvidence"/>): the
+    /// flow from this frame back to the previous one over the carried mask's box grown by 16 px + sqrt(area) / 2 (the
+    /// background ring the motions are told apart on), its search centred on the inverse of the points' median motion.
+    /// </summary>
+    private ObjectEvidence? MotionEvidenceOf(ObjRun o, RgbImage image, Mask carried)
+    {
+        if (o.PrevImage is null || ReferenceEquals(o.PrevImage, image) || carried.BoundingBox() is not var (cx0, cy0, cx1, cy1)) return null;
+        long t0 = Stopwatch.GetTimestamp();
+        int pad = (int)MathF.Ceiling(16 + 0.5f * MathF.Sqrt(carried.Area()));
+        var region = (Math.Max(0, cx0 - pad), Math.Max(0, cy0 - pad), Math.Min(_width - 1, cx1 + pad), Math.Min(_height - 1, cy1 + pad));
+        float mx = o.MotionX, my = o.MotionY;
+        DenseMotionField flow = _options.DenseMotion!.Estimate(image, o.PrevImage, (_, _) => (-mx, -my), region);
+        ObjectEvidence? evidence = MotionEvidence.Compute(flow, carried, image, region);
+        _stats.AddTrack(Stopwatch.GetTimestamp() - t0);
+        return evidence;
     }
 
     /// <summary>Margin of the dense-flow region around the rigidly carried mask: this fraction of sqrt(area), at least

@@ -28,6 +28,39 @@ public sealed record SegmentationPrompt(IReadOnlyList<PromptPoint> Points, BoxF?
     /// it by reference.
     /// </summary>
     public AppearanceReference? Reference { get; init; }
+
+    /// <summary>Evidence for the object from cues other than the frame's colours (in a video, motion), per pixel as
+    /// log-odds; segmenters that cannot use it (EdgeSAM) ignore it.</summary>
+    public ObjectEvidence? Evidence { get; init; }
+}
+
+/// <summary>
+/// Log-odds (nats; &gt; 0: object) on a grid coarser than the frame: cell (i, j) sits at frame pixel
+/// (i * <see cref="Scale"/>, j * <see cref="Scale"/>). <see cref="LogOdds"/> is row-major [<see cref="Height"/>,
+/// <see cref="Width"/>]; 0 where there is no evidence.
+/// </summary>
+public sealed record ObjectEvidence
+{
+    public ObjectEvidence(int width, int height, float scale, float[] logOdds)
+    {
+        ArgumentNullException.ThrowIfNull(logOdds);
+        if (width < 1 || height < 1) throw new ArgumentOutOfRangeException(nameof(width), $"Grid must be at least 1x1 (got {width}x{height}).");
+        if (!(scale > 0) || float.IsInfinity(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "Scale must be positive and finite.");
+        if (logOdds.Length != width * height) throw new ArgumentException($"LogOdds must hold {width}x{height} = {width * height} values (got {logOdds.Length}).", nameof(logOdds));
+        Width = width; Height = height; Scale = scale; LogOdds = logOdds;
+    }
+
+    public int Width { get; }
+    public int Height { get; }
+    public float Scale { get; }
+    public float[] LogOdds { get; }
+
+    /// <summary>The nearest cell's value at frame position (x, y); 0 off the grid.</summary>
+    public float At(float x, float y)
+    {
+        int i = (int)MathF.Round(x / Scale), j = (int)MathF.Round(y / Scale);
+        return (uint)i < (uint)Width && (uint)j < (uint)Height ? LogOdds[j * Width + i] : 0f;
+    }
 }
 
 /// <summary>An object's mask on one frame, as a reference for its appearance (see <see cref="SegmentationPrompt.Reference"/>).</summary>

@@ -36,4 +36,20 @@ public class PipelineDefaultsTests
         using (VideoSegmenter model = PipelineFactory.Create(new PipelineSettings { Segmenter = SegmenterChoice.GraphCut, ReinitHorizon = 8 }, ctx))
             Assert.Equal(8, model.Options.ReinitHorizon);
     }
+
+    [Fact]
+    public void GraphCut_GetsMotionEvidence_UnlessToldOtherwise()
+    {
+        var (ctx, _, _) = CliRunner.Context();
+        using (VideoSegmenter model = PipelineFactory.Create(new PipelineSettings { Segmenter = SegmenterChoice.GraphCut }, ctx))
+        {
+            Assert.True(model.Options.MotionEvidence);
+            Assert.NotNull(model.Options.DenseMotion);
+        }
+        using (VideoSegmenter model = PipelineFactory.Create(new PipelineSettings { Segmenter = SegmenterChoice.GraphCut, MotionEvidence = false }, ctx))
+        {
+            Assert.False(model.Options.MotionEvidence);
+            Assert.Null(model.Options.DenseMotion);
+        }
+    }
 }

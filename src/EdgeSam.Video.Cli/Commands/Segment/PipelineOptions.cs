@@ -102,6 +102,8 @@ internal sealed record PipelineSettings
     public bool DenseSplat { get; init; }
     /// <summary>Give the segmenter the prompt frame's mask as an appearance reference; null = per segmenter.</summary>
     public bool? ReferenceAppearance { get; init; }
+    /// <summary>Give the segmenter the object's motion as evidence; null = per segmenter.</summary>
+    public bool? MotionEvidence { get; init; }
 }
 
 /// <summary>The command-line options behind <see cref="PipelineSettings"/>.</summary>
@@ -231,6 +233,11 @@ internal sealed class PipelineOptions
         Description = "Give the segmenter the object's prompted mask as a reference of its appearance on every frame (the graph cut keeps that frame's object colours; EdgeSAM ignores it). Default per segmenter: on for graphcut; --reference-appearance true|false.",
     };
 
+    private readonly Option<bool?> _motionEvidence = new("--motion-evidence")
+    {
+        Description = "Tell the segmenter where the flow around the object moves like the object and where like its background (the graph cut adds it to its colour costs; EdgeSAM ignores it). Default per segmenter: on for graphcut; --motion-evidence true|false.",
+    };
+
     public PipelineOptions()
     {
         _tracker.AcceptOnlyFromAmong(TrackerNames);
@@ -246,7 +253,7 @@ internal sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _windowLength, _windowOverlap, _windowSize, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _seed, _restarts, _parallelRuns, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _reference, _encoderThreads, _encoderWorkers, _decoderThreads })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _windowLength, _windowOverlap, _windowSize, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _seed, _restarts, _parallelRuns, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _reference, _motionEvidence, _encoderThreads, _encoderWorkers, _decoderThreads })
             command.Add(o);
     }
 
@@ -294,6 +301,7 @@ internal sealed class PipelineOptions
             ShowRecovered = r.GetValue(_showRecovered),
             DenseSplat = r.GetValue(_denseSplat),
             ReferenceAppearance = r.GetValue(_reference),
+            MotionEvidence = r.GetValue(_motionEvidence),
             NegativeInset = negInset,
             PositiveInset = inset,
             PreviousMaskPrior = r.GetValue(_prior) switch { "on" => true, "off" => false, _ => null },

@@ -197,6 +197,16 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
                         dfg[k] += _o.DistanceWeight * spatial[k];
                         dbg[k] += _o.DistanceWeight * (1 - spatial[k]);
                     }
+                if (prompt.Evidence is { } ev && _o.EvidenceWeight > 0)
+                    for (int y = y0; y <= y1; y++)
+                        for (int x = x0; x <= x1; x++)
+                        {
+                            // Working pixel centre in frame pixels (the inverse of ToWorking).
+                            float e = 0.5f * _o.EvidenceWeight * ev.At((x + 0.5f) * _sx - 0.5f, (y + 0.5f) * _sy - 0.5f);
+                            int k = (y - y0) * rw + (x - x0);
+                            dfg[k] -= e;
+                            dbg[k] += e;
+                        }
                 Cut(seed, dfg, dbg, priorLow, x0, y0, rw, rh, label);
             }
             if (grow >= _o.MaxRoiGrowth || box is not null || !GrowRoi(label, fg, reference, ref x0, ref y0, ref x1, ref y1)) break;

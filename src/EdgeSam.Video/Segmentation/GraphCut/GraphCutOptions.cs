@@ -88,6 +88,12 @@ public sealed record GraphCutOptions
     /// </summary>
     public float ReferenceWeight { get; init; } = 0.5f;
 
+    /// <summary>Weight of a prompt's <see cref="SegmentationPrompt.Evidence"/> (log-odds): half of weight x log-odds is
+    /// taken off the object cost and added to the background cost. In the pipeline (graph cut + lk with the motion
+    /// evidence, 10 DAVIS 2016 val sequences, one run each on sampler seeds 0 / 1): 2 scored 0.558 / 0.566 against
+    /// 0.595 / 0.592 at 1 (blackswan's reflection, which moves with the swan, joins the mask).</summary>
+    public float EvidenceWeight { get; init; } = 1f;
+
     /// <summary>Weight (nats) of the spatial prior d+ / (d+ + d-) (distance to the nearest positive point against the
     /// nearest negative point or background ROI side): added to the object cost, its complement to the background cost.</summary>
     public float DistanceWeight { get; init; } = 4f;
@@ -120,6 +126,7 @@ public sealed record GraphCutOptions
         if (BackgroundRing < 1) throw new ArgumentOutOfRangeException(nameof(BackgroundRing), "BackgroundRing must be at least 1.");
         if (!(DistanceWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(DistanceWeight), "DistanceWeight must be non-negative.");
         if (!(ReferenceWeight >= 0 && ReferenceWeight < 1)) throw new ArgumentOutOfRangeException(nameof(ReferenceWeight), "ReferenceWeight must be in [0, 1).");
+        if (!(EvidenceWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(EvidenceWeight), "EvidenceWeight must be non-negative.");
         if (!(PriorWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(PriorWeight), "PriorWeight must be non-negative.");
         if (RefineBand < 1) throw new ArgumentOutOfRangeException(nameof(RefineBand), "RefineBand must be at least 1.");
     }

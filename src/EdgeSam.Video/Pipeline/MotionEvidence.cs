@@ -32,6 +32,10 @@ internal static class MotionEvidence
     /// </summary>
     internal const float SizeOff = 96f, SizeOn = 160f;
 
+    /// <summary>Whether an object of this many pixels gets any evidence (above the size ramp's lower end), so the
+    /// caller can skip the flow for objects that get none.</summary>
+    public static bool AppliesTo(int area) => MathF.Sqrt(area) > SizeOff;
+
     /// <summary>The object's log-odds on <paramref name="flow"/>'s grid, or null when there is no usable evidence
     /// (object too small, too few samples, a degenerate fit).</summary>
     /// <param name="flow">Backward flow: this frame's pixels onto the previous frame, valid inside <paramref name="region"/>.</param>

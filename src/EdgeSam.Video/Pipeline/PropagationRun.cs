@@ -581,7 +581,8 @@ internal sealed class PropagationRun : IDisposable
     /// </summary>
     private ObjectEvidence? MotionEvidenceOf(ObjRun o, RgbImage image, Mask carried)
     {
-        if (o.PrevImage is null || ReferenceEquals(o.PrevImage, image) || carried.BoundingBox() is not var (cx0, cy0, cx1, cy1)) return null;
+        if (o.PrevImage is null || ReferenceEquals(o.PrevImage, image) || !MotionEvidence.AppliesTo(carried.Area())
+            || carried.BoundingBox() is not var (cx0, cy0, cx1, cy1)) return null;
         long t0 = Stopwatch.GetTimestamp();
         int pad = (int)MathF.Ceiling(16 + 0.5f * MathF.Sqrt(carried.Area()));
         var region = (Math.Max(0, cx0 - pad), Math.Max(0, cy0 - pad), Math.Min(_width - 1, cx1 + pad), Math.Min(_height - 1, cy1 + pad));

@@ -53,11 +53,10 @@ internal static class MotionEvidence
         int gy0 = Math.Max(0, (int)MathF.Ceiling(region.Y0 / s)), gy1 = Math.Min(gh - 1, (int)(region.Y1 / s));
         if (gx1 - gx0 < 2 || gy1 - gy0 < 2) return null;
         // Distance (frame px) to the carried mask's border over the region: samples keep away from it on both sides.
-        int rw = region.X1 - region.X0 + 1, rh = region.Y1 - region.Y0 + 1;
-        var crop = new byte[rw * rh];
-        for (int y = 0; y < rh; y++) Array.Copy(carried.Data, (y + region.Y0) * w + region.X0, crop, y * rw, rw);
-        var dist = new float[crop.Length];
-        Segmentation.GraphCut.ChamferDistance.ToBoundary(crop, rw, rh, dist);
+        var border = BorderDistance.Of(carried, region.X0, region.Y0, region.X1, region.Y1);
+        int rw = border.Width, rh = border.Height;
+        byte[] crop = border.Inside;
+        float[] dist = border.Distance;
         float inner = Math.Max(3f, 0.08f * side), ringIn = Math.Max(4f, 0.08f * side), ringOut = Math.Max(16f, 0.4f * side);
         var obj = new List<(float X, float Y, float U, float V)>();
         var bgd = new List<(float X, float Y, float U, float V)>();

@@ -611,11 +611,10 @@ internal sealed class PropagationRun : IDisposable
         int pad = (int)MathF.Ceiling(margin) + 2;
         int w = carried.Width, h = carried.Height;
         int x0 = Math.Max(0, bx0 - pad), y0 = Math.Max(0, by0 - pad), x1 = Math.Min(w - 1, bx1 + pad), y1 = Math.Min(h - 1, by1 + pad);
-        int cw = x1 - x0 + 1, ch = y1 - y0 + 1;
-        var crop = new byte[cw * ch];
-        for (int y = 0; y < ch; y++) Array.Copy(carried.Data, (y + y0) * w + x0, crop, y * cw, cw);
-        var dist = new float[crop.Length];
-        Segmentation.GraphCut.ChamferDistance.ToBoundary(crop, cw, ch, dist);
+        var border = BorderDistance.Of(carried, x0, y0, x1, y1);
+        int cw = border.Width;
+        byte[] crop = border.Inside;
+        float[] dist = border.Distance;
         bool Keep(PromptPoint p)
         {
             int x = (int)MathF.Round(p.X), y = (int)MathF.Round(p.Y);

@@ -22,6 +22,10 @@ internal sealed class ObjectState(int id)
     /// <summary>The appearance reference of the object's latest seeding (its prompt frame and mask), kept so walks that
     /// go on from a remembered state use the same reference as the walk that started from the prompt.</summary>
     public Segmentation.AppearanceReference? Reference { get; set; }
+
+    /// <summary>The colour detector of the object's latest seeding (<see cref="VideoSegmenterOptions.Redetect"/>), kept for
+    /// the same reason.</summary>
+    public ColorRedetector? Detector { get; set; }
 }
 
 /// <summary>Where earlier propagations left each object on <see cref="LastFrame"/>, the frame just before a walk's

@@ -45,6 +45,8 @@ internal sealed class PropagationRun : IDisposable
         public RgbImage? PrevImage;
         /// <summary>The object's prompted mask, for segmenters that keep its appearance.</summary>
         public AppearanceReference? Reference;
+        /// <summary>Finds the object by its prompt's colours when it is lost (<see cref="VideoSegmenterOptions.Redetect"/>).</summary>
+        public ColorRedetector? Detector;
         /// <summary>Median displacement of the visible points on the latest tracker step (pixels).</summary>
         public float MotionX, MotionY;
         public int StepsSinceSeed;
@@ -64,6 +66,7 @@ internal sealed class PropagationRun : IDisposable
             Prev = null;
             PrevImage = null;
             Reference = null;
+            Detector = null;
         }
     }
 
@@ -150,6 +153,8 @@ internal sealed class PropagationRun : IDisposable
                     else if (_options.RecoverLostObjects && slot.Results[i].Status == ObjectStatus.NoVisiblePositive
                         && TryRecover(o, slot, i))
                         slot.Results[i].Reinit = true;
+                    else if (_options.Redetect && (IsLost(slot.Results[i]) || LooksWrong(o, slot, slot.Results[i])) && TryRedetect(o, slot, i))
+                        slot.Results[i].Reinit = true;
                     o.FinalStep = slot.Step;
                     break;
                 case ReinitMode.OnSimilarMaskArea:
@@ -187,6 +192,8 @@ internal sealed class PropagationRun : IDisposable
         o.PrevImage = slot.Image;
         o.Reference = _options.ReferenceAppearance ? new AppearanceReference(slot.Image, mask) : null;
         o.State.Reference = o.Reference;
+        o.Detector = _options.Redetect && area < mask.Data.Length ? new ColorRedetector(slot.Image, mask) : null;
+        o.State.Detector = o.Detector;
         o.SeedArea = area;
         result.Points = Snapshot(points, null);
         return result;
@@ -209,6 +216,7 @@ internal sealed class PropagationRun : IDisposable
         o.Prev = oc.LastMask;
         o.PrevImage = c.Image;
         o.Reference = _options.ReferenceAppearance ? o.State.Reference : null;
+        o.Detector = _options.Redetect ? o.State.Detector : null;
         o.SeedArea = seedArea;
         o.WindowStart = -1; // the continuation frame plays the seed, one step before this walk's first frame
         o.FinalStep = -1;
@@ -395,6 +403,65 @@ internal sealed class PropagationRun : IDisposable
         if (!HasPositive(fresh)) return false;
         StartTrack(o, slot.Image, fresh);
         o.SeedArea = area;
+        o.Prev = mask;
+        o.PrevImage = slot.Image;
+        return true;
+    }
+
+    /// <summary>Whether the object has no mask on this frame that points could be re-sampled from (and none was held).</summary>
+    private bool IsLost(ObjResult r) => !r.Held && r.Status is ObjectStatus.NoVisiblePositive or ObjectStatus.LowScore or ObjectStatus.Segmented
+        && (r.Raw is null || r.Raw.Area() <= _options.MinReinitArea);
+
+    /// <summary>Whether the object's segmented mask is, on average, of colours its prompt frame showed more around the
+    /// object than on it (<see cref="VideoSegmenterOptions.RedetectBelowLogOdds"/>): it has moved onto the background.</summary>
+    private bool LooksWrong(ObjRun o, Slot slot, ObjResult r) =>
+        o.Detector is { } det && r.Status == ObjectStatus.Segmented && r.Raw is { IsEmpty: false } raw
+        && det.MeanLogOdds(slot.Image, raw) < _options.RedetectBelowLogOdds;
+
+    /// <summary>
+    /// The window the search for a lost object uses is sized from its last seed area held within this factor of its prompt
+    /// area (a mask that leaked over the frame, or shrank to a part, before the loss does not set the scale); a found mask
+    /// is kept when it is at most this factor larger than the larger of the two (a decode that spilt over the background
+    /// is not the object). No lower bound: a lost object is often found from a part of it (a rider's shirt) that
+    /// re-initialisations grow back.
+    /// </summary>
+    private const int RedetectAreaFactor = 4;
+
+    /// <summary>
+    /// Looks for a lost object by its prompt's colours (<see cref="ColorRedetector"/>) and, when found, re-seeds it there:
+    /// the best window of <see cref="VideoSegmenterOptions.RedetectWindow"/> * sqrt(area) px on a side, its object-coloured
+    /// pixels the region positives are sampled from (negatives around it as usual), one decode from those points alone
+    /// (no prior: the carried mask is what was lost).
+    /// </summary>
+    private bool TryRedetect(ObjRun o, Slot slot, int index)
+    {
+        if (o.Detector is not { } det) return false;
+        int reference = det.ReferenceArea;
+        int area = o.SeedArea > 0 ? o.SeedArea : reference;
+        int scale = Math.Clamp(area, reference / RedetectAreaFactor, reference * RedetectAreaFactor);
+        int side = Math.Max(8, (int)MathF.Round(_options.RedetectWindow * MathF.Sqrt(scale)));
+        if (det.Find(slot.Image, side) is not var (x0, y0, score) || score < _options.RedetectMinScore) return false;
+        Mask region = det.ObjectColoured(slot.Image, x0, y0, side);
+        if (region.Area() <= _options.MinReinitArea) return false;
+        PromptPoint[] seeds = Sample(region, slot.Image, slot.Frame, o.State.Id);
+        if (!HasPositive(seeds)) return false;
+        var points = new List<PromptPoint>(seeds);
+        if (_options.OtherObjectsPositivesAsNegatives) AddOtherObjectsNegatives(slot, index, points);
+        var (mask, maskScore) = PromptRefiner.Run(slot.Embedding, [new PromptRefiner.Request(points, null, null, o.Reference)], _options.RefinementPasses, _stats)[0];
+        if (maskScore < _options.MinMaskScore) return false;
+        int got = mask.Area();
+        if (got <= _options.MinReinitArea || got > (long)RedetectAreaFactor * Math.Max(area, reference)) return false;
+        PromptPoint[] fresh = Sample(mask, slot.Image, slot.Frame, o.State.Id);
+        if (!HasPositive(fresh)) return false;
+        if (_options.ShowRecovered)
+        {
+            ObjResult r = slot.Results[index];
+            r.Status = ObjectStatus.Recovered;
+            r.Raw = mask;
+            r.Score = maskScore;
+        }
+        StartTrack(o, slot.Image, fresh);
+        o.SeedArea = got;
         o.Prev = mask;
         o.PrevImage = slot.Image;
         return true;

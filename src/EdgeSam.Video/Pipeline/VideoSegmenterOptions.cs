@@ -254,6 +254,31 @@ public sealed record VideoSegmenterOptions
     /// </summary>
     public bool ShowRecovered { get; init; }
 
+    /// <summary>
+    /// With <see cref="ReinitMode.Every"/>: on a frame where the object is lost (no mask to re-sample points from, and a
+    /// recovery from its tracked points, <see cref="RecoverLostObjects"/>, found nothing) or its mask is of its prompt's
+    /// background colours (<see cref="RedetectBelowLogOdds"/>), look for it by the colours of its prompt
+    /// (<see cref="ColorRedetector"/>: the window of <see cref="RedetectWindow"/> * sqrt(area) px whose colours are the most
+    /// object-like), decode it from points in that window and, if the mask is not far larger than the object, re-seed it
+    /// there; with <see cref="ShowRecovered"/> that mask is the frame's result. Points carried onto the background while
+    /// the object was occluded, or lost off the frame, otherwise leave it lost for the rest of the video. Off by default
+    /// (SAM-PT has no re-detection).
+    /// </summary>
+    public bool Redetect { get; init; }
+
+    /// <summary>Side of <see cref="Redetect"/>'s search window as a fraction of sqrt(object area): 0.3, a part of the object
+    /// (a shirt, a head) rather than its box, which on thin or articulated objects is mostly background.</summary>
+    public float RedetectWindow { get; init; } = 0.3f;
+
+    /// <summary>Least mean log-odds (nats) of <see cref="Redetect"/>'s best window: 1, its colours about e times as
+    /// frequent on the prompt's object as around it. Lower finds more, and more of what is not the object.</summary>
+    public float RedetectMinScore { get; init; } = 1f;
+
+    /// <summary>With <see cref="Redetect"/>: a segmented mask whose pixels' mean log-odds is below this (nats) counts as
+    /// lost (its colours are the prompt frame's background: the points have moved onto it). -1 by default;
+    /// <see cref="float.NegativeInfinity"/> searches only for objects with no mask.</summary>
+    public float RedetectBelowLogOdds { get; init; } = -1f;
+
     /// <summary>A mask must have more than this many pixels to re-sample points from it (SAM-PT: 25); otherwise the
     /// previous points keep being tracked so the object is not lost.</summary>
     public int MinReinitArea { get; init; } = 25;
@@ -342,6 +367,9 @@ public sealed record VideoSegmenterOptions
             throw new ArgumentException("PriorMotion.DenseFlow needs a DenseMotion estimator.", nameof(DenseMotion));
         if (!(PointGate >= 0 && PointGate <= 10)) throw new ArgumentOutOfRangeException(nameof(PointGate), PointGate, "Must be in [0, 10].");
         if (!(MinPriorAgreement >= 0 && MinPriorAgreement < 1)) throw new ArgumentOutOfRangeException(nameof(MinPriorAgreement), MinPriorAgreement, "Must be in [0, 1).");
+        if (!(RedetectWindow > 0 && RedetectWindow <= 2)) throw new ArgumentOutOfRangeException(nameof(RedetectWindow), RedetectWindow, "Must be in (0, 2].");
+        if (!float.IsFinite(RedetectMinScore)) throw new ArgumentOutOfRangeException(nameof(RedetectMinScore), RedetectMinScore, "Must be finite.");
+        if (float.IsNaN(RedetectBelowLogOdds)) throw new ArgumentOutOfRangeException(nameof(RedetectBelowLogOdds), RedetectBelowLogOdds, "Must not be NaN.");
         if (MinReinitArea < 0) throw new ArgumentOutOfRangeException(nameof(MinReinitArea), MinReinitArea, "Must be >= 0.");
         if (!Enum.IsDefined(Execution)) throw new ArgumentOutOfRangeException(nameof(Execution), Execution, "Unknown execution mode.");
         if (EncoderWorkers is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(EncoderWorkers), EncoderWorkers, "Must be in 1..64.");

@@ -52,4 +52,14 @@ public class PipelineDefaultsTests
             Assert.Null(model.Options.DenseMotion);
         }
     }
+
+    [Fact]
+    public void GraphCut_Redetects_UnlessToldOtherwise()
+    {
+        var (ctx, _, _) = CliRunner.Context();
+        using (VideoSegmenter model = PipelineFactory.Create(new PipelineSettings { Segmenter = SegmenterChoice.GraphCut }, ctx))
+            Assert.True(model.Options.Redetect);
+        using (VideoSegmenter model = PipelineFactory.Create(new PipelineSettings { Segmenter = SegmenterChoice.GraphCut, Redetect = false }, ctx))
+            Assert.False(model.Options.Redetect);
+    }
 }

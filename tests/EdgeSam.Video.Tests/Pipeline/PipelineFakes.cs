@@ -342,3 +342,36 @@ internal sealed class CollapsingSegmenter(IPromptSegmenter inner, Func<int, bool
         public void Dispose() => inner.Dispose();
     }
 }
+
+/// <summary>Returns <paramref name="disk"/>'s mask for the first decode on frame <paramref name="frame"/> (a segmenter
+/// jumping onto another object), the inner segmenter's everywhere else.</summary>
+internal sealed class JumpingSegmenter(IPromptSegmenter inner, Disk disk, int frame) : IPromptSegmenter
+{
+    private int _jumped;
+
+    public string Name => inner.Name;
+
+    public IFrameEmbedding Embed(RgbImage image) => new Embedding(this, inner.Embed(image), DiskClip.IndexOf(image));
+
+    public void Dispose() => inner.Dispose();
+
+    private sealed class Embedding(JumpingSegmenter owner, IFrameEmbedding inner, int t) : IFrameEmbedding
+    {
+        public int Width => inner.Width;
+        public int Height => inner.Height;
+
+        public SegmentationResult Segment(SegmentationPrompt prompt)
+        {
+            SegmentationResult r = inner.Segment(prompt);
+            if (t != owner.Frame || Interlocked.Exchange(ref owner._jumped, 1) != 0) return r;
+            return new SegmentationResult { Mask = owner.Disk.Raster(Width, Height, t), Score = r.Score, LowResLogits = null, LowResSize = 0 };
+        }
+
+        public IReadOnlyList<SegmentationResult> Segment(IReadOnlyList<SegmentationPrompt> prompts) => prompts.Select(Segment).ToList();
+
+        public void Dispose() => inner.Dispose();
+    }
+
+    private int Frame => frame;
+    private Disk Disk => disk;
+}

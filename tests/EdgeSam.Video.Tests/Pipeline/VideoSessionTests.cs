@@ -160,6 +160,81 @@ public class VideoSessionTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Redetect_FindsALostObject_ByItsPromptColours(bool redetect)
+    {
+        // From frame 6 on the tracker reports every point lost (and no recovery from them is asked for).
+        var clip = new DiskClip(W, H, 20, Red());
+        var tracker = new DroppingTracker(new OracleTracker(clip), hide: 9, onFrames: t => t >= 6);
+        var sampler = new EvenSampler();
+        using var model = new VideoSegmenter(new OracleSegmenter(clip), tracker,
+            new VideoSegmenterOptions { RefinementPasses = 0, Sampler = sampler.Sample, Redetect = redetect, ShowRecovered = true });
+        using VideoSession session = model.OpenSession(clip);
+        session.AddMask(0, 1, clip.DiskById(1).Raster(W, H, 0));
+        List<FrameResult> results = await CollectAsync(session.Propagate());
+        for (int t = 6; t < 20; t++)
+        {
+            ObjectFrameResult o = results[t].Object(1)!;
+            if (redetect)
+            {
+                Assert.Equal(ObjectStatus.Recovered, o.Status);
+                Assert.True(o.Reinitialized);
+                Assert.Equal(1, IoU(o.Mask, clip.DiskById(1).Raster(W, H, t)));
+            }
+            else
+            {
+                Assert.Equal(ObjectStatus.NoVisiblePositive, o.Status);
+                Assert.True(o.Mask.IsEmpty);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Redetect_DoesNotInventAnObject_ThatLeftTheFrame()
+    {
+        // The disk is gone from frame 6 on: nothing of its colour is left to find, so nothing is decoded.
+        var clip = new DiskClip(W, H, 14, Red(hidden: t => t >= 6), Green(y: 12));
+        var segmenter = new OracleSegmenter(clip);
+        using var model = new VideoSegmenter(segmenter, new OracleTracker(clip),
+            new VideoSegmenterOptions { RefinementPasses = 0, Sampler = new EvenSampler().Sample, Redetect = true, ShowRecovered = true });
+        using VideoSession session = model.OpenSession(clip);
+        session.AddMask(0, 1, clip.DiskById(1).Raster(W, H, 0));
+        List<FrameResult> results = await CollectAsync(session.Propagate());
+        for (int t = 6; t < 14; t++) Assert.True(results[t].Object(1)!.Mask.IsEmpty, $"frame {t}");
+        Assert.DoesNotContain(segmenter.Prompts, p => p.Frame >= 6);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Redetect_ReplacesAMaskOfTheBackgroundsColours(bool redetect)
+    {
+        // The first decode of frame 8 jumps onto the green disk, which the prompt frame showed as background.
+        var clip = new DiskClip(W, H, 12, Red(), Green(y: 12));
+        var segmenter = new JumpingSegmenter(new OracleSegmenter(clip), clip.DiskById(2), frame: 8);
+        // Re-inits on frames 5 and 10, not on 8 (a re-init would re-sample from the jumped mask before any search).
+        using var model = new VideoSegmenter(segmenter, new OracleTracker(clip),
+            new VideoSegmenterOptions { RefinementPasses = 0, ReinitHorizon = 5, Sampler = new EvenSampler().Sample, Redetect = redetect, ShowRecovered = true });
+        using VideoSession session = model.OpenSession(clip);
+        session.AddMask(0, 1, clip.DiskById(1).Raster(W, H, 0));
+        List<FrameResult> results = await CollectAsync(session.Propagate());
+        ObjectFrameResult o = results[8].Object(1)!;
+        Mask expected = clip.DiskById(redetect ? 1 : 2).Raster(W, H, 8);
+        Assert.Equal(redetect ? ObjectStatus.Recovered : ObjectStatus.Segmented, o.Status);
+        Assert.Equal(1, IoU(o.RawMask, expected));
+    }
+
+    [Fact]
+    public void Redetect_OptionsAreValidated()
+    {
+        var clip = new DiskClip(W, H, 4, Red());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new VideoSegmenter(new OracleSegmenter(clip), new OracleTracker(clip), new VideoSegmenterOptions { RedetectWindow = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new VideoSegmenter(new OracleSegmenter(clip), new OracleTracker(clip), new VideoSegmenterOptions { RedetectMinScore = float.NaN }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new VideoSegmenter(new OracleSegmenter(clip), new OracleTracker(clip), new VideoSegmenterOptions { RedetectBelowLogOdds = float.NaN }));
+    }
+
+    [Theory]
     [InlineData(0f)]
     [InlineData(0.3f)]
     public async Task PriorAgreement_KeepsTheCarriedMask_WhenTheDecodeCollapses_AndDoesNotReinitFromIt(float agreement)

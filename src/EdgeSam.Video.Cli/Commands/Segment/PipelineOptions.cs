@@ -104,6 +104,9 @@ internal sealed record PipelineSettings
     public bool? ReferenceAppearance { get; init; }
     /// <summary>Give the segmenter the object's motion as evidence; null = per segmenter.</summary>
     public bool? MotionEvidence { get; init; }
+    /// <summary>Search for lost objects by their prompt's colours (VideoSegmenterOptions.Redetect); null = per segmenter
+    /// (graph cut on, EdgeSAM off as SAM-PT until measured with the real model).</summary>
+    public bool? Redetect { get; init; }
 }
 
 /// <summary>The command-line options behind <see cref="PipelineSettings"/>.</summary>
@@ -233,6 +236,10 @@ internal sealed class PipelineOptions
         Description = "Give the segmenter the object's prompted mask as a reference of its appearance on every frame (the graph cut keeps that frame's object colours; EdgeSAM ignores it). Default per segmenter: on for graphcut; --reference-appearance true|false.",
     };
 
+    private readonly Option<bool?> _redetect = new("--redetect")
+    {
+        Description = "With --reinit every: when an object is lost (no mask, or a mask of its prompt's background colours), look for it by the colours of its prompt and re-seed it where found. Default per segmenter: on for graphcut, off (SAM-PT) for EdgeSAM; --redetect true|false.",
+    };
     private readonly Option<bool?> _motionEvidence = new("--motion-evidence")
     {
         Description = "Tell the segmenter where the flow around the object moves like the object and where like its background (the graph cut adds it to its colour costs; EdgeSAM ignores it). Default per segmenter: on for graphcut; --motion-evidence true|false.",
@@ -253,7 +260,7 @@ internal sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _windowLength, _windowOverlap, _windowSize, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _seed, _restarts, _parallelRuns, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _reference, _motionEvidence, _encoderThreads, _encoderWorkers, _decoderThreads })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _windowLength, _windowOverlap, _windowSize, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _seed, _restarts, _parallelRuns, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _redetect, _reference, _motionEvidence, _encoderThreads, _encoderWorkers, _decoderThreads })
             command.Add(o);
     }
 
@@ -302,6 +309,7 @@ internal sealed class PipelineOptions
             DenseSplat = r.GetValue(_denseSplat),
             ReferenceAppearance = r.GetValue(_reference),
             MotionEvidence = r.GetValue(_motionEvidence),
+            Redetect = r.GetValue(_redetect),
             NegativeInset = negInset,
             PositiveInset = inset,
             PreviousMaskPrior = r.GetValue(_prior) switch { "on" => true, "off" => false, _ => null },

@@ -155,18 +155,21 @@ internal static class PipelineFactory
     /// <summary>
     /// Whether lost objects are searched for by their prompt's colours when not given (<see cref="VideoSegmenterOptions.Redetect"/>):
     /// on for the graph cut; EdgeSAM keeps SAM-PT's behaviour until measured with the real model. Graph cut + lk, 10
-    /// DAVIS 2016 val sequences, one run each on sampler seeds 0-9, J&amp;F with it: 0.585 0.615 0.593 0.618 0.600 0.601
-    /// 0.589 0.621 0.611 0.644 (mean 0.608); without: 0.566 0.599 0.578 0.596 0.586 0.581 0.572 0.600 0.595 0.624 (mean
-    /// 0.590). Best of 5 restarts by appearance, mean over every 5 of the 10 seeds: 0.650 with it, 0.631 without (seeds
-    /// 0-4: 0.650 / 0.634; seeds 5-9: 0.647 / 0.627). Where it acts: bmx-trees, whose rider the tracker lost behind a tree
-    /// (the mask sat on the wall, then was empty for the last 48 of 80 frames), 0.13 -> 0.19-0.28 (the rider's shirt is
-    /// found again, the bike's thin frame is not); libby, lost behind a pole on some seeds, 0.25-0.54 -> 0.28-0.60.
-    /// Elsewhere the masks are unchanged but for soapbox on two seeds (-0.03, +0.004) and motocross-jump on seed 0 (0.30
-    /// -> 0.32). Variants on seeds 0-3 (0.603 with the defaults, 0.585 without re-detection): the window sized from the
-    /// last seed area unclamped and found masks under 1/8 of it refused, 0.602, and the same with the background-colour
-    /// test, 0.605 (its edge is motocross-jump on seed 0, 0.53, found from a 173 px window sized by a mask that had leaked
-    /// over the frame; bmx-trees on seed 2 stays lost, 0.16 against 0.26). Cost: one colour look-up per mask pixel while the
-    /// object is tracked; a search over the frame and one decode per frame while it is lost.
+    /// DAVIS 2016 val sequences, one run each on sampler seeds 0-9, J&amp;F with it: 0.591 0.624 0.616 0.623 0.603 0.600
+    /// 0.587 0.625 0.612 0.646 (mean 0.613); without: 0.566 0.599 0.578 0.596 0.586 0.581 0.572 0.600 0.595 0.624 (mean
+    /// 0.590). Best of 5 restarts by appearance, mean over every 5 of the 10 seeds: 0.653 with it, 0.631 without (seeds
+    /// 0-4: 0.656 / 0.634; seeds 5-9: 0.652 / 0.627). Where it acts: bmx-trees, whose rider the tracker lost behind a tree
+    /// (the mask sat on the wall, then was empty for the last 48 of 80 frames), 0.12-0.15 -> 0.26-0.28 on every seed (the
+    /// rider's body is found again, the bike's thin frame is not); libby, lost behind a pole on some seeds, 0.25-0.54 ->
+    /// 0.34-0.64. Elsewhere the masks are unchanged but for soapbox on two seeds (-0.02, -0.001) and motocross-jump on
+    /// seed 0 (0.30 -> 0.31). Variants, seeds 0-3 (0.613 with the defaults, 0.585 without re-detection): a window of 0.3
+    /// sqrt(area), 0.603 (0.608 on seeds 0-9, best of 5 0.650); with it, a mask counted lost below -0.5 nats instead of
+    /// -1, 0.605 (libby and breakdance gain, car-shadow loses 0.03-0.13 on every seed: its grey body shares the road's
+    /// colours); with it, the window sized from the last seed area unclamped and found masks under 1/8 of it refused,
+    /// 0.605, and that without the background-colour test, 0.602 (the unclamped window's edge is motocross-jump on seed 0,
+    /// 0.53, found from a 173 px window sized by a mask that had leaked over the frame; bmx-trees on seed 2 stays lost,
+    /// 0.16). Cost: one colour look-up per mask pixel while the object is tracked; a search over the frame and one
+    /// decode per frame while it is lost.
     /// </summary>
     public static bool DefaultRedetect(bool graphCut) => graphCut;
 

@@ -392,6 +392,14 @@ internal sealed class PropagationRun : IDisposable
         // Guesses from unreliable positions: accept only a mask of about the object's last known size, so a decode that
         // grabbed the background (or a speck) does not become the object.
         if (o.SeedArea > 0 && (area > 3L * o.SeedArea || 3L * area < o.SeedArea)) return false;
+        return Reseed(o, slot, index, mask, score, area);
+    }
+
+    /// <summary>The object found again on <paramref name="slot"/> as <paramref name="mask"/> (a recovery or a
+    /// re-detection): with <see cref="VideoSegmenterOptions.ShowRecovered"/> it is the frame's result; the points are
+    /// re-sampled from it and the tracker restarts there. False when no positive could be sampled.</summary>
+    private bool Reseed(ObjRun o, Slot slot, int index, Mask mask, float score, int area)
+    {
         if (_options.ShowRecovered)
         {
             ObjResult r = slot.Results[index];
@@ -451,20 +459,7 @@ internal sealed class PropagationRun : IDisposable
         if (maskScore < _options.MinMaskScore) return false;
         int got = mask.Area();
         if (got <= _options.MinReinitArea || got > (long)RedetectAreaFactor * Math.Max(area, reference)) return false;
-        PromptPoint[] fresh = Sample(mask, slot.Image, slot.Frame, o.State.Id);
-        if (!HasPositive(fresh)) return false;
-        if (_options.ShowRecovered)
-        {
-            ObjResult r = slot.Results[index];
-            r.Status = ObjectStatus.Recovered;
-            r.Raw = mask;
-            r.Score = maskScore;
-        }
-        StartTrack(o, slot.Image, fresh);
-        o.SeedArea = got;
-        o.Prev = mask;
-        o.PrevImage = slot.Image;
-        return true;
+        return Reseed(o, slot, index, mask, maskScore, got);
     }
 
     /// <summary>

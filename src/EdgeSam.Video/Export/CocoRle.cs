@@ -63,4 +63,39 @@ public static class CocoRle
 
     /// <summary>The compressed counts string of a mask.</summary>
     public static string Encode(Mask m) => Compress(Counts(m));
+
+    /// <summary>Decodes a compressed counts string into a <paramref name="width"/> x <paramref name="height"/> mask
+    /// (used by <c>--measure</c> to read an export back); malformed counts are a <see cref="FormatException"/>.</summary>
+    public static Mask Decode(string counts, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        var runs = new List<long>();
+        int p = 0;
+        while (p < counts.Length)
+        {
+            long x = 0;
+            int k = 0, c;
+            do
+            {
+                if (p >= counts.Length) throw new FormatException("RLE counts end inside a number");
+                c = counts[p++] - 48;
+                if (c is < 0 or > 63 || k > 12) throw new FormatException($"bad RLE character '{counts[p - 1]}'");
+                x |= (long)(c & 0x1f) << (5 * k++);
+            } while ((c & 0x20) != 0);
+            if ((c & 0x10) != 0) x |= -1L << (5 * k);
+            if (runs.Count > 2) x += runs[^2];
+            runs.Add(x);
+        }
+        var m = new Mask(width, height);
+        long total = (long)width * height, pos = 0;
+        for (int i = 0; i < runs.Count; i++)
+        {
+            if (runs[i] < 0 || pos + runs[i] > total) throw new FormatException("RLE runs do not fit the mask size");
+            if ((i & 1) == 1)
+                for (long q = pos; q < pos + runs[i]; q++) m.Data[(int)(q % height) * width + (int)(q / height)] = 1;
+            pos += runs[i];
+        }
+        if (pos != total) throw new FormatException($"RLE covers {pos} pixels, the mask has {total}");
+        return m;
+    }
 }

@@ -53,7 +53,16 @@ public sealed record ExportRequest(
 /// <param name="Frames">Frames exported.</param>
 /// <param name="ObjectIds">Objects exported.</param>
 /// <param name="Shapes">Shape statistics (shape formats only).</param>
-public sealed record ExportResult(IReadOnlyList<string> Files, int Frames, IReadOnlyList<int> ObjectIds, ShapeStats? Shapes);
+/// <param name="Dataset">COCO / YouTube-VIS read back against the masks (with <see cref="ExportRequest.MeasureFidelity"/>).</param>
+public sealed record ExportResult(IReadOnlyList<string> Files, int Frames, IReadOnlyList<int> ObjectIds, ShapeStats? Shapes,
+    DatasetStats? Dataset = null);
+
+/// <summary>A dataset export read back from its file and compared with the masks, object-frame by object-frame.</summary>
+/// <param name="ObjectFrames">Annotated object-frames.</param>
+/// <param name="Exact">Those whose segmentation decodes (RLE) or fills (polygons, even-odd at pixel centres) to the mask exactly.</param>
+/// <param name="MeanIoU">Mean IoU against the masks.</param>
+/// <param name="MinIoU">Lowest IoU.</param>
+public sealed record DatasetStats(int ObjectFrames, int Exact, double MeanIoU, double MinIoU);
 
 /// <summary>Figures of the shape extraction.</summary>
 /// <param name="MeanSegmentsPerObjectFrame">Mean Bézier segments per object per frame (over frames where the object is present).</param>

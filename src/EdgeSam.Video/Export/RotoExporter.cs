@@ -242,7 +242,56 @@ public static class RotoExporter
             ? SingleFile(r.OutPath, ".json", name + "_coco.json")
             : SingleFile(r.OutPath, ".json", name + "_ytvis.json");
         AtomicFile.WriteAllBytes(path, r.Format == ExportFormat.Coco ? CocoWriter.Write(data) : YtvisWriter.Write(data));
-        return new ExportResult([Path.GetFullPath(path)], f, ids, null);
+        DatasetStats? stats = r.MeasureFidelity ? MeasureDataset(path, r.Format, masks, cancel) : null;
+        return new ExportResult([Path.GetFullPath(path)], f, ids, null, stats);
+    }
+
+    /// <summary>Reads a written COCO / YouTube-VIS file back (RLE decoded, polygons filled even-odd at pixel centres)
+    /// and compares every segmentation with its mask.</summary>
+    private static DatasetStats MeasureDataset(string path, ExportFormat format, MaskSequence masks, CancellationToken cancel)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
+        var root = doc.RootElement;
+        var segs = new List<(int Frame, int Id, System.Text.Json.JsonElement Seg)>();
+        if (format == ExportFormat.Coco)
+        {
+            foreach (var a in root.GetProperty("annotations").EnumerateArray())
+                segs.Add((a.GetProperty("image_id").GetInt32() - 1, a.GetProperty("category_id").GetInt32(), a.GetProperty("segmentation")));
+        }
+        else
+        {
+            foreach (var a in root.GetProperty("annotations").EnumerateArray())
+            {
+                int t = 0;
+                foreach (var s in a.GetProperty("segmentations").EnumerateArray())
+                {
+                    if (s.ValueKind != System.Text.Json.JsonValueKind.Null) segs.Add((t, a.GetProperty("category_id").GetInt32(), s));
+                    t++;
+                }
+            }
+        }
+        int w = masks.Width, h = masks.Height, exact = 0;
+        double sum = 0, min = 1;
+        int cached = -1;
+        LabelMap? map = null;
+        foreach (var (t, id, seg) in segs.OrderBy(x => x.Frame))
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (t != cached) { map = masks.ReadLabels(t); cached = t; }
+            Mask truth = map!.MaskOf(id);
+            Mask back = seg.ValueKind == System.Text.Json.JsonValueKind.Array
+                ? ShapeRasterizer.FillPolygons(w, h, seg.EnumerateArray().Select(ring =>
+                {
+                    double[] xy = ring.EnumerateArray().Select(v => v.GetDouble()).ToArray();
+                    return Enumerable.Range(0, xy.Length / 2).Select(k => new Vec2(xy[2 * k], xy[2 * k + 1])).ToArray();
+                }))
+                : CocoRle.Decode(seg.GetProperty("counts").GetString()!, w, h);
+            double iou = ShapeRasterizer.IoU(back, truth);
+            if (back.Data.AsSpan().SequenceEqual(truth.Data)) exact++;
+            sum += iou;
+            min = Math.Min(min, iou);
+        }
+        return new DatasetStats(segs.Count, exact, segs.Count > 0 ? sum / segs.Count : double.NaN, segs.Count > 0 ? min : double.NaN);
     }
 
     /// <summary>The absolute footage path for the AE/Nuke scripts: a video file, or a folder's first image.</summary>

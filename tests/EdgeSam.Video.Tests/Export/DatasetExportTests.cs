@@ -82,7 +82,9 @@ public class DatasetExportTests(ITestOutputHelper output)
             var m = new Mask(10, 7);
             for (int y = 0; y < 7; y++) for (int x = 0; x < 10; x++) m[x, y] = f(x, y);
             Assert.Equal(m.Data, DecodeMask(CocoRle.Encode(m), 10, 7).Data);
+            Assert.Equal(m.Data, CocoRle.Decode(CocoRle.Encode(m), 10, 7).Data);
         }
+        Assert.Throws<FormatException>(() => CocoRle.Decode("3X13iN", 10, 7));
     }
 
     [Fact]
@@ -92,7 +94,8 @@ public class DatasetExportTests(ITestOutputHelper output)
         {
             var (masks, _) = ExportFixtures.Subset(seq, 10);
             string dir = TestPaths.NewTempDir("coco-" + seq);
-            ExportResult r = RotoExporter.Export(new ExportRequest(masks, ExportFormat.Coco, dir));
+            ExportResult r = RotoExporter.Export(new ExportRequest(masks, ExportFormat.Coco, dir, MeasureFidelity: true));
+            Assert.Equal((r.Frames, r.Frames, 1.0), (r.Dataset!.ObjectFrames, r.Dataset.Exact, r.Dataset.MinIoU));
             string file = Assert.Single(r.Files);
             Assert.EndsWith("_coco.json", file);
             int anns = 0;
@@ -111,7 +114,8 @@ public class DatasetExportTests(ITestOutputHelper output)
             Assert.Equal(r.Frames, anns);
 
             string polyFile = Path.Combine(dir, "poly.json");
-            RotoExporter.Export(new ExportRequest(masks, ExportFormat.Coco, polyFile, CocoPolygons: true));
+            ExportResult pr = RotoExporter.Export(new ExportRequest(masks, ExportFormat.Coco, polyFile, CocoPolygons: true, MeasureFidelity: true));
+            Assert.Equal(pr.Dataset!.ObjectFrames, pr.Dataset.Exact);
             foreach (var (frame, a) in Annotations(polyFile))
             {
                 Mask src = ExportFixtures.SourceMask(masks, frame);

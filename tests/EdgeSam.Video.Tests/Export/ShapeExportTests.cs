@@ -95,10 +95,13 @@ public class ShapeExportTests(ITestOutputHelper output)
         Assert.Equal(masksJs.Length, Regex.Matches(jsx, @"lin\(path\);").Count);
         output.WriteLine($"ae: {masksJs.Length} masks, {keys} path keys over {r.Frames} frames, {r.Shapes!.MeanSegmentsPerObjectFrame:F1} segments per object-frame");
 
-        // Auto keys: fewer path keys, each mask still keyed on its first and last frame.
-        ExportResult a = Run(masks, ExportFormat.AfterEffects, Path.Combine(outDir, "auto.jsx"), smooth: 2, frames: frames, keys: KeyMode.Auto);
+        // Auto keys on a steadily moving object: fewer path keys, each mask keyed on its first and last frame.
+        var (swan, swanFrames) = ExportFixtures.Subset("blackswan", 1, max: 20);
+        ExportResult every = Run(swan, ExportFormat.AfterEffects, Path.Combine(outDir, "all.jsx"), smooth: 2, frames: swanFrames, keys: KeyMode.All);
+        ExportResult a = Run(swan, ExportFormat.AfterEffects, Path.Combine(outDir, "auto.jsx"), smooth: 2, frames: swanFrames, keys: KeyMode.Auto);
         string auto = File.ReadAllText(Assert.Single(a.Files));
         ExportFixtures.AssertBalanced(auto);
+        keys = Regex.Matches(File.ReadAllText(every.Files[0]), @"path\.setValueAtTime\(").Count;
         int autoKeys = Regex.Matches(auto, @"path\.setValueAtTime\(").Count;
         Assert.True(autoKeys < keys, $"auto {autoKeys} keys, all {keys}");
         Assert.Equal(100.0 * autoKeys / keys, a.Shapes!.KeysPer100Frames, 6);

@@ -30,7 +30,7 @@ internal static class ExportCommand
         var minArea = new Option<int>("--min-area") { Description = "Shapes: ignore contours enclosing fewer pixels.", DefaultValueFactory = _ => 16 };
         var fps = new Option<double?>("--fps") { Description = "Frame rate when --frames gives none (default 24)." };
         var name = new Option<string?>("--name") { Description = "Base name of the outputs (default: the masks folder's name)." };
-        var measure = new Option<bool>("--measure") { Description = "Shapes: rasterise the shapes back and report their IoU against the masks." };
+        var measure = new Option<bool>("--measure") { Description = "Shapes: rasterise the shapes back; coco/ytvis: read the file back; report the IoU against the masks." };
         var cmd = new Command("export", "Export masks as mattes (alpha PNG, ProRes 4444, WebM) or editable shapes (SVG, After Effects, Nuke, COCO, JSON).");
         cmd.Add(masks);
         foreach (Option o in new Option[] { to, output, frames, objects, feather, edge, matteOnly, combine, smooth, tolerance, keys, maxVertices, minArea, fps, name, measure, cocoPolygons })
@@ -83,6 +83,8 @@ internal static class ExportCommand
         var c = CultureInfo.InvariantCulture;
         string where = result.Files.Count == 1 ? result.Files[0] : Path.GetDirectoryName(result.Files[0]) ?? s.Out;
         ctx.Console.WriteLine($"exported {result.Frames} frames of object(s) {string.Join(",", result.ObjectIds)} as {ExportFormats.Name(s.Format)}: {result.Files.Count} file(s) in {where}");
+        if (result.Dataset is { } ds)
+            ctx.Console.WriteLine(string.Create(c, $"fidelity: the file read back vs masks: {ds.Exact} of {ds.ObjectFrames} object-frames exact, mean IoU {ds.MeanIoU:F6}, min {ds.MinIoU:F6}"));
         if (result.Shapes is { } st)
         {
             ctx.Console.WriteLine(string.Create(c, $"shapes: {st.Shapes} (runs of constant topology), {st.MeanVerticesPerShape:F1} vertices per shape (mean), {st.KeysPer100Frames:F1} keys per 100 frames ({s.Keys})"));

@@ -18,19 +18,8 @@ namespace EdgeSam.Video.Export;
 /// </summary>
 public static class CocoWriter
 {
-    public static byte[] Write(DatasetScene scene)
-    {
-        ArgumentNullException.ThrowIfNull(scene);
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, DatasetJson.Options))
+    public static byte[] Write(DatasetScene scene) => DatasetJson.Document(scene, w =>
         {
-            w.WriteStartObject();
-            w.WriteStartObject("info");
-            w.WriteString("description", "edgesam-video export");
-            w.WriteNumber("fps", scene.FrameRate);
-            w.WriteEndObject();
-            w.WriteStartArray("licenses");
-            w.WriteEndArray();
             DatasetJson.WriteCategories(w, scene.ObjectIds);
             w.WriteStartArray("images");
             for (int t = 0; t < scene.Frames.Count; t++)
@@ -81,10 +70,7 @@ public static class CocoWriter
                     w.WriteEndObject();
                 }
             w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return ms.ToArray();
-    }
+        });
 }
 
 /// <summary>
@@ -96,19 +82,8 @@ public static class CocoWriter
 /// </summary>
 public static class YtvisWriter
 {
-    public static byte[] Write(DatasetScene scene)
-    {
-        ArgumentNullException.ThrowIfNull(scene);
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, DatasetJson.Options))
+    public static byte[] Write(DatasetScene scene) => DatasetJson.Document(scene, w =>
         {
-            w.WriteStartObject();
-            w.WriteStartObject("info");
-            w.WriteString("description", "edgesam-video export");
-            w.WriteNumber("fps", scene.FrameRate);
-            w.WriteEndObject();
-            w.WriteStartArray("licenses");
-            w.WriteEndArray();
             w.WriteStartArray("videos");
             w.WriteStartObject();
             w.WriteNumber("id", 1);
@@ -151,10 +126,7 @@ public static class YtvisWriter
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return ms.ToArray();
-    }
+        });
 }
 
 /// <summary>JSON pieces shared by the COCO and YouTube-VIS writers.</summary>
@@ -163,6 +135,32 @@ internal static class DatasetJson
     /// <summary>RLE strings use characters 48-111, among them &lt; &gt; and ` that the default encoder writes as \u escapes:
     /// valid JSON either way, but plain characters keep the files readable and the strings greppable.</summary>
     public static JsonWriterOptions Options { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The JSON document of both formats: an object opening with <c>info</c> and (empty) <c>licenses</c>,
+    /// then what <paramref name="body"/> writes.</summary>
+    public static byte[] Document(DatasetScene scene, Action<Utf8JsonWriter> body)
+    {
+        ArgumentNullException.ThrowIfNull(scene);
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, Options))
+        {
+            w.WriteStartObject();
+            WriteHeader(w, scene);
+            body(w);
+            w.WriteEndObject();
+        }
+        return ms.ToArray();
+    }
+
+    private static void WriteHeader(Utf8JsonWriter w, DatasetScene scene)
+    {
+        w.WriteStartObject("info");
+        w.WriteString("description", "edgesam-video export");
+        w.WriteNumber("fps", scene.FrameRate);
+        w.WriteEndObject();
+        w.WriteStartArray("licenses");
+        w.WriteEndArray();
+    }
 
     public static void WriteCategories(Utf8JsonWriter w, IReadOnlyList<int> ids)
     {

@@ -151,14 +151,7 @@ public class MatteExportTests
     public void An_out_path_ending_in_mov_is_the_file_or_the_stem_and_the_mattes_are_tagged_bt709_limited()
     {
         var (src, frames) = ExportFixtures.Subset("blackswan", 25, max: 2);
-        string masks = Path.Combine(TestPaths.NewTempDir("mov"), "two");
-        Directory.CreateDirectory(masks);
-        foreach (string f in Directory.GetFiles(src, "*.png"))
-        {
-            LabelMap map = MaskSequence.Read(f);
-            for (int y = 20; y < 80; y++) for (int x = 30; x < 130; x++) map.Data[y * W + x] = 2;
-            PngCodec.WriteLabels(Path.Combine(masks, Path.GetFileName(f)), map);
-        }
+        string masks = WithBox(src, "mov");
         string outDir = TestPaths.NewTempDir("mov-out");
         string mov = Path.Combine(outDir, "matte.mov");
         ExportResult one = RotoExporter.Export(new ExportRequest(masks, ExportFormat.ProRes, mov, Frames: frames, ObjectIds: [2]));
@@ -212,12 +205,10 @@ public class MatteExportTests
         }
     }
 
-    [Fact]
-    public void Two_objects_give_one_layer_each_and_a_union_when_combined()
+    /// <summary>Copies of the masks in a folder named <c>two</c> with a 100 x 60 box as object 2.</summary>
+    private static string WithBox(string src, string tag)
     {
-        // Two-object palette masks: DAVIS object 1 plus a box as object 2.
-        var (src, _) = ExportFixtures.Subset("blackswan", 20, max: 3);
-        string masks = Path.Combine(TestPaths.NewTempDir("multi"), "two");
+        string masks = Path.Combine(TestPaths.NewTempDir(tag), "two");
         Directory.CreateDirectory(masks);
         foreach (string f in Directory.GetFiles(src, "*.png"))
         {
@@ -225,6 +216,15 @@ public class MatteExportTests
             for (int y = 20; y < 80; y++) for (int x = 30; x < 130; x++) map.Data[y * W + x] = 2;
             PngCodec.WriteLabels(Path.Combine(masks, Path.GetFileName(f)), map);
         }
+        return masks;
+    }
+
+    [Fact]
+    public void Two_objects_give_one_layer_each_and_a_union_when_combined()
+    {
+        // Two-object palette masks: DAVIS object 1 plus a box as object 2.
+        var (src, _) = ExportFixtures.Subset("blackswan", 20, max: 3);
+        string masks = WithBox(src, "multi");
         string outDir = TestPaths.NewTempDir("multi-out");
         ExportResult per = RotoExporter.Export(new ExportRequest(masks, ExportFormat.AlphaPng, outDir, MatteOnly: true));
         Assert.Equal([1, 2], per.ObjectIds);

@@ -31,7 +31,7 @@ internal static class ExportCommand
         var fps = new Option<double?>("--fps") { Description = "Frame rate when --frames gives none (default 24)." };
         var name = new Option<string?>("--name") { Description = "Base name of the outputs (default: the masks folder's name)." };
         var measure = new Option<bool>("--measure") { Description = "Shapes: rasterise the shapes back; coco/ytvis: read the file back; report the IoU against the masks." };
-        var cmd = new Command("export", "Export masks as mattes (alpha PNG, ProRes 4444, WebM) or editable shapes (SVG, After Effects, Nuke, COCO, JSON).");
+        var cmd = new Command("export", "Export masks as mattes (alpha PNG, ProRes 4444, WebM), editable roto (SVG, After Effects, Nuke, JSON) or datasets (COCO, YouTube-VIS).");
         cmd.Add(masks);
         foreach (Option o in new Option[] { to, output, frames, objects, feather, edge, matteOnly, combine, smooth, tolerance, keys, maxVertices, minArea, fps, name, measure, cocoPolygons })
             cmd.Add(o);

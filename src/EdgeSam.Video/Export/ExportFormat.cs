@@ -21,11 +21,25 @@ public enum ExportFormat
     /// <summary>[nuke] Nuke script (.nk) with a Roto node holding one keyframed Bézier shape per contour.</summary>
     Nuke,
 
-    /// <summary>[coco] COCO instance-segmentation JSON: polygons from the shapes plus the exact mask as RLE.</summary>
+    /// <summary>[coco] COCO instance-segmentation JSON: the exact mask as compressed RLE (or exact pixel-edge polygons).</summary>
     Coco,
 
     /// <summary>[json] Plain JSON of the Bézier shapes (schema in <see cref="JsonShapeWriter"/>).</summary>
     Json,
+
+    /// <summary>[ytvis] YouTube-VIS JSON: one annotation per object with a compressed RLE (or null) per frame.</summary>
+    Ytvis,
+}
+
+/// <summary>Which frames of the editable roto formats (ae, nuke, json, svg) carry a key.</summary>
+public enum KeyMode
+{
+    /// <summary>A key only where interpolating linearly between the neighbouring keys would move the outline by more
+    /// than the tolerance; the frames between keys show the interpolation.</summary>
+    Auto,
+
+    /// <summary>A key on every frame (a baked trace).</summary>
+    All,
 }
 
 /// <summary>How the matte edge is treated before feathering.</summary>
@@ -45,7 +59,7 @@ public static class ExportFormats
     [
         ("alpha-png", ExportFormat.AlphaPng), ("prores", ExportFormat.ProRes), ("webm", ExportFormat.WebM),
         ("svg", ExportFormat.Svg), ("ae", ExportFormat.AfterEffects), ("nuke", ExportFormat.Nuke),
-        ("coco", ExportFormat.Coco), ("json", ExportFormat.Json),
+        ("coco", ExportFormat.Coco), ("json", ExportFormat.Json), ("ytvis", ExportFormat.Ytvis),
     ];
 
     /// <summary>All CLI names, in enum order.</summary>
@@ -63,5 +77,8 @@ public static class ExportFormats
 
     /// <summary>True for the formats made of shapes (contours fitted with Béziers) rather than pixels.</summary>
     public static bool IsShape(ExportFormat f) => f is ExportFormat.Svg or ExportFormat.AfterEffects or ExportFormat.Nuke
-        or ExportFormat.Coco or ExportFormat.Json;
+        or ExportFormat.Json;
+
+    /// <summary>True for the dataset formats (COCO, YouTube-VIS): written from the exact masks, never fitted or smoothed.</summary>
+    public static bool IsDataset(ExportFormat f) => f is ExportFormat.Coco or ExportFormat.Ytvis;
 }

@@ -39,6 +39,15 @@ public sealed record BezierPath(Vec2[] Anchors, Vec2[] In, Vec2[] Out)
         return (Anchors[i], Out[i], In[j], Anchors[j]);
     }
 
+    /// <summary>Control points lerped towards <paramref name="b"/> (same vertex count) by <paramref name="u"/>: a
+    /// cubic is linear in its control points, so this is also the pointwise lerp of the two outlines.</summary>
+    public BezierPath Lerp(BezierPath b, double u)
+    {
+        if (b.Count != Count) throw new ArgumentException($"paths differ in vertex count ({Count} vs {b.Count})", nameof(b));
+        static Vec2[] L(Vec2[] x, Vec2[] y, double u) => x.Select((p, i) => p + (y[i] - p) * u).ToArray();
+        return new BezierPath(L(Anchors, b.Anchors, u), L(In, b.In, u), L(Out, b.Out, u));
+    }
+
     /// <summary>The path as a polygon: each segment evaluated at <paramref name="stepsPerSegment"/> uniform parameters.</summary>
     public Vec2[] Flatten(int stepsPerSegment = 12)
     {
@@ -58,7 +67,9 @@ public sealed record BezierPath(Vec2[] Anchors, Vec2[] In, Vec2[] Out)
 /// <param name="IsHole">True for the boundary of a hole (to be subtracted; even-odd fill does it by itself).</param>
 /// <param name="Track">Which temporal track the contour belongs to: the same track id on consecutive frames has the
 /// same vertex count and corresponding vertices, so keyframes interpolate; a new id starts when the topology changes.</param>
-public sealed record ShapeContour(BezierPath Path, bool IsHole, int Track);
+/// <param name="IsKey">True where the roto formats write a key; elsewhere <paramref name="Path"/> is what the app shows:
+/// the linear interpolation of the track's neighbouring keys (per control point, in absolute coordinates).</param>
+public sealed record ShapeContour(BezierPath Path, bool IsHole, int Track, bool IsKey = true);
 
 /// <summary>The shapes of one object on one frame (empty when the object is absent).</summary>
 public sealed record ObjectFrameShapes(int ObjectId, int Frame, IReadOnlyList<ShapeContour> Contours);

@@ -4,14 +4,17 @@ namespace EdgeSam.Video.Export;
 
 /// <summary>
 /// The one entry point of every export (the <c>export</c> command and <c>segment --export</c> both call it).
-/// Outputs, with <c>name</c> = <see cref="ExportRequest.Name"/> or the masks folder's name, under the out folder:
+/// The masks folder may also be a <c>segment</c> output folder: its <c>masks/</c> is used and the default name is the
+/// output folder's. Outputs, with <c>name</c> = <see cref="ExportRequest.Name"/> or that folder's name, under the out folder:
 /// <list type="bullet">
 /// <item>alpha-png: <c>name_obj&lt;id&gt;/&lt;frame&gt;.png</c> per object, or <c>name_matte/</c> with <c>Combine</c>.</item>
 /// <item>prores / webm: <c>name_obj&lt;id&gt;.mov|.webm</c> per object (a video stream carries one alpha channel, so
-/// objects cannot be layers of one file), or <c>name_matte.mov|.webm</c> with <c>Combine</c>.</item>
+/// objects cannot be layers of one file), or <c>name_matte.mov|.webm</c> with <c>Combine</c>. An out path ending in
+/// the format's extension names the file itself when there is one output (one object, or <c>Combine</c>), and the
+/// stem of <c>stem_obj&lt;id&gt;.ext</c> files beside it when there are several (<see cref="MatteFileNames"/>).</item>
 /// <item>svg: <c>name_svg/&lt;frame&gt;.svg</c>, one layer per object in each file.</item>
-/// <item>ae: <c>name.jsx</c>; nuke: <c>name.nk</c>; coco: <c>name_coco.json</c>; json: <c>name_shapes.json</c>
-/// (or the out path itself when it ends in .jsx / .nk / .json).</item>
+/// <item>ae: <c>name.jsx</c>; nuke: <c>name.nk</c>; coco: <c>name_coco.json</c>; ytvis: <c>name_ytvis.json</c>;
+/// json: <c>name_shapes.json</c> (or the out path itself when it ends in .jsx / .nk / .json).</item>
 /// </list>
 /// Every file is written under a temporary name and renamed when complete; sequence folders are staged whole and
 /// renamed at the end, so an interrupted export leaves no output that looks finished.
@@ -23,7 +26,8 @@ public static class RotoExporter
     {
         ArgumentNullException.ThrowIfNull(request);
         Validate(request);
-        MaskSequence masks = MaskSequence.Open(request.MasksDir);
+        string masksDir = ResolveMasksFolder(request.MasksDir);
+        MaskSequence masks = MaskSequence.Open(masksDir);
         string name = request.Name ?? new DirectoryInfo(Path.GetFullPath(request.MasksDir)).Name;
         if (name.Length == 0 || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
             throw new EdgeSamException($"output name '{name}' is not a valid file name; pass --name.");
@@ -31,7 +35,8 @@ public static class RotoExporter
         IFrameSource? frames = null;
         try
         {
-            bool needPixels = !ExportFormats.IsShape(request.Format) && !request.MatteOnly;
+            bool isMatte = !ExportFormats.IsShape(request.Format) && !ExportFormats.IsDataset(request.Format);
+            bool needPixels = isMatte && !request.MatteOnly;
             if (needPixels && request.Frames == null)
                 throw new EdgeSamException($"{ExportFormats.Name(request.Format)} with original pixels needs --frames <video or frame folder>; or pass --matte-only for a white matte.");
             if (request.Frames != null)
@@ -44,6 +49,7 @@ public static class RotoExporter
             }
             double fps = request.FrameRate ?? frames?.FrameRate ?? 24;
             if (!(fps > 0)) fps = 24;
+            if (ExportFormats.IsDataset(request.Format)) return ExportDataset(request, masks, name, fps, progress, cancel);
             return ExportFormats.IsShape(request.Format)
                 ? ExportShapes(request, masks, name, fps, progress, cancel)
                 : ExportMattes(request, masks, frames, name, fps, progress, cancel);
@@ -54,12 +60,27 @@ public static class RotoExporter
         }
     }
 
+    /// <summary>
+    /// The folder of mask PNGs: the given folder, or its <c>masks/</c> when it holds no PNG itself but <c>masks/</c>
+    /// does (a <c>segment</c> output folder).
+    /// </summary>
+    public static string ResolveMasksFolder(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        static bool HasPng(string d) =>
+            Directory.Exists(d) && Directory.EnumerateFiles(d).Any(p => p.EndsWith(".png", StringComparison.OrdinalIgnoreCase));
+        string sub = Path.Combine(folder, "masks");
+        return !HasPng(folder) && HasPng(sub) ? sub : folder;
+    }
+
     private static void Validate(ExportRequest r)
     {
         if (string.IsNullOrWhiteSpace(r.OutPath)) throw new EdgeSamException("no output path: pass --out <folder>.");
         if (!(r.FeatherPx >= 0) || r.FeatherPx > 500) throw new EdgeSamException($"--feather {r.FeatherPx}: give a width in pixels from 0 to 500.");
         if (r.Smooth is < 0 or > 50) throw new EdgeSamException($"--smooth {r.Smooth}: give a radius in frames from 0 to 50.");
         if (!(r.Tolerance >= 0.1) || r.Tolerance > 50) throw new EdgeSamException($"--tolerance {r.Tolerance}: give a fitting tolerance in pixels from 0.1 to 50.");
+        if (r.MaxVertices != 0 && r.MaxVertices is < 3 or > 10000) throw new EdgeSamException($"--max-vertices {r.MaxVertices}: give 0 (no bound) or a count from 3 to 10000.");
+        if (r.CocoPolygons && r.Format != ExportFormat.Coco) throw new EdgeSamException($"--coco-polygons applies to --to coco only, not {ExportFormats.Name(r.Format)}; drop it.");
         if (r.MinArea < 0) throw new EdgeSamException($"--min-area {r.MinArea}: give a non-negative pixel count.");
         if (r.FrameRate is { } f && (!(f > 0) || f > 1000)) throw new EdgeSamException($"--fps {f}: give a frame rate above 0 and up to 1000.");
         if (r.ObjectIds != null)
@@ -106,12 +127,15 @@ public static class RotoExporter
         int nextTrack = 0;
         var shapes = new List<IReadOnlyList<ShapeContour>[]>();
         double jb = 0, ja = 0, segs = 0;
-        long js = 0, objFrames = 0;
+        long js = 0, objFrames = 0, keys = 0, trackFrames = 0, vertices = 0;
         int tracks = 0;
         for (int o = 0; o < ids.Count; o++)
         {
             cancel.ThrowIfCancellationRequested();
-            ObjectShapeTracks st = ShapeTrackBuilder.Build(traced[ids[o]], r.Smooth, r.Tolerance, ref nextTrack);
+            ObjectShapeTracks st = ShapeTrackBuilder.Build(traced[ids[o]], r.Smooth, r.Tolerance, ref nextTrack, r.Keys, r.MaxVertices);
+            keys += st.Keys;
+            trackFrames += st.TrackFrames;
+            vertices += st.Vertices;
             shapes.Add(st.PerFrame);
             jb += st.JitterBefore * st.JitterSamples;
             ja += st.JitterAfter * st.JitterSamples;
@@ -124,7 +148,9 @@ public static class RotoExporter
         var names = Enumerable.Range(0, f).Select(masks.FrameName).ToArray();
         var (footage, isSequence) = Footage(r.Frames);
         var scene = new ShapeScene(masks.Width, masks.Height, fps, names, ids, shapes, footage, isSequence);
-        var stats = new ShapeStats(objFrames > 0 ? segs / objFrames : 0, js > 0 ? jb / js : 0, js > 0 ? ja / js : 0, tracks);
+        var stats = new ShapeStats(objFrames > 0 ? segs / objFrames : 0, js > 0 ? jb / js : 0, js > 0 ? ja / js : 0, tracks,
+            KeysPer100Frames: trackFrames > 0 ? 100.0 * keys / trackFrames : 0, MeanVerticesPerShape: tracks > 0 ? (double)vertices / tracks : 0,
+            Shapes: tracks);
         if (r.MeasureFidelity)
         {
             double sumIoU = 0, minIoU = 1;
@@ -181,25 +207,91 @@ public static class RotoExporter
                 files.Add(Path.GetFullPath(p));
                 break;
             }
-            case ExportFormat.Coco:
-            {
-                string p = SingleFile(r.OutPath, ".json", name + "_coco.json");
-                int cachedFrame = -1;
-                LabelMap? cached = null;
-                Mask MaskOf(int t, int id)
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    if (cachedFrame != t) { cached = masks.ReadLabels(t); cachedFrame = t; }
-                    return cached!.MaskOf(id);
-                }
-                AtomicFile.WriteAllBytes(p, CocoWriter.Write(scene, MaskOf, FrameExtension(r.Frames)));
-                files.Add(Path.GetFullPath(p));
-                break;
-            }
             default:
                 throw new ArgumentOutOfRangeException(nameof(r), r.Format, "not a shape format");
         }
         return new ExportResult(files, f, ids, stats);
+    }
+
+    // ---------------------------------------------------------------- datasets
+
+    /// <summary>COCO / YouTube-VIS straight from the masks: exact RLE (or exact pixel-edge polygons), no fitting, no smoothing.</summary>
+    private static ExportResult ExportDataset(ExportRequest r, MaskSequence masks, string name, double fps,
+        IProgress<ExportProgress>? progress, CancellationToken cancel)
+    {
+        int f = masks.Count;
+        var present = new SortedSet<int>();
+        var perFrame = new List<DatasetFrame>(f);
+        for (int t = 0; t < f; t++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            LabelMap map = masks.ReadLabels(t);
+            var objs = new Dictionary<int, DatasetObject>();
+            foreach (int id in map.ObjectIds())
+            {
+                present.Add(id);
+                if (r.ObjectIds != null && !r.ObjectIds.Contains(id)) continue;
+                objs[id] = DatasetObject.Of(map.MaskOf(id), r.CocoPolygons);
+            }
+            perFrame.Add(new DatasetFrame(masks.FrameName(t), objs));
+            progress?.Report(new ExportProgress("encoding", t + 1, f));
+        }
+        IReadOnlyList<int> ids = ChooseObjects(r, present, masks);
+        var data = new DatasetScene(masks.Width, masks.Height, fps, name, FrameExtension(r.Frames), ids, perFrame);
+        string path = r.Format == ExportFormat.Coco
+            ? SingleFile(r.OutPath, ".json", name + "_coco.json")
+            : SingleFile(r.OutPath, ".json", name + "_ytvis.json");
+        AtomicFile.WriteAllBytes(path, r.Format == ExportFormat.Coco ? CocoWriter.Write(data) : YtvisWriter.Write(data));
+        DatasetStats? stats = r.MeasureFidelity ? MeasureDataset(path, r.Format, masks, cancel) : null;
+        return new ExportResult([Path.GetFullPath(path)], f, ids, null, stats);
+    }
+
+    /// <summary>Reads a written COCO / YouTube-VIS file back (RLE decoded, polygons filled even-odd at pixel centres)
+    /// and compares every segmentation with its mask.</summary>
+    private static DatasetStats MeasureDataset(string path, ExportFormat format, MaskSequence masks, CancellationToken cancel)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
+        var root = doc.RootElement;
+        var segs = new List<(int Frame, int Id, System.Text.Json.JsonElement Seg)>();
+        if (format == ExportFormat.Coco)
+        {
+            foreach (var a in root.GetProperty("annotations").EnumerateArray())
+                segs.Add((a.GetProperty("image_id").GetInt32() - 1, a.GetProperty("category_id").GetInt32(), a.GetProperty("segmentation")));
+        }
+        else
+        {
+            foreach (var a in root.GetProperty("annotations").EnumerateArray())
+            {
+                int t = 0;
+                foreach (var s in a.GetProperty("segmentations").EnumerateArray())
+                {
+                    if (s.ValueKind != System.Text.Json.JsonValueKind.Null) segs.Add((t, a.GetProperty("category_id").GetInt32(), s));
+                    t++;
+                }
+            }
+        }
+        int w = masks.Width, h = masks.Height, exact = 0;
+        double sum = 0, min = 1;
+        int cached = -1;
+        LabelMap? map = null;
+        foreach (var (t, id, seg) in segs.OrderBy(x => x.Frame))
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (t != cached) { map = masks.ReadLabels(t); cached = t; }
+            Mask truth = map!.MaskOf(id);
+            Mask back = seg.ValueKind == System.Text.Json.JsonValueKind.Array
+                ? ShapeRasterizer.FillPolygons(w, h, seg.EnumerateArray().Select(ring =>
+                {
+                    double[] xy = ring.EnumerateArray().Select(v => v.GetDouble()).ToArray();
+                    return Enumerable.Range(0, xy.Length / 2).Select(k => new Vec2(xy[2 * k], xy[2 * k + 1])).ToArray();
+                }))
+                : CocoRle.Decode(seg.GetProperty("counts").GetString()!, w, h);
+            double iou = ShapeRasterizer.IoU(back, truth);
+            if (back.Data.AsSpan().SequenceEqual(truth.Data)) exact++;
+            sum += iou;
+            min = Math.Min(min, iou);
+        }
+        return new DatasetStats(segs.Count, exact, segs.Count > 0 ? sum / segs.Count : double.NaN, segs.Count > 0 ? min : double.NaN);
     }
 
     /// <summary>The absolute footage path for the AE/Nuke scripts: a video file, or a folder's first image.</summary>
@@ -281,6 +373,8 @@ public static class RotoExporter
         var outputs = r.Combine
             ? new List<(string Name, int[] Ids)> { (name + "_matte", ids.ToArray()) }
             : ids.Select(id => (Name: $"{name}_obj{id}", Ids: new[] { id })).ToList();
+        IReadOnlyList<string>? videoFiles = r.Format == ExportFormat.AlphaPng ? null
+            : MatteFileNames(r.OutPath, name, r.Format, r.Combine ? null : ids);
         int w = masks.Width, h = masks.Height;
         IEnumerator<RgbImage>? frameIter = frames?.Read(0, f, cancel).GetEnumerator();
         var files = new List<string>();
@@ -350,12 +444,14 @@ public static class RotoExporter
             else
             {
                 VideoCodec codec = r.Format == ExportFormat.ProRes ? VideoCodec.ProRes4444 : VideoCodec.Vp9Alpha;
-                string ext = codec == VideoCodec.ProRes4444 ? ".mov" : ".webm";
+                // Both codecs carry Y'CbCr converted with the BT.709 matrix into limited range (alpha stays full range):
+                // tag it so that compositing apps do not guess (ProRes otherwise reads as "unknown").
+                var options = new VideoWriterOptions(FrameColorTags: true);
                 var writers = new List<VideoWriter>();
                 try
                 {
-                    foreach (var (oname, _) in outputs)
-                        writers.Add(VideoWriter.Create(Path.Combine(r.OutPath, oname + ext), w, h, fps, codec, cancel: cancel));
+                    foreach (string file in videoFiles!)
+                        writers.Add(VideoWriter.Create(file, w, h, fps, codec, options, cancel));
                     for (int t = 0; t < f; t++)
                     {
                         cancel.ThrowIfCancellationRequested();
@@ -382,5 +478,35 @@ public static class RotoExporter
             frameIter?.Dispose();
         }
         return new ExportResult(files, f, ids, null);
+    }
+
+    /// <summary>
+    /// The video files of a prores / webm export. <paramref name="objects"/> null means one combined output. An out
+    /// path ending in the format's extension (.mov for prores, .webm for webm) is the file itself for one output and
+    /// the stem of <c>stem_obj&lt;id&gt;.ext</c> beside it for several; any other out path is a folder holding
+    /// <c>name_obj&lt;id&gt;.ext</c> or <c>name_matte.ext</c>. An out path with the other video extension is an error.
+    /// </summary>
+    public static IReadOnlyList<string> MatteFileNames(string outPath, string name, ExportFormat format, IReadOnlyList<int>? objects)
+    {
+        string ext = format switch
+        {
+            ExportFormat.ProRes => ".mov",
+            ExportFormat.WebM => ".webm",
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "not a video matte format"),
+        };
+        string given = Path.GetExtension(outPath);
+        bool isFile = given.Equals(ext, StringComparison.OrdinalIgnoreCase);
+        if (!isFile && given.ToLowerInvariant() is ".mov" or ".webm" or ".mp4" or ".mkv")
+            throw new EdgeSamException($"--out {outPath}: a {ExportFormats.Name(format)} matte is a {ext} file; name it {Path.ChangeExtension(outPath, ext)} or give a folder.");
+        if (isFile)
+        {
+            if (objects == null || objects.Count == 1) return [Path.GetFullPath(outPath)];
+            string dir = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
+            string stem = Path.GetFileNameWithoutExtension(outPath);
+            return objects.Select(id => Path.Combine(dir, $"{stem}_obj{id}{given}")).ToArray();
+        }
+        return objects == null
+            ? [Path.GetFullPath(Path.Combine(outPath, name + "_matte" + ext))]
+            : objects.Select(id => Path.GetFullPath(Path.Combine(outPath, $"{name}_obj{id}{ext}"))).ToArray();
     }
 }

@@ -6,7 +6,11 @@ namespace EdgeSam.Video.Export;
 /// <param name="JitterAfter">The same after smoothing.</param>
 /// <param name="JitterSamples">Vertex samples behind the jitter means (0 when no track spans 3 frames).</param>
 /// <param name="Tracks">Tracks (runs of constant topology) built.</param>
-public sealed record ObjectShapeTracks(IReadOnlyList<ShapeContour>[] PerFrame, double JitterBefore, double JitterAfter, long JitterSamples, int Tracks);
+/// <param name="Keys">Path keys over all tracks.</param>
+/// <param name="TrackFrames">Frames spanned by the tracks, summed over tracks.</param>
+/// <param name="Vertices">Vertex counts summed over tracks.</param>
+public sealed record ObjectShapeTracks(IReadOnlyList<ShapeContour>[] PerFrame, double JitterBefore, double JitterAfter, long JitterSamples, int Tracks,
+    long Keys = 0, long TrackFrames = 0, long Vertices = 0);
 
 /// <summary>
 /// Turns per-frame traced contours of one object into keyframeable Bézier shapes.
@@ -28,6 +32,11 @@ public sealed record ObjectShapeTracks(IReadOnlyList<ShapeContour>[] PerFrame, d
 /// anchors is fitted on every frame (<see cref="BezierFitter"/>; one-sided tangents at corners, a shared central
 /// tangent elsewhere so the path is smooth), and split at its worst point while any frame's error exceeds the tolerance.</item>
 /// </list>
+/// <item>Keys (<see cref="KeyMode.Auto"/>): from each key, the next key is the farthest frame such that linear
+/// interpolation between the two reproduces every frame in between within the tolerance (the distance between the
+/// interpolated and the fitted outline at corresponding points, <see cref="KeySamples"/> per segment); the frames
+/// between keys carry the interpolated path, which is what the app will show. <c>maxVertices</c> first removes the
+/// anchors whose two segments one refitted segment replaces with the least error, until the bound holds.</item>
 /// Jitter is defined as the mean over vertices and interior frames of |v(t+1) - 2 v(t) + v(t-1)|, the second
 /// difference of corresponding vertex positions in pixels: zero for a shape that stands still or moves at constant
 /// velocity, so it measures frame-to-frame wobble rather than motion (real acceleration, e.g. a swinging limb, counts
@@ -52,7 +61,10 @@ public static class ShapeTrackBuilder
     /// <param name="smooth">Temporal smoothing radius k (0 = none).</param>
     /// <param name="tolerance">Bézier fitting tolerance in pixels.</param>
     /// <param name="nextTrackId">Running track id (unique over objects), advanced by the tracks built.</param>
-    public static ObjectShapeTracks Build(IReadOnlyList<IReadOnlyList<TracedContour>?> frames, int smooth, double tolerance, ref int nextTrackId)
+    /// <param name="keys">Every frame a key, or only where interpolation would miss by more than the tolerance.</param>
+    /// <param name="maxVertices">Most vertices per track (0 = no bound).</param>
+    public static ObjectShapeTracks Build(IReadOnlyList<IReadOnlyList<TracedContour>?> frames, int smooth, double tolerance, ref int nextTrackId,
+        KeyMode keys = KeyMode.All, int maxVertices = 0)
     {
         ArgumentNullException.ThrowIfNull(frames);
         if (smooth < 0) throw new ArgumentOutOfRangeException(nameof(smooth));
@@ -107,7 +119,7 @@ public static class ShapeTrackBuilder
 
         // 2-4. Resample, align, smooth and fit each track.
         double jb = 0, ja = 0;
-        long js = 0;
+        long js = 0, keyCount = 0, trackFrames = 0, vertices = 0;
         int runs = 0;
         foreach (var track in tracks.SelectMany(SplitOnShapeChange))
         {
@@ -126,11 +138,73 @@ public static class ShapeTrackBuilder
             jb += sumB;
             ja += sumA;
             js += n;
-            BezierPath[] paths = FitTrack(smoothed, tolerance, corners, isCorner);
+            BezierPath[] paths = FitTrack(smoothed, tolerance, corners, isCorner, maxVertices);
+            bool[] isKey = keys == KeyMode.All ? Enumerable.Repeat(true, paths.Length).ToArray() : SelectKeys(paths, tolerance);
+            InterpolateBetweenKeys(paths, isKey);
             for (int k = 0; k < track.Count; k++)
-                perFrame[track[k].Frame].Add(new ShapeContour(paths[k], track[k].C.IsHole, id));
+                perFrame[track[k].Frame].Add(new ShapeContour(paths[k], track[k].C.IsHole, id, isKey[k]));
+            keyCount += isKey.Count(x => x);
+            trackFrames += paths.Length;
+            vertices += paths[0].Count;
         }
-        return new ObjectShapeTracks(perFrame, js > 0 ? jb / js : 0, js > 0 ? ja / js : 0, js, runs);
+        return new ObjectShapeTracks(perFrame, js > 0 ? jb / js : 0, js > 0 ? ja / js : 0, js, runs, keyCount, trackFrames, vertices);
+    }
+
+    /// <summary>Points per Bézier segment at which outlines are compared when choosing keys.</summary>
+    internal const int KeySamples = 6;
+
+    /// <summary>Longest stretch between two keys considered (bounds the quadratic search on a still shape).</summary>
+    internal const int MaxKeySpan = 240;
+
+    /// <summary>
+    /// Greedy key choice over one track's fitted paths (all with one vertex count): the first and last frames are keys;
+    /// from each key the next is the farthest frame b such that for every frame t between, the outline lerped between
+    /// the two keys lies within <paramref name="tolerance"/> px of frame t's own outline at every compared point.
+    /// </summary>
+    internal static bool[] SelectKeys(BezierPath[] paths, double tolerance)
+    {
+        int f = paths.Length;
+        var isKey = new bool[f];
+        if (f == 0) return isKey;
+        Vec2[][] pts = paths.Select(p => p.Flatten(KeySamples)).ToArray();
+        double tol2 = tolerance * tolerance;
+        bool Fits(int a, int b)
+        {
+            for (int t = a + 1; t < b; t++)
+            {
+                double u = (double)(t - a) / (b - a);
+                Vec2[] pa = pts[a], pb = pts[b], pt = pts[t];
+                for (int j = 0; j < pt.Length; j++)
+                    if ((pa[j] + (pb[j] - pa[j]) * u - pt[j]).LengthSquared > tol2) return false;
+            }
+            return true;
+        }
+        int k = 0;
+        isKey[0] = true;
+        while (k < f - 1)
+        {
+            int next = k + 1;
+            for (int b = k + 2; b < f && b - k <= MaxKeySpan; b++)
+            {
+                if (!Fits(k, b)) break;
+                next = b;
+            }
+            isKey[next] = true;
+            k = next;
+        }
+        return isKey;
+    }
+
+    /// <summary>Replaces the path of every frame that is not a key by the lerp of the keys around it.</summary>
+    internal static void InterpolateBetweenKeys(BezierPath[] paths, bool[] isKey)
+    {
+        int prev = -1;
+        for (int t = 0; t < paths.Length; t++)
+        {
+            if (!isKey[t]) continue;
+            for (int u = prev + 1; prev >= 0 && u < t; u++) paths[u] = paths[prev].Lerp(paths[t], (double)(u - prev) / (t - prev));
+            prev = t;
+        }
     }
 
     /// <summary>
@@ -436,7 +510,7 @@ public static class ShapeTrackBuilder
     }
 
     /// <summary>Fits all frames of a track with one shared anchor set.</summary>
-    internal static BezierPath[] FitTrack(Vec2[][] rings, double tolerance, List<int>? initial = null, bool[]? isCorner = null)
+    internal static BezierPath[] FitTrack(Vec2[][] rings, double tolerance, List<int>? initial = null, bool[]? isCorner = null, int maxVertices = 0)
     {
         int f = rings.Length, n = rings[0].Length;
         var anchors = new SortedSet<int>(initial ?? InitialAnchors(rings));
@@ -478,6 +552,7 @@ public static class ShapeTrackBuilder
             }
             if (!changed) break;
         }
+        if (maxVertices > 0) ReduceAnchors(rings, anchors, fits, maxVertices, buffer, isCorner);
         int[] order = anchors.ToArray();
         var paths = new BezierPath[f];
         for (int t = 0; t < f; t++)
@@ -496,6 +571,40 @@ public static class ShapeTrackBuilder
             paths[t] = new BezierPath(an, pin, pout);
         }
         return paths;
+    }
+
+    /// <summary>
+    /// Removes anchors until at most <paramref name="maxVertices"/> remain: each time the anchor whose two segments one
+    /// refitted segment replaces with the smallest worst error over the track's frames (corners included: the bound
+    /// wins over the corners and the tolerance). Only the removed anchor's neighbours need their merge cost again.
+    /// </summary>
+    private static void ReduceAnchors(Vec2[][] rings, SortedSet<int> anchors, Dictionary<int, (Vec2 P1, Vec2 P2)[]> fits,
+        int maxVertices, Vec2[] buffer, bool[] isCorner)
+    {
+        int floor = Math.Max(3, maxVertices);
+        if (anchors.Count <= floor) return;
+        var cost = new Dictionary<int, (double Err, (Vec2, Vec2)[] Fit)>();
+        (double, (Vec2, Vec2)[]) Merge(int b)
+        {
+            var (perFrame, err, _, _) = FitSegment(rings, PrevAnchor(anchors, b), NextAnchor(anchors, b), buffer, isCorner);
+            return (err, perFrame);
+        }
+        foreach (int b in anchors) cost[b] = Merge(b);
+        while (anchors.Count > floor)
+        {
+            int best = -1;
+            double bestErr = double.PositiveInfinity;
+            foreach (var (b, c) in cost)
+                if (c.Err < bestErr) { bestErr = c.Err; best = b; }
+            int a = PrevAnchor(anchors, best), n = NextAnchor(anchors, best);
+            var merged = cost[best].Fit;
+            anchors.Remove(best);
+            cost.Remove(best);
+            fits.Remove(best);
+            fits[a] = merged;
+            cost[a] = Merge(a);
+            cost[n] = Merge(n);
+        }
     }
 
     /// <summary>Fits segment a -> b (ring indices, cyclic) on every frame: the fits, the worst error over frames,

@@ -104,7 +104,7 @@ public static class SvgShapeWriter
 ///     "id": 1, "name": "obj1", "color": "#800000",
 ///     "tracks": [{                                             // a contour followed over a run of frames with constant topology
 ///       "id": 0, "hole": false,                                // hole: subtract (even-odd fill of all contours of a frame also works)
-///       "firstFrame": 0, "vertexCount": 12,                    // every key of a track has vertexCount vertices (keys interpolate)
+///       "firstFrame": 0, "lastFrame": 49, "vertexCount": 12,   // the shape's life; every key has vertexCount vertices
 ///       "keys": [{ "frame": 0,
 ///                  "vertices":    [[x, y], ...],               // anchors, absolute
 ///                  "inTangents":  [[dx, dy], ...],             // incoming handle relative to its vertex (After Effects convention)
@@ -115,7 +115,8 @@ public static class SvgShapeWriter
 /// </code>
 /// Segment i of a key is the cubic from vertices[i] with controls vertices[i] + outTangents[i] and
 /// vertices[i+1] + inTangents[i+1] to vertices[i+1] (indices cyclic; every path is closed). Keys of a track are on
-/// consecutive frames firstFrame, firstFrame + 1, ...
+/// key frames from firstFrame to lastFrame (both keys); on the frames between two keys every vertex and tangent is the
+/// linear interpolation of the two keys' (every frame is a key with <see cref="KeyMode.All"/>).
 /// </summary>
 public static class JsonShapeWriter
 {
@@ -150,10 +151,12 @@ public static class JsonShapeWriter
                     w.WriteNumber("id", track);
                     w.WriteBoolean("hole", hole);
                     w.WriteNumber("firstFrame", first);
+                    w.WriteNumber("lastFrame", first + keys.Count - 1);
                     w.WriteNumber("vertexCount", keys[0].Path.Count);
                     w.WriteStartArray("keys");
                     for (int k = 0; k < keys.Count; k++)
                     {
+                        if (!keys[k].IsKey) continue;
                         BezierPath p = keys[k].Path;
                         w.WriteStartObject();
                         w.WriteNumber("frame", first + k);
@@ -192,7 +195,8 @@ public static class JsonShapeWriter
 /// <summary>
 /// After Effects ExtendScript (.jsx; File > Scripts > Run Script File): creates a comp of the video's size, frame rate
 /// and length, and per object a solid layer named <c>obj&lt;id&gt;</c> carrying one mask per contour track. Each mask's
-/// <c>Mask Path</c> gets a key on every frame of its track (<c>new Shape()</c> with <c>vertices</c>, relative
+/// <c>Mask Path</c> gets a key on every key frame of its track (every frame with <see cref="KeyMode.All"/>), linear in
+/// time (<c>new Shape()</c> with <c>vertices</c>, relative
 /// <c>inTangents</c>/<c>outTangents</c>, <c>closed</c>), in pixel coordinates of the comp (AE's layer space for a
 /// comp-sized solid). Outer contours are Add masks, holes Subtract masks placed after them; a track that does not
 /// span the whole comp has its mask opacity held at 0 outside its frames.
@@ -207,6 +211,7 @@ public static class AfterEffectsWriter
         sb.Append("(function () {\n");
         sb.Append("  app.beginUndoGroup(\"EdgeSam.Video roto\");\n");
         sb.Append("  function shp(v, i, o) { var s = new Shape(); s.vertices = v; s.inTangents = i; s.outTangents = o; s.closed = true; return s; }\n");
+        sb.Append("  function lin(p) { for (var k = 1; k <= p.numKeys; k++) p.setInterpolationTypeAtKey(k, KeyframeInterpolationType.LINEAR); }\n");
         sb.Append("  function hold(p) { for (var k = 1; k <= p.numKeys; k++) p.setInterpolationTypeAtKey(k, KeyframeInterpolationType.HOLD); }\n");
         sb.Append($"  var comp = app.project.items.addComp({JsonSerializer.Serialize(compName)}, {scene.Width}, {scene.Height}, 1.0, {scene.FrameCount} / {fps}, {fps});\n");
         sb.Append("  var fd = comp.frameDuration;\n");
@@ -237,6 +242,7 @@ public static class AfterEffectsWriter
                 sb.Append("  path = mask.property(\"ADBE Mask Shape\");\n");
                 for (int k = 0; k < keys.Count; k++)
                 {
+                    if (!keys[k].IsKey) continue;
                     BezierPath p = keys[k].Path;
                     sb.Append($"  path.setValueAtTime({first + k} * fd, shp(");
                     AppendArray(sb, p.Anchors, null);
@@ -246,6 +252,8 @@ public static class AfterEffectsWriter
                     AppendArray(sb, p.Out, p.Anchors);
                     sb.Append("));\n");
                 }
+                // The frames between keys were chosen for linear interpolation of the vertices.
+                sb.Append("  lin(path);\n");
                 int last = first + keys.Count - 1;
                 if (first > 0 || last < scene.FrameCount - 1)
                 {
@@ -276,17 +284,35 @@ public static class AfterEffectsWriter
 }
 
 /// <summary>
-/// Nuke script (.nk) with one Roto node whose <c>curves</c> knob holds a Bézier shape (<c>curvegroup</c>) per
-/// contour track, keyed on every frame of the track. The <c>curves</c> serialisation is not documented by Foundry;
-/// this follows what is publicly known of it: floats as <c>x</c> + 8 hex digits of the IEEE-754 single, a
-/// <c>{layer Root ...}</c> holding <c>{curvegroup name flags bezier {{cc {f 8192} {px KEYS points...}} {cc ... feather}} ...}</c>,
+/// Nuke script (.nk), written against Nuke 13.0's Roto node (the <c>version 13.0</c> header; the syntax has been stable
+/// since Nuke 7's roto format): a Read of the footage wired into one Roto node whose <c>curves</c> knob holds one Bézier
+/// shape (<c>curvegroup</c>) per object and run of constant topology (track), keyed only on the track's key frames.
+/// The <c>curves</c> serialisation is not documented by Foundry; this follows what is publicly known of it: floats as
+/// <c>x</c> + 8 hex digits of the IEEE-754 single, a <c>{layer Root ...}</c> holding
+/// <c>{curvegroup name flags bezier {{cc {f 8192} {px KEYS points...}} {cc ... feather}} {tx ...} {a ATTRIBUTES}}</c>,
 /// each control point three <c>{x y}</c> entries (in tangent, position, out tangent; tangents relative to the
 /// position), y up in format space. With more than one key, <c>px</c> lists the key frames and each coordinate becomes
-/// a brace list of its per-key values. The feather curve is all zeros (no feather). Holes are separate shapes named
-/// <c>..._hole...</c>: Nuke draws them as ordinary shapes, so set their blend mode to minus (or invert) after import.
+/// a brace list of its per-key values. The feather curve is all zeros (no feather).
+/// <para>Lifetime: each shape's attributes set the lifetime type to "frame range" (<c>ltt</c> 4) from its first
+/// (<c>ltn</c>) to its last frame (<c>ltm</c>), so a shape shows only on its own frames. Holes: subtractive shapes
+/// (<c>bm</c> = <see cref="MinusBlendCode"/>, Nuke's "minus" blending mode) written, like every shape of an object,
+/// above the object's outer shapes in the list (Nuke renders a Roto's list from the bottom up and a shape's blending
+/// mode merges it onto what is below it). An object lying inside another object's hole would be cut by that hole where
+/// the other object comes later in the list; the objects go from the highest id at the top to the lowest at the bottom.</para>
+/// <para>Checked here only by a parser of the .nk syntax in the tests (nesting, key counts, lifetimes, blending); the
+/// attribute codes (<c>ltt</c>/<c>ltn</c>/<c>ltm</c> names from Nuke's Python API, the value 4 for "frame range" and
+/// <see cref="MinusBlendCode"/>) could not be tried in Nuke itself: check one import before relying on them.</para>
 /// </summary>
 public static class NukeWriter
 {
+    /// <summary>Lifetime type "frame range" (the Lifetime tab's fifth choice: all frames, start to frame, single frame,
+    /// frame to end, frame range).</summary>
+    internal const int FrameRangeLifetime = 4;
+
+    /// <summary>Blending mode "minus", as its index in the Roto blending-mode menu's alphabetical list (color-burn,
+    /// color-dodge, difference, exclusion, from, hard-light, max, min, minus, ...).</summary>
+    internal const int MinusBlendCode = 8;
+
     public static string Write(ShapeScene scene, string name)
     {
         // Nuke node and format names are identifiers: letters, digits and underscores, not starting with a digit.
@@ -308,20 +334,22 @@ public static class NukeWriter
         sb.Append($" format {format}\n");
         sb.Append(" curves {{{v x3f99999a}\n  {f 0}\n  {n\n");
         sb.Append($"   {{layer Root\n    {{f 2097152}}\n    {{t {H(scene.Width / 2.0)} {H(scene.Height / 2.0)}}}\n");
-        for (int o = 0; o < scene.ObjectIds.Count; o++)
+        // Top of the list first: the highest object first, and within an object its holes above its outer shapes.
+        for (int o = scene.ObjectIds.Count - 1; o >= 0; o--)
         {
             int id = scene.ObjectIds[o];
-            foreach (var (track, hole, first, keys) in scene.Tracks(o))
+            foreach (var (track, hole, first, all) in scene.Tracks(o).OrderBy(x => x.IsHole ? 0 : 1))
             {
+                var keys = all.Select((c, k) => (Frame: first + k, c.Path, c.IsKey)).Where(x => x.IsKey).Select(x => (x.Frame, x.Path)).ToList();
                 string shapeName = $"obj{id}_{(hole ? "hole" : "shape")}{track}";
                 int n = keys[0].Path.Count;
-                string times = string.Join(" ", Enumerable.Range(first, keys.Count).Select(f => H(f)));
+                string times = string.Join(" ", keys.Select(k => H(k.Frame)));
                 sb.Append($"    {{curvegroup {shapeName} 512 bezier\n     {{{{cc\n       {{f 8192}}\n       {{px {times}\n");
                 for (int i = 0; i < n; i++)
                 {
-                    sb.Append("        ").Append(Entry(keys, k => keys[k].Path.In[i] - keys[k].Path.Anchors[i], true, scene.Height)).Append('\n');
-                    sb.Append("        ").Append(Entry(keys, k => keys[k].Path.Anchors[i], false, scene.Height)).Append('\n');
-                    sb.Append("        ").Append(Entry(keys, k => keys[k].Path.Out[i] - keys[k].Path.Anchors[i], true, scene.Height)).Append('\n');
+                    sb.Append("        ").Append(Entry(keys, p => p.In[i] - p.Anchors[i], true, scene.Height)).Append('\n');
+                    sb.Append("        ").Append(Entry(keys, p => p.Anchors[i], false, scene.Height)).Append('\n');
+                    sb.Append("        ").Append(Entry(keys, p => p.Out[i] - p.Anchors[i], true, scene.Height)).Append('\n');
                 }
                 sb.Append("       }}\n      {cc\n       {f 8192}\n");
                 sb.Append($"       {{px {times}\n");
@@ -330,7 +358,8 @@ public static class NukeWriter
                 sb.Append("       }}}\n");
                 Vec2 c = keys[0].Path.Anchors.Aggregate(default(Vec2), (a, b) => a + b) / n;
                 sb.Append($"     {{tx 1 {H(c.X)} {H(scene.Height - c.Y)}}}\n");
-                sb.Append($"     {{a spx {H(scene.Width / 2.0)} spy {H(scene.Height / 2.0)} sb 1 str 1 tt x40800000}}}}\n");
+                string blend = hole ? $" bm {H(MinusBlendCode)}" : "";
+                sb.Append($"     {{a spx {H(scene.Width / 2.0)} spy {H(scene.Height / 2.0)} sb 1{blend} ltt {H(FrameRangeLifetime)} ltn {H(first)} ltm {H(first + all.Count - 1)} str 1 tt x40800000}}}}\n");
             }
         }
         sb.Append("   }}}}\n");
@@ -358,19 +387,19 @@ public static class NukeWriter
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("[", "\\[").Replace("$", "\\$") + "\"";
 
     /// <summary>One control point slot: <c>{x y}</c> for one key, <c>{{x0 x1 ..} {y0 y1 ..}}</c> for several (y flipped to y-up).</summary>
-    private static string Entry(List<ShapeContour> keys, Func<int, Vec2> value, bool relative, int height)
+    private static string Entry(List<(int Frame, BezierPath Path)> keys, Func<BezierPath, Vec2> value, bool relative, int height)
     {
         string Y(Vec2 v) => H(relative ? -v.Y : height - v.Y);
         if (keys.Count == 1)
         {
-            Vec2 v = value(0);
+            Vec2 v = value(keys[0].Path);
             return $"{{{H(v.X)} {Y(v)}}}";
         }
         var xs = new StringBuilder();
         var ys = new StringBuilder();
         for (int k = 0; k < keys.Count; k++)
         {
-            Vec2 v = value(k);
+            Vec2 v = value(keys[k].Path);
             if (k > 0) { xs.Append(' '); ys.Append(' '); }
             xs.Append(H(v.X));
             ys.Append(Y(v));

@@ -22,7 +22,11 @@ public enum VideoCodec
 /// <param name="Vp9CpuUsed">libvpx-vp9 speed (0 slowest .. 8 fastest; realtime-ish above 5).</param>
 /// <param name="H264Threads">libx264 threads; 0 = x264's default (about 1.5 per core, plus lookahead threads). One
 /// thread costs the least CPU per frame, for a writer that runs beside other work on few cores.</param>
-public sealed record VideoWriterOptions(int H264Crf = 20, string H264Preset = "veryfast", int Vp9Crf = 30, int Vp9CpuUsed = 4, int H264Threads = 0);
+/// <param name="FrameColorTags">Also stamp the colour description (BT.709 primaries, transfer and matrix, limited
+/// range: what the conversion below produces) on the frames themselves, not only on the stream, so the encoder writes
+/// it into its bitstream: ProRes keeps its frame-header colour fields only this way (else ffprobe reads "unknown").</param>
+public sealed record VideoWriterOptions(int H264Crf = 20, string H264Preset = "veryfast", int Vp9Crf = 30, int Vp9CpuUsed = 4, int H264Threads = 0,
+    bool FrameColorTags = false);
 
 /// <summary>
 /// Encodes frames through one ffmpeg process fed rawvideo (rgb24 for H.264, rgba for the alpha codecs) on stdin.
@@ -127,6 +131,14 @@ public sealed class VideoWriter : IDisposable
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(codec), codec, null);
+        }
+        if (options.FrameColorTags)
+        {
+            // setparams marks the filtered frames; the encoder (prores_ks in particular) copies the frames' colour
+            // fields, which the output options below alone leave "unknown" in ProRes.
+            int vf = args.IndexOf("-vf") + 1;
+            args[vf] += ",setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709";
+            args.AddRange(["-color_range", "tv"]);
         }
         args.AddRange(["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-f", muxer, temp]);
         FfmpegProcess p = FfmpegProcess.Start("ffmpeg", args, redirectStdin: true, cancel);

@@ -71,11 +71,11 @@ public class ContourTests
         m[0, 1] = true; // column-major order: (0,0)=0, (0,1)=1, (1,0)=0, (1,1)=0, (2,0)=1, (2,1)=1
         m[2, 0] = true;
         m[2, 1] = true;
-        Assert.Equal([1, 1, 2, 2], CocoWriter.RleCounts(m));
+        Assert.Equal([1, 1, 2, 2], CocoRle.Counts(m));
         for (int seed = 0; seed < 5; seed++)
         {
             Mask r = RandomBlobs(13 + seed, 9 + 2 * seed, seed, 0.4);
-            Assert.Equal(r.Data, CocoWriter.RleDecode(CocoWriter.RleCounts(r), r.Width, r.Height).Data);
+            Assert.Equal(r.Data, DatasetExportTests.DecodeMask(CocoRle.Encode(r), r.Width, r.Height).Data);
         }
     }
 

@@ -28,7 +28,7 @@ public class ExportCommandTests
         var (rc, output, err) = await Run("export", masks, "--frames", frames, "--to", "svg", "--out", outDir, "--smooth", "1", "--objects", "1");
         Assert.True(rc == 0, err);
         Assert.Contains("exported 6 frames of object(s) 1 as svg: 6 file(s)", output);
-        Assert.Contains("Bezier segments per object per frame", output);
+        Assert.Matches(@"shapes: \d+ \(runs of constant topology\), \d+\.\d vertices per shape \(mean\), \d+\.\d keys per 100 frames \(Auto\)", output);
         Assert.Matches(@"jitter .*: \d+\.\d{3} px before, \d+\.\d{3} px after smoothing \(k = 1\)", output);
         Assert.Equal(6, Directory.GetFiles(Path.Combine(outDir, "breakdance_svg"), "*.svg").Length);
     }
@@ -53,6 +53,21 @@ public class ExportCommandTests
         Assert.True(rc == 0, err);
         Assert.Contains("exported 3 frames of object(s) 1 as coco", output);
         Assert.True(File.Exists(Path.Combine(outDir, "car-shadow_coco.json")));
+    }
+
+    [Fact]
+    public async Task A_segment_output_folder_exports_its_masks_under_the_folder_name()
+    {
+        var (masks, _) = ExportFixtures.Subset("dog", 10, max: 3);
+        string segOut = Path.Combine(TestPaths.NewTempDir("cli-seg"), "shot12");
+        Directory.CreateDirectory(segOut);
+        Directory.Move(masks, Path.Combine(segOut, "masks"));
+        File.WriteAllText(Path.Combine(segOut, "preview.mp4"), "");
+        string outDir = TestPaths.NewTempDir("cli-seg-out");
+        var (rc, output, err) = await Run("export", segOut, "--to", "ytvis", "--out", outDir);
+        Assert.True(rc == 0, err);
+        Assert.Contains("exported 3 frames of object(s) 1 as ytvis", output);
+        Assert.True(File.Exists(Path.Combine(outDir, "shot12_ytvis.json")));
     }
 
     [Fact]

@@ -98,32 +98,60 @@ internal static class ExportFixtures
         return result;
     }
 
-    /// <summary>(object id, frame) -> paths of the plain JSON export.</summary>
+    /// <summary>(object id, frame) -> paths of the plain JSON export, frames between keys interpolated.</summary>
     public static Dictionary<(int Id, int Frame), List<BezierPath>> ParseShapesJson(string file)
     {
-        using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(file));
         var result = new Dictionary<(int, int), List<BezierPath>>();
+        foreach (var ((id, _, frame), path) in ParseJson(file))
+        {
+            if (!result.TryGetValue((id, frame), out var list)) result[(id, frame)] = list = [];
+            list.Add(path);
+        }
+        return result;
+    }
+
+    /// <summary>(track id, frame) -> path of the plain JSON export, frames between keys interpolated.</summary>
+    public static Dictionary<(int Track, int Frame), BezierPath> ParseShapesJsonTracks(string file) =>
+        ParseJson(file).ToDictionary(kv => (kv.Key.Track, kv.Key.Frame), kv => kv.Value);
+
+    /// <summary>
+    /// Every (object, track, frame) of the plain JSON export: the keys as written, and on the frames between two keys
+    /// the linear interpolation of their vertices and tangents (what the schema says an app shows). Asserts the
+    /// schema: one vertex count per track, keys in increasing frames from firstFrame to lastFrame.
+    /// </summary>
+    private static Dictionary<(int Id, int Track, int Frame), BezierPath> ParseJson(string file)
+    {
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(file));
+        var result = new Dictionary<(int, int, int), BezierPath>();
         foreach (JsonElement obj in doc.RootElement.GetProperty("objects").EnumerateArray())
         {
             int id = obj.GetProperty("id").GetInt32();
             foreach (JsonElement track in obj.GetProperty("tracks").EnumerateArray())
             {
+                int tid = track.GetProperty("id").GetInt32();
                 int vc = track.GetProperty("vertexCount").GetInt32();
                 int first = track.GetProperty("firstFrame").GetInt32();
-                int k = 0;
+                int last = track.GetProperty("lastFrame").GetInt32();
+                var keys = new List<(int Frame, BezierPath Path)>();
                 foreach (JsonElement key in track.GetProperty("keys").EnumerateArray())
                 {
                     int frame = key.GetProperty("frame").GetInt32();
-                    Assert.Equal(first + k++, frame);
+                    Assert.True(keys.Count == 0 ? frame == first : frame > keys[^1].Frame, $"track {tid}: key frame {frame} out of order");
                     Vec2[] v = Points(key.GetProperty("vertices"));
                     Vec2[] ti = Points(key.GetProperty("inTangents"));
                     Vec2[] to = Points(key.GetProperty("outTangents"));
                     Assert.Equal(vc, v.Length);
                     Assert.Equal(vc, ti.Length);
                     Assert.Equal(vc, to.Length);
-                    var path = new BezierPath(v, v.Zip(ti, (a, b) => a + b).ToArray(), v.Zip(to, (a, b) => a + b).ToArray());
-                    if (!result.TryGetValue((id, frame), out var list)) result[(id, frame)] = list = [];
-                    list.Add(path);
+                    keys.Add((frame, new BezierPath(v, v.Zip(ti, (a, b) => a + b).ToArray(), v.Zip(to, (a, b) => a + b).ToArray())));
+                }
+                Assert.Equal(last, keys[^1].Frame);
+                for (int k = 0; k < keys.Count; k++)
+                {
+                    result[(id, tid, keys[k].Frame)] = keys[k].Path;
+                    if (k + 1 < keys.Count)
+                        for (int t = keys[k].Frame + 1; t < keys[k + 1].Frame; t++)
+                            result[(id, tid, t)] = keys[k].Path.Lerp(keys[k + 1].Path, (double)(t - keys[k].Frame) / (keys[k + 1].Frame - keys[k].Frame));
                 }
             }
         }

@@ -116,6 +116,61 @@ public class MatteExportTests
     }
 
     [Fact]
+    public void Matte_file_names_follow_the_out_path()
+    {
+        string dir = TestPaths.NewTempDir("names");
+        string mov = Path.Combine(dir, "shot", "matte.mov");
+        // A folder: name_obj<id> per object, name_matte combined.
+        Assert.Equal([Path.Combine(dir, "clip_obj1.mov"), Path.Combine(dir, "clip_obj3.mov")],
+            RotoExporter.MatteFileNames(dir, "clip", ExportFormat.ProRes, [1, 3]));
+        Assert.Equal([Path.Combine(dir, "clip_matte.webm")], RotoExporter.MatteFileNames(dir, "clip", ExportFormat.WebM, null));
+        // A file path: the file itself for one output, <stem>_obj<id> beside it for several.
+        Assert.Equal([mov], RotoExporter.MatteFileNames(mov, "clip", ExportFormat.ProRes, [2]));
+        Assert.Equal([mov], RotoExporter.MatteFileNames(mov, "clip", ExportFormat.ProRes, null));
+        Assert.Equal([Path.Combine(dir, "shot", "matte_obj1.mov"), Path.Combine(dir, "shot", "matte_obj2.mov")],
+            RotoExporter.MatteFileNames(mov, "clip", ExportFormat.ProRes, [1, 2]));
+        Assert.Equal([Path.Combine(dir, "a.webm")], RotoExporter.MatteFileNames(Path.Combine(dir, "a.webm"), "clip", ExportFormat.WebM, [5]));
+        // The other container: one line saying which extension to use.
+        var e = Assert.Throws<EdgeSamException>(() => RotoExporter.MatteFileNames(mov, "clip", ExportFormat.WebM, [1]));
+        Assert.Contains("matte.webm", e.Message);
+    }
+
+    private static Dictionary<string, string> ColorTags(string video)
+    {
+        var psi = new ProcessStartInfo("ffprobe") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in new[] { "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=color_range,color_space,color_transfer,color_primaries", "-of", "default=noprint_wrappers=1", video })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        string text = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
+        return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1].Trim());
+    }
+
+    [Fact]
+    public void An_out_path_ending_in_mov_is_the_file_or_the_stem_and_the_mattes_are_tagged_bt709_limited()
+    {
+        var (src, frames) = ExportFixtures.Subset("blackswan", 25, max: 2);
+        string masks = WithBox(src, "mov");
+        string outDir = TestPaths.NewTempDir("mov-out");
+        string mov = Path.Combine(outDir, "matte.mov");
+        ExportResult one = RotoExporter.Export(new ExportRequest(masks, ExportFormat.ProRes, mov, Frames: frames, ObjectIds: [2]));
+        Assert.Equal(mov, Assert.Single(one.Files));
+        Assert.True(File.Exists(mov), "matte.mov is a file");
+        ExportResult several = RotoExporter.Export(new ExportRequest(masks, ExportFormat.WebM, Path.Combine(outDir, "m.webm"), MatteOnly: true));
+        Assert.Equal([Path.Combine(outDir, "m_obj1.webm"), Path.Combine(outDir, "m_obj2.webm")], several.Files);
+        Assert.Equal(["m_obj1.webm", "m_obj2.webm", "matte.mov"], Directory.GetFileSystemEntries(outDir).Select(Path.GetFileName).Order());
+        foreach (string file in several.Files.Append(mov))
+        {
+            var tags = ColorTags(file);
+            Assert.Equal("tv", tags["color_range"]);
+            Assert.Equal("bt709", tags["color_space"]);
+            Assert.Equal("bt709", tags["color_transfer"]);
+            Assert.Equal("bt709", tags["color_primaries"]);
+        }
+    }
+
+    [Fact]
     public void Webm_vp9_has_alpha_that_decodes_to_the_mask()
     {
         var (masks, frames) = ExportFixtures.Subset("blackswan", 10, max: 3);
@@ -150,12 +205,10 @@ public class MatteExportTests
         }
     }
 
-    [Fact]
-    public void Two_objects_give_one_layer_each_and_a_union_when_combined()
+    /// <summary>Copies of the masks in a folder named <c>two</c> with a 100 x 60 box as object 2.</summary>
+    private static string WithBox(string src, string tag)
     {
-        // Two-object palette masks: DAVIS object 1 plus a box as object 2.
-        var (src, _) = ExportFixtures.Subset("blackswan", 20, max: 3);
-        string masks = Path.Combine(TestPaths.NewTempDir("multi"), "two");
+        string masks = Path.Combine(TestPaths.NewTempDir(tag), "two");
         Directory.CreateDirectory(masks);
         foreach (string f in Directory.GetFiles(src, "*.png"))
         {
@@ -163,6 +216,15 @@ public class MatteExportTests
             for (int y = 20; y < 80; y++) for (int x = 30; x < 130; x++) map.Data[y * W + x] = 2;
             PngCodec.WriteLabels(Path.Combine(masks, Path.GetFileName(f)), map);
         }
+        return masks;
+    }
+
+    [Fact]
+    public void Two_objects_give_one_layer_each_and_a_union_when_combined()
+    {
+        // Two-object palette masks: DAVIS object 1 plus a box as object 2.
+        var (src, _) = ExportFixtures.Subset("blackswan", 20, max: 3);
+        string masks = WithBox(src, "multi");
         string outDir = TestPaths.NewTempDir("multi-out");
         ExportResult per = RotoExporter.Export(new ExportRequest(masks, ExportFormat.AlphaPng, outDir, MatteOnly: true));
         Assert.Equal([1, 2], per.ObjectIds);

@@ -11,8 +11,8 @@ public class ShapeExportTests(ITestOutputHelper output)
 {
     private const double MinIoU = 0.97;
 
-    private ExportResult Run(string masks, ExportFormat format, string outPath, int smooth = 0, string? frames = null) =>
-        RotoExporter.Export(new ExportRequest(masks, format, outPath, Frames: frames, Smooth: smooth));
+    private ExportResult Run(string masks, ExportFormat format, string outPath, int smooth = 0, string? frames = null, KeyMode keys = KeyMode.All) =>
+        RotoExporter.Export(new ExportRequest(masks, format, outPath, Frames: frames, Smooth: smooth, Keys: keys));
 
     [Fact]
     public void Svg_round_trips_with_iou_above_097()
@@ -62,50 +62,6 @@ public class ShapeExportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Coco_polygons_round_trip_and_rle_decodes_exactly()
-    {
-        foreach (string seq in ExportFixtures.Sequences)
-        {
-            var (masks, _) = ExportFixtures.Subset(seq, 10);
-            string outDir = TestPaths.NewTempDir("coco-" + seq);
-            ExportResult r = Run(masks, ExportFormat.Coco, outDir);
-            string file = Assert.Single(r.Files);
-            Assert.EndsWith("_coco.json", file);
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(file));
-            JsonElement root = doc.RootElement;
-            var images = root.GetProperty("images").EnumerateArray().ToDictionary(i => i.GetProperty("id").GetInt32(), i => i.GetProperty("file_name").GetString()!);
-            Assert.Equal(r.Frames, images.Count);
-            Assert.Equal(1, root.GetProperty("categories")[0].GetProperty("id").GetInt32());
-            double min = 1;
-            int anns = 0;
-            foreach (JsonElement a in root.GetProperty("annotations").EnumerateArray())
-            {
-                anns++;
-                string frame = Path.GetFileNameWithoutExtension(images[a.GetProperty("image_id").GetInt32()]);
-                Mask src = ExportFixtures.SourceMask(masks, frame);
-                JsonElement rle = a.GetProperty("rle");
-                Assert.Equal(480, rle.GetProperty("size")[0].GetInt32());
-                Assert.Equal(854, rle.GetProperty("size")[1].GetInt32());
-                int[] counts = rle.GetProperty("counts").EnumerateArray().Select(c => c.GetInt32()).ToArray();
-                Assert.Equal(src.Data, CocoWriter.RleDecode(counts, 854, 480).Data);
-                Assert.Equal(src.Area(), a.GetProperty("area").GetInt32());
-                var (x0, y0, x1, y1) = src.BoundingBox()!.Value;
-                Assert.Equal([x0, y0, x1 - x0 + 1, y1 - y0 + 1], a.GetProperty("bbox").EnumerateArray().Select(v => v.GetInt32()).ToArray());
-                var polys = a.GetProperty("segmentation").EnumerateArray().Select(ring =>
-                {
-                    double[] xy = ring.EnumerateArray().Select(v => v.GetDouble()).ToArray();
-                    Assert.True(xy.Length >= 6 && xy.Length % 2 == 0);
-                    return Enumerable.Range(0, xy.Length / 2).Select(k => new Vec2(xy[2 * k], xy[2 * k + 1])).ToArray();
-                }).ToList();
-                min = Math.Min(min, ShapeRasterizer.IoU(ShapeRasterizer.FillPolygons(854, 480, polys), src));
-            }
-            Assert.Equal(r.Frames, anns);
-            output.WriteLine($"coco {seq}: polygon min IoU {min:F4}, RLE exact");
-            Assert.True(min >= MinIoU, $"{seq}: min IoU {min:F4}");
-        }
-    }
-
-    [Fact]
     public void After_effects_script_is_balanced_with_one_key_per_frame_and_constant_vertex_counts()
     {
         var (masks, frames) = ExportFixtures.Subset("breakdance", 5);
@@ -134,9 +90,21 @@ public class ShapeExportTests(ITestOutputHelper output)
             if (m.Contains("MaskMode.ADD")) foreach (int t in times) framesWithOuter.Add(t);
             keys += times.Length;
         }
-        // Every frame (the object is in all of them) has an outer mask key.
+        // Every frame (the object is in all of them) has an outer mask key, interpolated linearly.
         Assert.Equal(Enumerable.Range(0, r.Frames), framesWithOuter.Order());
+        Assert.Equal(masksJs.Length, Regex.Matches(jsx, @"lin\(path\);").Count);
         output.WriteLine($"ae: {masksJs.Length} masks, {keys} path keys over {r.Frames} frames, {r.Shapes!.MeanSegmentsPerObjectFrame:F1} segments per object-frame");
+
+        // Auto keys on a steadily moving object: fewer path keys, each mask keyed on its first and last frame.
+        var (swan, swanFrames) = ExportFixtures.Subset("blackswan", 1, max: 20);
+        ExportResult every = Run(swan, ExportFormat.AfterEffects, Path.Combine(outDir, "all.jsx"), smooth: 2, frames: swanFrames, keys: KeyMode.All);
+        ExportResult a = Run(swan, ExportFormat.AfterEffects, Path.Combine(outDir, "auto.jsx"), smooth: 2, frames: swanFrames, keys: KeyMode.Auto);
+        string auto = File.ReadAllText(Assert.Single(a.Files));
+        ExportFixtures.AssertBalanced(auto);
+        keys = Regex.Matches(File.ReadAllText(every.Files[0]), @"path\.setValueAtTime\(").Count;
+        int autoKeys = Regex.Matches(auto, @"path\.setValueAtTime\(").Count;
+        Assert.True(autoKeys < keys, $"auto {autoKeys} keys, all {keys}");
+        Assert.Equal(100.0 * autoKeys / keys, a.Shapes!.KeysPer100Frames, 6);
     }
 
     [Fact]

@@ -18,11 +18,15 @@ namespace EdgeSam.Video.Cli.Commands.Export;
 /// <param name="Fps">Frame rate override.</param>
 /// <param name="Name">Base name of the outputs.</param>
 /// <param name="Measure">Report the IoU of the rasterised shapes against the masks.</param>
+/// <param name="Keys">Roto keys on every frame or only where interpolation misses by more than the tolerance.</param>
+/// <param name="MaxVertices">Most vertices per roto shape (0 = no bound).</param>
+/// <param name="CocoPolygons">COCO: exact pixel-edge polygons instead of RLE.</param>
 public sealed record ExportSettings(
     string Masks, ExportFormat Format, string Out, string? Frames = null, IReadOnlyList<int>? Objects = null,
     double Feather = 0, EdgeMode Edge = EdgeMode.Hard, bool MatteOnly = false, bool Combine = false, int Smooth = 2,
-    double Tolerance = 1.0, int MinArea = 16, double? Fps = null, string? Name = null, bool Measure = false)
+    double Tolerance = 1.0, int MinArea = 16, double? Fps = null, string? Name = null, bool Measure = false,
+    KeyMode Keys = KeyMode.Auto, int MaxVertices = 0, bool CocoPolygons = false)
 {
     public ExportRequest ToRequest() => new(Masks, Format, Out, Frames, Objects, Feather, Edge, MatteOnly, Combine, Smooth,
-        Tolerance, MinArea, Fps, Name, Measure);
+        Tolerance, MinArea, Fps, Name, Measure, Keys, MaxVertices, CocoPolygons);
 }

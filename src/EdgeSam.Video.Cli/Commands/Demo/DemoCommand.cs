@@ -115,7 +115,7 @@ internal static class DemoCommand
             }
             ConsoleLines.Line(ctx, $"demo: masks (DAVIS palette PNGs) in {Path.GetFullPath(job.MasksDir)}");
             ConsoleLines.Line(ctx, $"demo: preview video in {Path.GetFullPath(job.PreviewPath!)}");
-            foreach (string line in SegmentCommand.ReviewSummary(job.Report, Path.GetFullPath(job.ReportPath!))) ConsoleLines.Line(ctx, $"demo: {line}");
+            foreach (string line in SegmentCommand.ReviewSummary(job.Report, Path.GetFullPath(job.ReportPath!), preview: true)) ConsoleLines.Line(ctx, $"demo: {line}");
         }
         return 0;
     }

@@ -102,7 +102,7 @@ internal static class SegmentCommand
                 new Video.Export.ExportRequest(job.MasksDir, format, Path.Combine(s.Out, "export"), Frames: s.Input), null, cancel);
             ConsoleLines.Line(ctx, $"segment: exported {Video.Export.ExportFormats.Name(format)}: {result.Files.Count} file(s) in {Path.Combine(s.Out, "export")}");
         }
-        foreach (string line in ReviewSummary(job.Report, job.ReportPath!)) ConsoleLines.Line(ctx, $"segment: {line}");
+        foreach (string line in ReviewSummary(job.Report, job.ReportPath!, job.PreviewPath is not null)) ConsoleLines.Line(ctx, $"segment: {line}");
         return 0;
     }
 
@@ -111,7 +111,7 @@ internal static class SegmentCommand
 
     /// <summary>The closing lines about confidence: how many frames are flagged and each range to review, or that none
     /// is (with the lowest confidence seen).</summary>
-    internal static IEnumerable<string> ReviewSummary(SegmentationReport report, string reportPath)
+    internal static IEnumerable<string> ReviewSummary(SegmentationReport report, string reportPath, bool preview)
     {
         int flagged = report.FlaggedFrames;
         if (flagged == 0)
@@ -120,7 +120,7 @@ internal static class SegmentCommand
             yield return $"no frame flagged for review{lowest}; per-frame confidence in {reportPath}";
             yield break;
         }
-        yield return $"doubtful: {flagged} of {report.FrameCount} frames flagged for review (confidence below {ConfidenceModel.ReviewThreshold:0.##}; marked red in the preview); per-frame confidence in {reportPath}";
+        yield return $"doubtful: {flagged} of {report.FrameCount} frames flagged for review (confidence below {ConfidenceModel.ReviewThreshold:0.##}{(preview ? "; red border in the preview" : "")}); per-frame confidence in {reportPath}";
         foreach (ReviewRange r in report.ReviewRanges()) yield return r.Text;
     }
 

@@ -45,6 +45,29 @@ public static class Overlay
             foreach (OverlayMarker m in markers) DrawMarker(frame, m, style.MarkerRadius);
     }
 
+    /// <summary>Paints a <paramref name="thickness"/>-pixel border of <paramref name="colour"/> along the frame's edges
+    /// (e.g. to mark a frame that needs attention in a preview).</summary>
+    public static void DrawFrameBorder(RgbImage frame, int thickness, (byte R, byte G, byte B) colour)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentOutOfRangeException.ThrowIfNegative(thickness);
+        int w = frame.Width, h = frame.Height;
+        int t = Math.Min(thickness, Math.Min(w, h) / 2);
+        byte[] px = frame.Pixels;
+        for (int y = 0; y < h; y++)
+        {
+            bool band = y < t || y >= h - t;
+            for (int x = 0; x < w; x++)
+            {
+                if (!band && x >= t && x < w - t) { x = w - t - 1; continue; }
+                int p = 3 * (y * w + x);
+                px[p] = colour.R;
+                px[p + 1] = colour.G;
+                px[p + 2] = colour.B;
+            }
+        }
+    }
+
     /// <summary>Draws one binary <paramref name="mask"/> as object <paramref name="objectId"/> (its palette colour).</summary>
     public static void DrawMaskInPlace(RgbImage frame, Mask mask, int objectId = 1, OverlayStyle? style = null)
     {

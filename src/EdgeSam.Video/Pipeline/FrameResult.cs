@@ -54,6 +54,10 @@ public sealed class ObjectFrameResult
 
     /// <summary>True when the points were re-sampled from this frame's mask (the tracker restarts here).</summary>
     public bool Reinitialized { get; init; }
+
+    /// <summary>How far to trust <see cref="Mask"/> and whether a person should review it (<see cref="ConfidenceModel"/>);
+    /// null while the object has not started.</summary>
+    public FrameConfidence? Confidence { get; init; }
 }
 
 /// <summary>

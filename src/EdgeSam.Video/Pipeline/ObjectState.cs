@@ -26,6 +26,10 @@ internal sealed class ObjectState(int id)
     /// <summary>The colour detector of the object's latest seeding (<see cref="VideoSegmenterOptions.Redetect"/>), kept for
     /// the same reason.</summary>
     public ColorRedetector? Detector { get; set; }
+
+    /// <summary>The confidence reference of the object's latest seeding (<see cref="ConfidenceMeter"/>), kept for the
+    /// same reason.</summary>
+    public ConfidenceReference? ConfidenceReference { get; set; }
 }
 
 /// <summary>Where earlier propagations left each object on <see cref="LastFrame"/>, the frame just before a walk's

@@ -23,6 +23,11 @@ internal sealed class PropagationRun : IDisposable
         /// <summary>The decode disagreed with the carried previous mask, which was kept instead: not a mask to
         /// re-sample points from.</summary>
         public bool Held;
+        /// <summary>Median motion of the visible points onto this frame (what the previous mask is carried by for
+        /// <see cref="ConfidenceMeter"/>).</summary>
+        public float MotionX, MotionY;
+        /// <summary>A recovery or re-detection (re-seeding the object) happened on this frame.</summary>
+        public ObjectEvent Found;
     }
 
     private sealed class Slot(int step, int frame, RgbImage image, IFrameEmbedding embedding, int objects)
@@ -47,6 +52,8 @@ internal sealed class PropagationRun : IDisposable
         public AppearanceReference? Reference;
         /// <summary>Finds the object by its prompt's colours when it is lost (<see cref="VideoSegmenterOptions.Redetect"/>).</summary>
         public ColorRedetector? Detector;
+        /// <summary>Per-frame confidence features, fed in emit order.</summary>
+        public ConfidenceMeter Meter { get; } = new();
         /// <summary>Median displacement of the visible points on the latest tracker step (pixels).</summary>
         public float MotionX, MotionY;
         public int StepsSinceSeed;
@@ -125,7 +132,7 @@ internal sealed class PropagationRun : IDisposable
                 slot.Results[i] = Seed(o, slot, prompt.Mask);
             else if (o.Active)
             {
-                slot.Results[i] = new ObjResult { Points = StepTrack(o, image) };
+                slot.Results[i] = Tracked(o, image);
                 toSegment.Add(i);
             }
             else
@@ -152,9 +159,9 @@ internal sealed class PropagationRun : IDisposable
                         slot.Results[i].Reinit = true;
                     else if (_options.RecoverLostObjects && slot.Results[i].Status == ObjectStatus.NoVisiblePositive
                         && TryRecover(o, slot, i))
-                        slot.Results[i].Reinit = true;
+                        (slot.Results[i].Reinit, slot.Results[i].Found) = (true, ObjectEvent.Recovered);
                     else if (_options.Redetect && (IsLost(slot.Results[i]) || LooksWrong(o, slot, slot.Results[i])) && TryRedetect(o, slot, i))
-                        slot.Results[i].Reinit = true;
+                        (slot.Results[i].Reinit, slot.Results[i].Found) = (true, ObjectEvent.Redetected);
                     o.FinalStep = slot.Step;
                     break;
                 case ReinitMode.OnSimilarMaskArea:
@@ -194,6 +201,7 @@ internal sealed class PropagationRun : IDisposable
         o.State.Reference = o.Reference;
         o.Detector = _options.Redetect && area < mask.Data.Length ? new ColorRedetector(slot.Image, mask) : null;
         o.State.Detector = o.Detector;
+        o.State.ConfidenceReference = new ConfidenceReference(slot.Image, mask, o.Detector);
         o.SeedArea = area;
         result.Points = Snapshot(points, null);
         return result;
@@ -218,6 +226,7 @@ internal sealed class PropagationRun : IDisposable
         o.Reference = _options.ReferenceAppearance ? o.State.Reference : null;
         o.Detector = _options.Redetect ? o.State.Detector : null;
         o.SeedArea = seedArea;
+        o.Meter.Start(o.State.ConfidenceReference, oc.LastMask);
         o.WindowStart = -1; // the continuation frame plays the seed, one step before this walk's first frame
         o.FinalStep = -1;
     }
@@ -235,6 +244,12 @@ internal sealed class PropagationRun : IDisposable
         o.Points = points;
         o.Active = true;
         o.StepsSinceSeed = 0;
+    }
+
+    private ObjResult Tracked(ObjRun o, RgbImage image)
+    {
+        TrackedPromptPoint[] points = StepTrack(o, image);
+        return new ObjResult { Points = points, MotionX = o.MotionX, MotionY = o.MotionY };
     }
 
     private TrackedPromptPoint[] StepTrack(ObjRun o, RgbImage image)
@@ -499,7 +514,7 @@ internal sealed class PropagationRun : IDisposable
         {
             Slot s = SlotAt(step)!;
             long t0 = Stopwatch.GetTimestamp();
-            s.Results[index] = new ObjResult { Points = StepTrack(o, s.Image) };
+            s.Results[index] = Tracked(o, s.Image);
             _stats.AddTrack(Stopwatch.GetTimestamp() - t0);
             SegmentObjects(s, [index]);
         }
@@ -539,6 +554,7 @@ internal sealed class PropagationRun : IDisposable
         {
             ObjResult r = s.Results[i];
             Mask resolved = labels.MaskOf(_objects[i].State.Id);
+            FrameConfidence? confidence = Assess(_objects[i], s, r, resolved);
             objects[i] = new ObjectFrameResult
             {
                 ObjectId = _objects[i].State.Id,
@@ -548,10 +564,40 @@ internal sealed class PropagationRun : IDisposable
                 Score = r.Score,
                 Points = r.Points,
                 Reinitialized = r.Reinit,
+                Confidence = confidence,
             };
         }
         _stats.AddFrame();
         return new FrameResult { FrameIndex = s.Frame, FrameName = _frameName(s.Frame), Image = s.Image, Labels = labels, Objects = objects };
+    }
+
+    /// <summary>The object's confidence on a frame being emitted (frames reach this in walk order); null when it has
+    /// not started.</summary>
+    private static FrameConfidence? Assess(ObjRun o, Slot s, ObjResult r, Mask resolved)
+    {
+        int visible = 0;
+        foreach (TrackedPromptPoint p in r.Points)
+            if (p.Visible && p.Label == PointLabel.Positive) visible++;
+        switch (r.Status)
+        {
+            case ObjectStatus.NotStarted:
+                return null;
+            case ObjectStatus.Prompted:
+                o.Meter.Start(o.State.ConfidenceReference, resolved);
+                return FrameConfidence.Prompted(resolved.Area(), visible);
+        }
+        ConfidenceFeatures f = o.Meter.Measure(s.Image, resolved, r.Points, r.Score, r.MotionX, r.MotionY, r.Found != ObjectEvent.None);
+        return ConfidenceModel.Assess(f, EventOf(r, f.Empty), resolved.Area(), visible);
+    }
+
+    /// <summary>The most telling event of a frame: found again, then lost, then a held prior, then a re-initialisation.</summary>
+    private static ObjectEvent EventOf(ObjResult r, bool empty)
+    {
+        if (r.Found != ObjectEvent.None) return r.Found;
+        if (r.Status == ObjectStatus.LowScore) return ObjectEvent.LowScore;
+        if (r.Status == ObjectStatus.NoVisiblePositive || empty) return ObjectEvent.Lost;
+        if (r.Held) return ObjectEvent.PriorHeld;
+        return r.Reinit ? ObjectEvent.Reinitialized : ObjectEvent.None;
     }
 
     private void RememberState(Slot s)

@@ -115,8 +115,11 @@ public class RunCommandTests(ITestOutputHelper output)
         // Shard 1/2 of [blackswan, car-shadow, dog] is car-shadow alone.
         var (rc, text) = await Cli(["run", "davis", .. common, "--shard", "1/2"]);
         Assert.Equal(0, rc);
-        Assert.Equal(["car-shadow"], Directory.GetDirectories(results).Select(Path.GetFileName));
+        Assert.Equal(["car-shadow"], SequenceFolders(results));
         Assert.Equal(Frames, Directory.GetFiles(Path.Combine(results, "car-shadow"), "*.png").Length);
+        // The confidence report sits beside the results (<out>/reports/<sequence>.json), never in a sequence's folder.
+        Assert.Equal(["car-shadow.json"], Directory.GetFiles(Path.Combine(results, "reports")).Select(Path.GetFileName));
+        Assert.Equal(Frames, Directory.GetFiles(Path.Combine(results, "car-shadow")).Length);
 
         // A partial sequence (no final folder, a leftover .partial) is redone; the finished one is skipped.
         Directory.CreateDirectory(Path.Combine(results, "blackswan.partial"));
@@ -127,13 +130,32 @@ public class RunCommandTests(ITestOutputHelper output)
         Assert.Contains("car-shadow: done already", text);
         Assert.Contains("score them with: edgesam-video eval davis", text);
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(results, "car-shadow", "00001.png")));
-        Assert.Equal(Sequences, Directory.GetDirectories(results).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(Sequences, SequenceFolders(results));
+        foreach (string seq in Sequences)
+        {
+            Assert.Equal(Frames, Directory.GetFiles(Path.Combine(results, seq)).Length);
+            var entries = EdgeSam.Video.Pipeline.SegmentationReport.Read(Path.Combine(results, "reports", seq + ".json"));
+            // Keyed by the dataset's frame names and object id 1 (DAVIS 2016), one entry per frame.
+            Assert.Equal(Enumerable.Range(0, Frames).Select(i => i.ToString("D5")), entries.Select(e => e.Frame));
+            Assert.All(entries, e => { Assert.Equal(1, e.ObjectId); Assert.InRange(e.Confidence, 0f, 1f); });
+        }
 
         // The results are what eval davis reads, and they are good.
         DavisEvaluation eval = DavisFolderEvaluation.Evaluate(root, results, new DavisEvalOptions { Year = EdgeSam.Video.Datasets.DavisYear.Davis2016 });
         output.WriteLine($"J&F {eval.Global.JFMean:F3}");
         Assert.True(eval.Global.JFMean > 0.6, $"J&F {eval.Global.JFMean:F3}");
+        (rc, text) = await Cli(["eval", "davis", "--root", root, "--results", results, "--year", "2016"]);
+        Assert.Equal(0, rc);
+
+        // eval review joins the reports with per-frame J (3 sequences x the 3 frames the evaluation scores).
+        (rc, text) = await Cli(["eval", "review", "--root", root, "--results", results, "--year", "2016", "--fit"]);
+        Assert.Equal(0, rc);
+        Assert.Contains("3 sequence(s), 9 object frames scored", text);
+        Assert.Contains("leave-one-sequence-out", text);
     }
+
+    private static string[] SequenceFolders(string results) =>
+        Directory.GetDirectories(results).Select(d => Path.GetFileName(d)!).Where(n => n != "reports").Order(StringComparer.Ordinal).ToArray();
 
     [Fact]
     public async Task RunDavis_BadShardOrSequence_IsOneLineError()
@@ -177,6 +199,11 @@ public class RunCommandTests(ITestOutputHelper output)
         }
         using ZipArchive zip = ZipFile.OpenRead(Path.Combine(outDir, "submission.zip"));
         Assert.Equal(names.Select(n => $"Annotations/swan/{n}.png"), zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
+        // The report is outside Annotations/ (and so outside the submission), keyed by frame name and object id.
+        var entries = EdgeSam.Video.Pipeline.SegmentationReport.Read(Path.Combine(outDir, "reports", "swan.json"));
+        Assert.Equal(names, entries.Where(e => e.ObjectId == 1).Select(e => e.Frame));
+        Assert.Equal(names.Skip(2), entries.Where(e => e.ObjectId == 2).Select(e => e.Frame));
+        Assert.Equal(Frames, Directory.GetFiles(Path.Combine(outDir, "Annotations", "swan")).Length);
     }
 
     private static LabelMap Labels(Mask m, int id)

@@ -88,6 +88,7 @@ internal static class DemoCommand
                 PromptFrame = 0,
                 MasksDir = Path.Combine(s.Out, "masks"),
                 PreviewPath = Path.Combine(s.Out, "preview.mp4"),
+                ReportPath = Path.Combine(s.Out, SegmentCommand.ReportFileName),
                 Restarts = restarts,
                 LaneModels = lanes.Models,
                 OnLabels = (index, name, labels) =>
@@ -114,6 +115,7 @@ internal static class DemoCommand
             }
             ConsoleLines.Line(ctx, $"demo: masks (DAVIS palette PNGs) in {Path.GetFullPath(job.MasksDir)}");
             ConsoleLines.Line(ctx, $"demo: preview video in {Path.GetFullPath(job.PreviewPath!)}");
+            foreach (string line in SegmentCommand.ReviewSummary(job.Report, Path.GetFullPath(job.ReportPath!), preview: true)) ConsoleLines.Line(ctx, $"demo: {line}");
         }
         return 0;
     }

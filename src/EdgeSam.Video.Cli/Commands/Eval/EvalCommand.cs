@@ -13,6 +13,7 @@ internal static class EvalCommand
     {
         var eval = new Command("eval", "Score segmentation results against a benchmark's ground truth.");
         eval.Add(CreateDavis(ctx));
+        eval.Add(EvalReviewCommand.Create(ctx));
         return eval;
     }
 

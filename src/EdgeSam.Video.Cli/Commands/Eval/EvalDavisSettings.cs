@@ -22,3 +22,14 @@ internal sealed record EvalBenchSettings(
     int Runs,
     int Threads,
     double? BaselineSeconds);
+
+/// <summary>Settings of <c>edgesam-video eval review</c>.</summary>
+internal sealed record EvalReviewSettings(
+    string Root,
+    string Results,
+    string Reports,
+    DavisYear Year,
+    IReadOnlyList<string>? Sequences,
+    bool Fit,
+    string? Json,
+    int Threads);

@@ -114,16 +114,18 @@ internal static class RunCommand
                 continue;
             }
             var clock = Stopwatch.StartNew();
+            // Reports sit beside the results, never inside a folder an evaluator or the submission reads.
+            string report = ReportPath(s.Out, name);
             int frames = davis is not null
-                ? await RunDavisSequence(model, restarts, lanes.Models, davis.Sequence(name), dir, ctx, $"{tag}: [{k}/{mine.Count}] {name}", cancel)
-                : await RunYouTubeVosVideo(model, restarts, lanes.Models, ytvos!.Video(name), dir, ctx, $"{tag}: [{k}/{mine.Count}] {name}", cancel);
+                ? await RunDavisSequence(model, restarts, lanes.Models, davis.Sequence(name), dir, report, ctx, $"{tag}: [{k}/{mine.Count}] {name}", cancel)
+                : await RunYouTubeVosVideo(model, restarts, lanes.Models, ytvos!.Video(name), dir, report, ctx, $"{tag}: [{k}/{mine.Count}] {name}", cancel);
             ran++;
             double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
             ConsoleLines.Line(ctx, restarts > 1
                 ? $"{tag}: [{k}/{mine.Count}] {name}: {frames} frames x {restarts} runs in {clock.Elapsed.TotalSeconds:F1} s ({frames * restarts / seconds:F2} frames/s processed, {frames / seconds:F2} frames/s of video)"
                 : $"{tag}: [{k}/{mine.Count}] {name}: {frames} frames in {clock.Elapsed.TotalSeconds:F1} s ({frames / seconds:F2} frames/s)");
         }
-        ConsoleLines.Line(ctx, $"{tag}: {ran} sequence(s) segmented, {skipped} already done; results in {Path.GetFullPath(resultsRoot)}");
+        ConsoleLines.Line(ctx, $"{tag}: {ran} sequence(s) segmented, {skipped} already done; results in {Path.GetFullPath(resultsRoot)}, per-frame confidence in {Path.GetFullPath(Path.Combine(s.Out, "reports"))}");
 
         if (davis is not null)
         {
@@ -139,7 +141,19 @@ internal static class RunCommand
         return 0;
     }
 
-    private static async Task<int> RunDavisSequence(VideoSegmenter model, int restarts, IReadOnlyList<VideoSegmenter> lanes, DavisSequence seq, string dir, CliContext ctx, string label, CancellationToken cancel)
+    /// <summary>A sequence's confidence report: <c>&lt;out&gt;/reports/&lt;sequence&gt;.json</c> (the schema of
+    /// <see cref="SegmentationReport"/>, keyed by frame name and object id).</summary>
+    internal static string ReportPath(string outDir, string sequence) => Path.Combine(outDir, "reports", sequence + ".json");
+
+    /// <summary>One line about a sequence's review flags (nothing when none is flagged).</summary>
+    private static void ReviewLine(CliContext ctx, string label, SegmentJob job)
+    {
+        int flagged = job.Report.FlaggedFrames;
+        if (flagged > 0)
+            ConsoleLines.Line(ctx, $"{label}: {flagged} of {job.Report.FrameCount} frames flagged for review: {string.Join("; ", job.Report.ReviewRanges().Select(r => r.Text))}");
+    }
+
+    private static async Task<int> RunDavisSequence(VideoSegmenter model, int restarts, IReadOnlyList<VideoSegmenter> lanes, DavisSequence seq, string dir, string report, CliContext ctx, string label, CancellationToken cancel)
     {
         using IFrameSource frames = FrameSources.Open(seq.FramesFolder, cancel: cancel);
         CheckFrameNames(frames, seq.FrameNames, seq.Name);
@@ -147,17 +161,18 @@ internal static class RunCommand
         LabelMap first = seq.ReadFirstFrameAnnotation();
         if (session.AddLabels(0, first).Count == 0)
             throw new EdgeSamException($"{seq.AnnotationPath(0)}: the first-frame annotation of '{seq.Name}' has no object; check the DAVIS download.");
-        var job = new SegmentJob { Session = session, PromptFrame = 0, MasksDir = dir, Restarts = restarts, LaneModels = lanes };
+        var job = new SegmentJob { Session = session, PromptFrame = 0, MasksDir = dir, ReportPath = report, Restarts = restarts, LaneModels = lanes };
         await ProgressReporter.RunAsync(ctx, label, job.TotalFrames, async progress =>
         {
             await job.RunAsync(progress, cancel);
             return 0;
         });
         if (job.RestartScores.Count > 0) ConsoleLines.Line(ctx, $"{label}: {SegmentJob.DescribeRestarts(job)}");
+        ReviewLine(ctx, label, job);
         return frames.FrameCount;
     }
 
-    private static async Task<int> RunYouTubeVosVideo(VideoSegmenter model, int restarts, IReadOnlyList<VideoSegmenter> lanes, YouTubeVosVideo video, string dir, CliContext ctx, string label, CancellationToken cancel)
+    private static async Task<int> RunYouTubeVosVideo(VideoSegmenter model, int restarts, IReadOnlyList<VideoSegmenter> lanes, YouTubeVosVideo video, string dir, string report, CliContext ctx, string label, CancellationToken cancel)
     {
         using IFrameSource frames = FrameSources.Open(video.FramesFolder, cancel: cancel);
         CheckFrameNames(frames, video.FrameNames, video.Name);
@@ -174,13 +189,14 @@ internal static class RunCommand
         }
         if (firstPrompt == int.MaxValue)
             throw new EdgeSamException($"video '{video.Name}' has no objects in meta.json; nothing to segment.");
-        var job = new SegmentJob { Session = session, PromptFrame = firstPrompt, MasksDir = dir, BackgroundBeforePrompt = true, Restarts = restarts, LaneModels = lanes };
+        var job = new SegmentJob { Session = session, PromptFrame = firstPrompt, MasksDir = dir, ReportPath = report, BackgroundBeforePrompt = true, Restarts = restarts, LaneModels = lanes };
         await ProgressReporter.RunAsync(ctx, label, job.TotalFrames, async progress =>
         {
             await job.RunAsync(progress, cancel);
             return 0;
         });
         if (job.RestartScores.Count > 0) ConsoleLines.Line(ctx, $"{label}: {SegmentJob.DescribeRestarts(job)}");
+        ReviewLine(ctx, label, job);
         return frames.FrameCount;
     }
 

@@ -83,6 +83,7 @@ internal static class SegmentCommand
             PromptFrame = s.Frame,
             MasksDir = Path.Combine(s.Out, "masks"),
             PreviewPath = s.Preview ? Path.Combine(s.Out, "preview.mp4") : null,
+            ReportPath = Path.Combine(s.Out, ReportFileName),
             Restarts = restarts,
             LaneModels = lanes.Models,
         };
@@ -101,7 +102,26 @@ internal static class SegmentCommand
                 new Video.Export.ExportRequest(job.MasksDir, format, Path.Combine(s.Out, "export"), Frames: s.Input), null, cancel);
             ConsoleLines.Line(ctx, $"segment: exported {Video.Export.ExportFormats.Name(format)}: {result.Files.Count} file(s) in {Path.Combine(s.Out, "export")}");
         }
+        foreach (string line in ReviewSummary(job.Report, job.ReportPath!, job.PreviewPath is not null)) ConsoleLines.Line(ctx, $"segment: {line}");
         return 0;
+    }
+
+    /// <summary>The report's file name in <c>--out</c>.</summary>
+    public const string ReportFileName = "report.json";
+
+    /// <summary>The closing lines about confidence: how many frames are flagged and each range to review, or that none
+    /// is (with the lowest confidence seen).</summary>
+    internal static IEnumerable<string> ReviewSummary(SegmentationReport report, string reportPath, bool preview)
+    {
+        int flagged = report.FlaggedFrames;
+        if (flagged == 0)
+        {
+            string lowest = report.Lowest() is var (c, f, id) ? $"; lowest confidence {c:F2} (object {id}, frame {f})" : "";
+            yield return $"no frame flagged for review{lowest}; per-frame confidence in {reportPath}";
+            yield break;
+        }
+        yield return $"doubtful: {flagged} of {report.FrameCount} frames flagged for review (confidence below {ConfidenceModel.ReviewThreshold:0.##}{(preview ? "; red border in the preview" : "")}); per-frame confidence in {reportPath}";
+        foreach (ReviewRange r in report.ReviewRanges()) yield return r.Text;
     }
 
     /// <summary>Applies the prompt to the session; returns the object ids prompted.</summary>

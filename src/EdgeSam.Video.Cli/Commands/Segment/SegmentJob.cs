@@ -29,8 +29,16 @@ internal sealed class SegmentJob
     /// objects exist from their first annotated frame on).</summary>
     public bool BackgroundBeforePrompt { get; init; }
 
-    /// <summary>Overlay preview video to write, or null for none.</summary>
+    /// <summary>Overlay preview video to write, or null for none. Frames where an object is flagged for review
+    /// (<see cref="FrameConfidence.Review"/>) get a red border.</summary>
     public string? PreviewPath { get; init; }
+
+    /// <summary>Where to write the kept run's <see cref="SegmentationReport"/> (atomically, before the masks folder
+    /// appears, so finished masks always have their report), or null for none.</summary>
+    public string? ReportPath { get; init; }
+
+    /// <summary>The kept run's per-frame confidence, once <see cref="RunAsync"/> has finished.</summary>
+    public SegmentationReport Report { get; private set; } = new();
 
     /// <summary>Called with every frame result a run produces, after its mask (and preview frame) is written; with
     /// restarts, every run's, in the order produced (the kept result comes through <see cref="OnLabels"/>).</summary>
@@ -97,7 +105,10 @@ internal sealed class SegmentJob
         if (Restarts == 1)
         {
             int done = 0;
-            await RunOnceAsync(Session, partial, PreviewPath, OnLabels, null, () => progress(++done), new Lock(), cancel);
+            var report = new SegmentationReport();
+            await RunOnceAsync(Session, partial, PreviewPath, OnLabels, null, report, () => progress(++done), new Lock(), cancel);
+            Report = report;
+            WriteReport();
             MoveInto(partial, final);
             return;
         }
@@ -110,6 +121,7 @@ internal sealed class SegmentJob
         string? bestDir = null;
         int bestK = -1;
         List<OverlayMarker>[]? bestMarkers = null;
+        SegmentationReport? bestReport = null;
         var gate = new Lock();
         int next = 0, frames = 0;
         void Tick() => progress(++frames); // RunOnceAsync holds the gate
@@ -123,7 +135,8 @@ internal sealed class SegmentJob
                 string dir = $"{final}.restart{k}.partial";
                 var score = new RunAppearanceConsistency();
                 List<OverlayMarker>[]? markers = PreviewPath is null ? null : new List<OverlayMarker>[Session.FrameCount];
-                await RunOnceAsync(session, dir, null, null, score, Tick, gate, cancel, markers);
+                var report = new SegmentationReport();
+                await RunOnceAsync(session, dir, null, null, score, report, Tick, gate, cancel, markers);
                 double sk = score.Score;
                 string? loser;
                 lock (gate)
@@ -132,7 +145,7 @@ internal sealed class SegmentJob
                     if (bestK < 0 || sk > scores[bestK] || (sk == scores[bestK] && k < bestK))
                     {
                         loser = bestDir;
-                        (bestDir, bestK, bestMarkers) = (dir, k, markers);
+                        (bestDir, bestK, bestMarkers, bestReport) = (dir, k, markers, report);
                     }
                     else loser = dir;
                 }
@@ -176,8 +189,15 @@ internal sealed class SegmentJob
         }
         _restartScores.AddRange(scores);
         ChosenRestart = bestK;
+        Report = bestReport!;
         if (PreviewPath is not null || OnLabels is not null) Replay(bestDir!, bestMarkers, cancel);
+        WriteReport();
         MoveInto(bestDir!, final);
+    }
+
+    private void WriteReport()
+    {
+        if (ReportPath is not null) Report.WriteJson(ReportPath);
     }
 
     /// <summary>One line: each restart's seed and score, and which was kept.</summary>
@@ -214,7 +234,7 @@ internal sealed class SegmentJob
         {
             string name = frames.FrameName(k);
             LabelMap labels = PngCodec.ReadLabels(MaskPath(masksDir, name));
-            preview?.Write(DrawPreview(image, labels, markers?[k]));
+            preview?.Write(DrawPreview(image, labels, markers?[k], Report.IsFlagged(k)));
             OnLabels?.Invoke(k, name, labels);
             k++;
         }
@@ -227,7 +247,7 @@ internal sealed class SegmentJob
     /// left in place). <paramref name="tick"/> is called once per frame written; it, <see cref="OnFrame"/> and
     /// <see cref="Stats"/> are used under <paramref name="gate"/>, which runs going on side by side share.</summary>
     private async Task RunOnceAsync(VideoSession session, string partial, string? previewPath, Action<int, string, LabelMap>? onLabels,
-        RunAppearanceConsistency? score, Action tick, Lock gate, CancellationToken cancel, List<OverlayMarker>[]? markers = null)
+        RunAppearanceConsistency? score, SegmentationReport report, Action tick, Lock gate, CancellationToken cancel, List<OverlayMarker>[]? markers = null)
     {
         Directory.CreateDirectory(partial);
         int done = 0;
@@ -237,6 +257,7 @@ internal sealed class SegmentJob
         {
             onLabels?.Invoke(r.FrameIndex, r.FrameName, r.Labels);
             score?.Add(r);
+            report.Add(r);
             if (markers is not null) markers[r.FrameIndex] = Markers(r);
             done++;
             lock (gate)
@@ -278,8 +299,9 @@ internal sealed class SegmentJob
             int k = 0;
             foreach (RgbImage image in frames.Read(0, PromptFrame, cancel))
             {
-                LabelMap labels = PngCodec.ReadLabels(MaskPath(partial, frames.FrameName(k++)));
-                preview.Write(DrawPreview(image, labels, null));
+                LabelMap labels = PngCodec.ReadLabels(MaskPath(partial, frames.FrameName(k)));
+                preview.Write(DrawPreview(image, labels, null, report.IsFlagged(k)));
+                k++;
             }
         }
 
@@ -288,7 +310,7 @@ internal sealed class SegmentJob
         await foreach (FrameResult r in session.Propagate(PromptFrame, PropagationDirection.Forward, stats: fwd, cancel: cancel))
         {
             PngCodec.WriteLabels(MaskPath(partial, r.FrameName), r.Labels, MaskPngOptions);
-            preview?.Write(DrawPreview(r.Image, r.Labels, Markers(r)));
+            preview?.Write(DrawPreview(r.Image, r.Labels, Markers(r), r.Objects.Any(o => o.Confidence?.Review == true)));
             if (r.FrameIndex != PromptFrame || !promptFrameDone)
             {
                 Emit(r);
@@ -300,15 +322,21 @@ internal sealed class SegmentJob
         preview?.Complete();
     }
 
+    /// <summary>Border of a frame flagged for review in the preview: thick enough to see at a glance in a playing video
+    /// (about 1% of a 480-line frame), pure red.</summary>
+    private const int ReviewBorder = 6;
+    private static readonly (byte R, byte G, byte B) ReviewBorderColour = (255, 0, 0);
+
     /// <summary>One reused canvas for the preview: the writer copies each frame into ffmpeg's pipe before the next is
     /// drawn, and the frame itself must stay untouched (the session may go on from it).</summary>
     private RgbImage? _canvas;
 
-    private RgbImage DrawPreview(RgbImage frame, LabelMap labels, IReadOnlyList<OverlayMarker>? markers)
+    private RgbImage DrawPreview(RgbImage frame, LabelMap labels, IReadOnlyList<OverlayMarker>? markers, bool review)
     {
         if (_canvas is null || _canvas.Width != frame.Width || _canvas.Height != frame.Height) _canvas = new RgbImage(frame.Width, frame.Height);
         frame.Pixels.AsSpan().CopyTo(_canvas.Pixels);
         Overlay.DrawInPlace(_canvas, labels, markers);
+        if (review) Overlay.DrawFrameBorder(_canvas, ReviewBorder, ReviewBorderColour);
         return _canvas;
     }
 

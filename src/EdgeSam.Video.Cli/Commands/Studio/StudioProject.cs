@@ -81,6 +81,11 @@ internal sealed class StudioProject : IDisposable
         }
     }
 
+    /// <summary>Default display colours, bright and far apart: the DAVIS palette's first entries (dark red, dark
+    /// green, ...) vanish on dark objects and on the timeline. The mask PNGs keep the palette regardless.</summary>
+    private static readonly string[] DisplayColors =
+        ["#ff4d4d", "#3dc9ff", "#ffd23d", "#59e07a", "#c77dff", "#ff9a3d", "#ff6fcf", "#9ee6e0"];
+
     public object Video(double fps) => new
     {
         frames = _session.FrameCount,
@@ -113,8 +118,7 @@ internal sealed class StudioProject : IDisposable
             int id = 1;
             while (_state.Objects.Any(o => o.Id == id)) id++;
             if (id > 254) throw new StudioRequestException(409, "all 254 object ids are in use; remove an object first");
-            var (r, g, b) = DavisPalette.Color(id);
-            var o = new StudioObject(id, CheckName(name) ?? $"object {id}", CheckColor(color) ?? $"#{r:x2}{g:x2}{b:x2}");
+            var o = new StudioObject(id, CheckName(name) ?? $"object {id}", CheckColor(color) ?? DisplayColors[(id - 1) % DisplayColors.Length]);
             _state.Objects.Add(o);
             Save();
             return o;

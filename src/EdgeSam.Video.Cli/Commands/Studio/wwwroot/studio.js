@@ -11,7 +11,7 @@
   const S = {
     video: null, frame: 0, objects: [], selected: null, prompts: [], report: new Map(),
     image: null, overlay: null, labels: null, maskVersion: new Map(), job: null,
-    paletteIndex: new Map(), lastPromptMs: null, lastServerMs: null, lastJob: null, busy: false,
+    paletteIndex: new Map(), lastPromptMs: null, lastServerMs: null, lastJob: null, prompted: 0, jobsDone: 0, shown: 0,
   };
   window.studio = S; // for people poking around in the console, and for the browser tests
 
@@ -96,6 +96,7 @@
     S.overlay = buildOverlay(mask);
     draw();
     drawTimeline();
+    S.shown++;
   }
 
   function draw(box) {
@@ -289,6 +290,7 @@
       await show(S.frame);
       S.lastPromptMs = Math.round(performance.now() - t0);
       S.lastServerMs = r.ms;
+      S.prompted++;
       status(r.area > 0
         ? `mask of object ${r.object} on frame ${r.frame}: ${r.area} px in ${S.lastPromptMs} ms (server ${r.ms} ms)`
         : `no object found there on frame ${r.frame}: click inside the object, or drag a box around it`, r.area === 0);
@@ -319,7 +321,8 @@
     if (m.done) {
       setJob(null);
       S.lastJob = m;
-      $('progress').value = m.cancelled ? $('progress').value : 1;
+      S.jobsDone++;
+      if (!m.cancelled && !m.error) $('progress').value = $('progress').max;
       const what = m.error ? `failed: ${m.error}` : m.cancelled ? 'cancelled' : 'done';
       $('job-info').textContent = `job ${m.job} ${what}: ${m.frames} frame(s) in ${m.seconds} s` + (m.msPerFrame ? ` (${m.msPerFrame} ms/frame)` : '');
       status(`propagation ${what}`, !!m.error);

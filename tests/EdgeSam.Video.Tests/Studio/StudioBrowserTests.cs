@@ -80,6 +80,7 @@ public class StudioBrowserTests(ITestOutputHelper output)
         // Clicks where the shown mask is wrong, as a careful person would, until it fits.
         var promptMs = new List<double>();
         var serverMs = new List<double>();
+        var serverCpuMs = new List<double>();
         async Task<double> ClickUntilRight(int frame, double target, int maxClicks)
         {
             double j = 0;
@@ -91,6 +92,7 @@ public class StudioBrowserTests(ITestOutputHelper output)
                 await WaitCounter("prompted", before + 1, 60);
                 promptMs.Add(await page.EvaluateAsync<double>("() => window.studio.lastPromptMs"));
                 serverMs.Add(await page.EvaluateAsync<double>("() => window.studio.lastServerMs"));
+                serverCpuMs.Add(await page.EvaluateAsync<double>("() => window.studio.lastServerCpuMs"));
                 j = await host.IoU(frame, id);
                 output.WriteLine($"frame {frame}: click {k + 1} ({x}, {y}, {(label == 1 ? "+" : "-")}): IoU {j:F3}");
                 if (j >= target) break;
@@ -174,7 +176,8 @@ public class StudioBrowserTests(ITestOutputHelper output)
         await Shot("06-exported");
 
         Assert.True(consoleErrors.Count == 0, "page errors: " + string.Join(" | ", consoleErrors));
-        output.WriteLine($"click to mask on the page (ms): {string.Join(" ", promptMs)}; server side (ms): {string.Join(" ", serverMs)}");
-        output.WriteLine($"per propagated frame (ms): first walk {job1.GetProperty("msPerFrame")}, second walk {job2.GetProperty("msPerFrame")}");
+        output.WriteLine($"click to mask on the page (ms): {string.Join(" ", promptMs)}; server wall (ms): {string.Join(" ", serverMs)}; server CPU (ms): {string.Join(" ", serverCpuMs)}");
+        output.WriteLine($"per propagated frame (ms): first walk {job1.GetProperty("msPerFrame")} (CPU {job1.GetProperty("cpuMsPerFrame")}), second walk {job2.GetProperty("msPerFrame")} (CPU {job2.GetProperty("cpuMsPerFrame")})");
+        output.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 }

@@ -290,9 +290,10 @@
       await show(S.frame);
       S.lastPromptMs = Math.round(performance.now() - t0);
       S.lastServerMs = r.ms;
+      S.lastServerCpuMs = r.cpuMs;
       S.prompted++;
       status(r.area > 0
-        ? `mask of object ${r.object} on frame ${r.frame}: ${r.area} px in ${S.lastPromptMs} ms (server ${r.ms} ms)`
+        ? `mask of object ${r.object} on frame ${r.frame}: ${r.area} px in ${S.lastPromptMs} ms (server ${r.ms} ms, CPU ${r.cpuMs} ms)`
         : `no object found there on frame ${r.frame}: click inside the object, or drag a box around it`, r.area === 0);
     } catch (e) {
       status(e.message, true);
@@ -324,7 +325,7 @@
       S.jobsDone++;
       if (!m.cancelled && !m.error) $('progress').value = $('progress').max;
       const what = m.error ? `failed: ${m.error}` : m.cancelled ? 'cancelled' : 'done';
-      $('job-info').textContent = `job ${m.job} ${what}: ${m.frames} frame(s) in ${m.seconds} s` + (m.msPerFrame ? ` (${m.msPerFrame} ms/frame)` : '');
+      $('job-info').textContent = `job ${m.job} ${what}: ${m.frames} frame(s) in ${m.seconds} s` + (m.msPerFrame ? ` (${m.msPerFrame} ms/frame, CPU ${m.cpuMsPerFrame} ms/frame)` : '');
       status(`propagation ${what}`, !!m.error);
       refreshReport().then(() => show(S.frame));
       return;

@@ -79,6 +79,15 @@ public class StudioApiTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.NotFound, (await Send(http, HttpMethod.Post, "/api/prompts", $"{{\"frame\": 40, \"object\": {id}, \"points\": [[9, 10, 1]]}}")).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await Send(http, HttpMethod.Post, "/api/prompts", $"{{\"frame\": 0, \"object\": {id}, \"points\": [[9, 10, 3]]}}")).Status);
 
+        // A removed object leaves the saved masks, the prompts and the object list.
+        int other = (await host.Json(HttpMethod.Post, "/api/objects", new { name = "water" })).GetProperty("id").GetInt32();
+        await host.Json(HttpMethod.Post, "/api/prompts", new { frame = 0, @object = other, points = new[] { new float[] { 600, 420, 1 } } });
+        Assert.Contains(other, (await host.Labels(0)).ObjectIds());
+        await host.Json(HttpMethod.Delete, $"/api/objects/{other}");
+        Assert.DoesNotContain(other, (await host.Labels(0)).ObjectIds());
+        Assert.Equal(0, (await host.Json(HttpMethod.Get, "/api/prompts")).GetArrayLength());
+        Assert.Equal(1, (await host.Json(HttpMethod.Get, "/api/video")).GetProperty("objects").GetArrayLength());
+
         // No path leaves the session folder: a file beside it is never served, however the path is spelled.
         string secret = Path.Combine(Path.GetDirectoryName(host.Out)!, "secret.txt");
         File.WriteAllText(secret, "not for the page");
@@ -197,9 +206,11 @@ public class StudioApiTests(ITestOutputHelper output)
         Assert.Equal(mask0, await second.Http.GetByteArrayAsync("/api/masks/0.png"));
         // The restored prompt drives a propagation without a new click.
         using var events = new StreamReader(await second.Http.GetStreamAsync("/api/events"));
-        int job = (await second.Json(HttpMethod.Post, "/api/propagate", new { from = 0, direction = "forward" })).GetProperty("job").GetInt32();
+        int job = (await second.Json(HttpMethod.Post, "/api/propagate", new { from = 0, direction = "both" })).GetProperty("job").GetInt32();
         List<JsonElement> ev = await StudioHost.ReadJob(events, job, TimeSpan.FromMinutes(2));
-        Assert.Equal(6, ev[^1].GetProperty("frames").GetInt32());
+        // Both ways from frame 0: the backward walk is frame 0 alone, then forward over all six.
+        Assert.Equal(7, ev[^1].GetProperty("frames").GetInt32());
+        Assert.Equal([0, 0, 1, 2, 3, 4, 5], ev.SkipLast(1).Select(e => e.GetProperty("frame").GetInt32()));
         Assert.Equal(j0, await second.IoU(0), 6);
         double j5 = await second.IoU(5);
         Assert.True(j5 > 0.6, $"frame 5 IoU {j5:F3}");

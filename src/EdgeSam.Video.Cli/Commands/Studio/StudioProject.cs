@@ -84,7 +84,7 @@ internal sealed class StudioProject : IDisposable
     /// <summary>Default display colours, bright and far apart: the DAVIS palette's first entries (dark red, dark
     /// green, ...) vanish on dark objects and on the timeline. The mask PNGs keep the palette regardless.</summary>
     private static readonly string[] DisplayColors =
-        ["#ff4d4d", "#3dc9ff", "#ffd23d", "#59e07a", "#c77dff", "#ff9a3d", "#ff6fcf", "#9ee6e0"];
+        ["#3dc9ff", "#ffd23d", "#59e07a", "#c77dff", "#ff9a3d", "#ff6fcf", "#9ee6e0", "#ff4d4d"];
 
     public object Video(double fps) => new
     {

@@ -89,9 +89,12 @@
     S.frame = frame;
     $('scrub').value = frame;
     $('frame-label').textContent = `frame ${frame} / ${S.video.frames - 1}`;
-    const [img, mask] = await Promise.all([loadImage(`/api/frames/${frame}.jpg`), loadMask(frame)]);
+    // After a click only the mask changed: the frame already shown is kept rather than fetched again.
+    const same = S.image && S.imageFrame === frame;
+    const [img, mask] = await Promise.all([same ? S.image : loadImage(`/api/frames/${frame}.jpg`), loadMask(frame)]);
     if (S.frame !== frame) return; // the person moved on meanwhile
     S.image = img;
+    S.imageFrame = frame;
     S.labels = mask.labels;
     S.overlay = buildOverlay(mask);
     draw();

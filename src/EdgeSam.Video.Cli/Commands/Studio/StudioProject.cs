@@ -42,7 +42,8 @@ internal sealed class StudioProject : IDisposable
     private readonly object _lock = new();
     private readonly List<Channel<string>> _subscribers = [];
     private readonly StudioSnapshot _state;
-    private Job? _job;
+    /// <summary>The running propagation, read by request threads without the gate (hence volatile).</summary>
+    private volatile Job? _job;
     private int _nextJob;
 
     private sealed class Job(int id, CancellationTokenSource cancel)

@@ -261,8 +261,8 @@ internal sealed class StudioServer : IAsyncDisposable
         ctx.Response.Headers.ContentType = "text/event-stream";
         ctx.Response.Headers.CacheControl = "no-cache";
         var reader = _project.Subscribe();
-        CancellationToken stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted,
-            _app.Lifetime.ApplicationStopping).Token;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, _app.Lifetime.ApplicationStopping);
+        CancellationToken stop = linked.Token;
         try
         {
             await ctx.Response.WriteAsync(": connected\n\n", stop);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One idempotent setup step shared by the launcher (./edgesam-video) and the test command (tests/run.sh):
-#   1. ffmpeg/ffprobe from Debian's packages, if missing;
+#   1. ffmpeg/ffprobe and chromium (the studio's browser tests drive it through Playwright) from Debian's packages,
+#      if missing;
 #   2. ONNX Runtime's native library (libonnxruntime.so.1 from npm's onnxruntime-node, pinned, --ignore-scripts)
 #      into the git-ignored .native/onnxruntime/;
 #   3. restore + Release build of the solution when any source changed since the last build.
@@ -33,6 +34,15 @@ if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
   as_root apt-get install -y -q ffmpeg >"$native/apt.log" 2>&1 \
     || { as_root apt-get update -q >>"$native/apt.log" 2>&1 && as_root apt-get install -y -q ffmpeg >>"$native/apt.log" 2>&1; } \
     || die "could not install ffmpeg with apt-get (see $native/apt.log); install it by hand: apt-get install ffmpeg"
+fi
+
+# 1b. chromium: Playwright cannot download its own browser here; the studio's browser tests use Debian's.
+if ! command -v chromium >/dev/null; then
+  say "installing chromium (apt, for the studio's browser tests)..."
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get install -y -q chromium >>"$native/apt.log" 2>&1 \
+    || { as_root apt-get update -q >>"$native/apt.log" 2>&1 && as_root apt-get install -y -q chromium >>"$native/apt.log" 2>&1; } \
+    || die "could not install chromium with apt-get (see $native/apt.log); install it by hand: apt-get install chromium"
 fi
 
 # 2. ONNX Runtime native library

@@ -19,5 +19,6 @@ internal static class CommandRegistry
         yield return Run.RunCommand.Create(ctx);
         yield return BenchGraphCut.BenchGraphCutCommand.Create(ctx, legacyTopLevel: true);
         yield return Export.ExportCommand.Create(ctx);
+        yield return Studio.StudioCommand.Create(ctx);
     }
 }

@@ -1,0 +1,218 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace EdgeSam.Video.Tests.Studio;
+
+/// <summary>The studio's HTTP API against the running server on 127.0.0.1 (a random port), on the first 12 frames of
+/// DAVIS 2016 blackswan with the weights-free graph cut; masks are scored against the ground truth.</summary>
+public class StudioApiTests(ITestOutputHelper output)
+{
+    private static async Task<(HttpStatusCode Status, string Body)> Send(HttpClient http, HttpMethod method, string path, string? body = null, bool auth = true)
+    {
+        using var req = new HttpRequestMessage(method, path);
+        if (body is not null) req.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        if (!auth) req.Headers.Authorization = null;
+        using HttpResponseMessage r = await http.SendAsync(req);
+        return (r.StatusCode, await r.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>A 4xx answer is one line of JSON with an error message.</summary>
+    private static void OneLineError(string body)
+    {
+        Assert.Single(body.TrimEnd('\n').Split('\n'));
+        Assert.False(string.IsNullOrWhiteSpace(JsonDocument.Parse(body).RootElement.GetProperty("error").GetString()));
+    }
+
+    [Fact]
+    public async Task Every_route_needs_the_token_and_bad_requests_get_one_line_4xx()
+    {
+        await using StudioHost host = await StudioHost.StartAsync(frames: 4);
+        using var anonymous = new HttpClient { BaseAddress = host.Http.BaseAddress };
+        foreach (string path in new[] { "/", "/studio.js", "/api/video", "/api/frames/0.jpg", "/api/masks/0.png", "/api/report", "/api/events", "/nothing" })
+        {
+            var (st, body) = await Send(anonymous, HttpMethod.Get, path);
+            Assert.True(st == HttpStatusCode.Unauthorized, $"{path}: {st}");
+            OneLineError(body);
+        }
+        anonymous.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", host.Server.Token + "x");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Send(anonymous, HttpMethod.Get, "/api/video")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Send(anonymous, HttpMethod.Post, "/api/objects", "{}")).Status);
+        // The token in the address works too (what the printed link carries), and sets the page's cookie.
+        using (HttpResponseMessage r = await new HttpClient().GetAsync($"{host.Server.PageAddress}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            Assert.Contains("edgesam_studio=", string.Join(";", r.Headers.GetValues("Set-Cookie")));
+            Assert.Contains("studio.js", await r.Content.ReadAsStringAsync());
+        }
+
+        HttpClient http = host.Http;
+        var cases = new (HttpMethod Method, string Path, string? Body, HttpStatusCode Expected)[]
+        {
+            (HttpMethod.Get, "/api/frames/4.jpg", null, HttpStatusCode.NotFound),
+            (HttpMethod.Get, "/api/masks/-1.png", null, HttpStatusCode.NotFound),
+            (HttpMethod.Post, "/api/objects", "{\"name\": \"swan\"", HttpStatusCode.BadRequest),
+            (HttpMethod.Post, "/api/objects", "{\"name\": \"swan\", \"color\": \"red\"}", HttpStatusCode.BadRequest),
+            (HttpMethod.Post, "/api/prompts", "{\"frame\": 0, \"object\": 7, \"points\": [[10, 10, 1]]}", HttpStatusCode.NotFound),
+            (HttpMethod.Post, "/api/prompts", "{\"frame\": 0}", HttpStatusCode.BadRequest),
+            (HttpMethod.Post, "/api/prompts", "[1, 2]", HttpStatusCode.BadRequest),
+            (HttpMethod.Post, "/api/propagate", "{\"from\": 0, \"direction\": \"sideways\"}", HttpStatusCode.BadRequest),
+            (HttpMethod.Post, "/api/propagate", "{\"from\": 0}", HttpStatusCode.Conflict),
+            (HttpMethod.Post, "/api/jobs/5/cancel", null, HttpStatusCode.NotFound),
+            (HttpMethod.Post, "/api/export", "{\"to\": \"gif\"}", HttpStatusCode.BadRequest),
+            (HttpMethod.Delete, "/api/objects/9", null, HttpStatusCode.NotFound),
+            (HttpMethod.Post, "/api/objects", "{\"name\": \"" + new string('a', 70_000) + "\"}", HttpStatusCode.RequestEntityTooLarge),
+        };
+        foreach (var (method, path, body, expected) in cases)
+        {
+            var (st, text) = await Send(http, method, path, body);
+            output.WriteLine($"{method} {path}: {(int)st} {text.Trim()}");
+            Assert.True(st == expected, $"{method} {path}: {(int)st} {text}, expected {(int)expected}");
+            OneLineError(text);
+        }
+        // A point off the frame and a prompt for an object that exists but on a frame that does not.
+        JsonElement obj = await host.Json(HttpMethod.Post, "/api/objects", new { name = "swan" });
+        int id = obj.GetProperty("id").GetInt32();
+        Assert.Equal(HttpStatusCode.BadRequest, (await Send(http, HttpMethod.Post, "/api/prompts", $"{{\"frame\": 0, \"object\": {id}, \"points\": [[900, 10, 1]]}}")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(http, HttpMethod.Post, "/api/prompts", $"{{\"frame\": 40, \"object\": {id}, \"points\": [[9, 10, 1]]}}")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Send(http, HttpMethod.Post, "/api/prompts", $"{{\"frame\": 0, \"object\": {id}, \"points\": [[9, 10, 3]]}}")).Status);
+
+        // A removed object leaves the saved masks, the prompts and the object list.
+        int other = (await host.Json(HttpMethod.Post, "/api/objects", new { name = "water" })).GetProperty("id").GetInt32();
+        await host.Json(HttpMethod.Post, "/api/prompts", new { frame = 0, @object = other, points = new[] { new float[] { 600, 420, 1 } } });
+        Assert.Contains(other, (await host.Labels(0)).ObjectIds());
+        await host.Json(HttpMethod.Delete, $"/api/objects/{other}");
+        Assert.DoesNotContain(other, (await host.Labels(0)).ObjectIds());
+        Assert.Equal(0, (await host.Json(HttpMethod.Get, "/api/prompts")).GetArrayLength());
+        Assert.Equal(1, (await host.Json(HttpMethod.Get, "/api/video")).GetProperty("objects").GetArrayLength());
+
+        // No path leaves the session folder: a file beside it is never served, however the path is spelled.
+        string secret = Path.Combine(Path.GetDirectoryName(host.Out)!, "secret.txt");
+        File.WriteAllText(secret, "not for the page");
+        foreach (string path in new[] { "/api/files/../secret.txt", "/api/files/..%2Fsecret.txt", "/api/files/%2e%2e/secret.txt", "/api/files/%2e%2e%2fsecret.txt", "/api/files/" + Uri.EscapeDataString(secret) })
+        {
+            var (st, text) = await Send(http, HttpMethod.Get, path);
+            output.WriteLine($"GET {path}: {(int)st} {text.Trim()}");
+            Assert.DoesNotContain("not for the page", text);
+            Assert.True((int)st is >= 400 and < 500, $"{path}: {st}");
+        }
+    }
+
+    [Fact]
+    public async Task Box_prompt_propagate_correct_repropagate_and_export_follow_the_ground_truth()
+    {
+        const int frames = 12;
+        await using StudioHost host = await StudioHost.StartAsync(frames);
+        HttpClient http = host.Http;
+        using var events = new StreamReader(await http.GetStreamAsync("/api/events"));
+
+        JsonElement video = await host.Json(HttpMethod.Get, "/api/video");
+        Assert.Equal(frames, video.GetProperty("frames").GetInt32());
+        Assert.Equal(854, video.GetProperty("width").GetInt32());
+        int id = (await host.Json(HttpMethod.Post, "/api/objects", new { name = "swan" })).GetProperty("id").GetInt32();
+        Assert.Equal(1, id);
+        await host.Json(new HttpMethod("PATCH"), $"/api/objects/{id}", new { name = "black swan", color = "#33cc99" });
+        Assert.Equal("black swan", (await host.Json(HttpMethod.Get, "/api/video")).GetProperty("objects")[0].GetProperty("name").GetString());
+
+        // A box around the swan on frame 0 (the graph cut keeps only its pale back), then clicks where the mask is wrong.
+        var (x, y) = StudioHost.Inside(0);
+        JsonElement p = await host.Json(HttpMethod.Post, "/api/prompts", new { frame = 0, @object = id, points = Array.Empty<float[]>(), box = StudioHost.TruthBox(0) });
+        output.WriteLine($"box prompt: {p}, IoU {await host.IoU(0):F3}");
+        Assert.True(p.GetProperty("area").GetInt32() > 0);
+        Assert.Equal(1.0, p.GetProperty("confidence").GetDouble());
+        var (j0, clicks) = await host.ClickUntil(0, id, 0.85, 8);
+        output.WriteLine($"frame 0 IoU {j0:F3} after {clicks} click(s)");
+        Assert.True(j0 > 0.8, $"prompt mask IoU {j0:F3} after {clicks} clicks");
+
+        int job = (await host.Json(HttpMethod.Post, "/api/propagate", new { from = 0, direction = "forward" })).GetProperty("job").GetInt32();
+        // One job at a time, and no prompt while it runs.
+        var (st2, body2) = await Send(http, HttpMethod.Post, "/api/propagate", "{\"from\": 0, \"direction\": \"forward\"}");
+        Assert.Equal(HttpStatusCode.Conflict, st2);
+        OneLineError(body2);
+        var (st3, _) = await Send(http, HttpMethod.Post, "/api/prompts", $"{{\"frame\": 3, \"object\": {id}, \"points\": [[{x}, {y}, 1]]}}");
+        Assert.Equal(HttpStatusCode.Conflict, st3);
+        List<JsonElement> ev = await StudioHost.ReadJob(events, job, TimeSpan.FromMinutes(3));
+        JsonElement done = ev[^1];
+        output.WriteLine($"done: {done}");
+        Assert.False(done.GetProperty("cancelled").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, done.GetProperty("error").ValueKind);
+        Assert.Equal(frames, done.GetProperty("frames").GetInt32());
+        Assert.Equal(Enumerable.Range(0, frames), ev.SkipLast(1).Select(e => e.GetProperty("frame").GetInt32()));
+        foreach (JsonElement e in ev.SkipLast(1))
+        {
+            JsonElement o = e.GetProperty("objects")[0];
+            Assert.Equal(id, o.GetProperty("id").GetInt32());
+            Assert.InRange(o.GetProperty("confidence").GetDouble(), 0, 1);
+            Assert.Equal((await host.Labels(e.GetProperty("frame").GetInt32())).MaskOf(id).Area(), o.GetProperty("area").GetInt32());
+        }
+        double[] ious = new double[frames];
+        for (int f = 0; f < frames; f++) ious[f] = await host.IoU(f);
+        output.WriteLine("IoU after the first walk: " + string.Join(" ", ious.Select(v => v.ToString("F3"))));
+        Assert.True(ious.Average() > 0.75, $"mean IoU {ious.Average():F3}");
+
+        // A correction on frame 8 (clicks where the propagated mask is wrong), then a re-propagation from there.
+        var (j8, c8) = await host.ClickUntil(8, id, 0.9, 6, clearFirst: true);
+        output.WriteLine($"frame 8 IoU {ious[8]:F3} -> {j8:F3} after {c8} click(s)");
+        Assert.True(j8 > 0.8, $"corrected mask IoU {j8:F3}");
+        job = (await host.Json(HttpMethod.Post, "/api/propagate", new { from = 8, direction = "forward" })).GetProperty("job").GetInt32();
+        ev = await StudioHost.ReadJob(events, job, TimeSpan.FromMinutes(3));
+        Assert.Equal(frames - 8, ev[^1].GetProperty("frames").GetInt32());
+        for (int f = 8; f < frames; f++) ious[f] = await host.IoU(f);
+        output.WriteLine("IoU after the correction: " + string.Join(" ", ious.Select(v => v.ToString("F3"))));
+        Assert.True(ious.Skip(8).Average() > 0.8, $"mean IoU after the correction {ious.Skip(8).Average():F3}");
+        JsonElement report = await host.Json(HttpMethod.Get, "/api/report");
+        Assert.Equal(frames, report.GetProperty("report").GetArrayLength());
+        Assert.Equal("Prompted", report.GetProperty("report")[8].GetProperty("objects")[0].GetProperty("status").GetString());
+
+        // A cancelled walk says so and stops early.
+        job = (await host.Json(HttpMethod.Post, "/api/propagate", new { from = frames - 1, direction = "backward" })).GetProperty("job").GetInt32();
+        await host.Json(HttpMethod.Post, $"/api/jobs/{job}/cancel");
+        ev = await StudioHost.ReadJob(events, job, TimeSpan.FromMinutes(3));
+        Assert.True(ev[^1].GetProperty("cancelled").GetBoolean() || ev[^1].GetProperty("frames").GetInt32() == frames, ev[^1].ToString());
+
+        // Every export format writes under the session folder; the links serve the files.
+        foreach (string to in new[] { "json", "alpha-png", "svg", "coco", "ae", "nuke" })
+        {
+            JsonElement x1 = await host.Json(HttpMethod.Post, "/api/export", new { to });
+            string[] files = x1.GetProperty("files").EnumerateArray().Select(e => e.GetString()!).ToArray();
+            Assert.NotEmpty(files);
+            foreach (string f in files) Assert.True(File.Exists(Path.Combine(host.Out, f)), f);
+            Assert.All(files, f => Assert.StartsWith("export/", f));
+            string url = x1.GetProperty("urls")[0].GetString()!;
+            using HttpResponseMessage r = await http.GetAsync(url);
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            Assert.Equal(new FileInfo(Path.Combine(host.Out, files[0])).Length, (await r.Content.ReadAsByteArrayAsync()).Length);
+        }
+    }
+
+    [Fact]
+    public async Task A_stopped_studio_reopens_its_session_where_it_was()
+    {
+        StudioHost first = await StudioHost.StartAsync(frames: 6);
+        int id = (await first.Json(HttpMethod.Post, "/api/objects", new { name = "swan" })).GetProperty("id").GetInt32();
+        var (j0, _) = await first.ClickUntil(0, id, 0.85, 8);
+        byte[] mask0 = await first.Http.GetByteArrayAsync("/api/masks/0.png");
+        Assert.Equal(0, await first.StopAsync());
+        Assert.Contains("stopped; the session is in", first.Console.ToString());
+        await first.DisposeAsync();
+
+        await using StudioHost second = await StudioHost.StartAsync(input: first.Input, output: first.Out);
+        Assert.Contains("reopened the session", second.Console.ToString());
+        JsonElement video = await second.Json(HttpMethod.Get, "/api/video");
+        Assert.Equal("swan", video.GetProperty("objects")[0].GetProperty("name").GetString());
+        Assert.Equal(0, video.GetProperty("objects")[0].GetProperty("promptFrames")[0].GetInt32());
+        Assert.Equal(mask0, await second.Http.GetByteArrayAsync("/api/masks/0.png"));
+        // The restored prompt drives a propagation without a new click.
+        using var events = new StreamReader(await second.Http.GetStreamAsync("/api/events"));
+        int job = (await second.Json(HttpMethod.Post, "/api/propagate", new { from = 0, direction = "both" })).GetProperty("job").GetInt32();
+        List<JsonElement> ev = await StudioHost.ReadJob(events, job, TimeSpan.FromMinutes(2));
+        // Both ways from frame 0: the backward walk is frame 0 alone, then forward over all six.
+        Assert.Equal(7, ev[^1].GetProperty("frames").GetInt32());
+        Assert.Equal([0, 0, 1, 2, 3, 4, 5], ev.SkipLast(1).Select(e => e.GetProperty("frame").GetInt32()));
+        Assert.Equal(j0, await second.IoU(0), 6);
+        double j5 = await second.IoU(5);
+        Assert.True(j5 > 0.6, $"frame 5 IoU {j5:F3}");
+    }
+}

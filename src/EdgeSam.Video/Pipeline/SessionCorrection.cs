@@ -60,6 +60,19 @@ public enum CorrectionBlend
     NearestPrompt,
 }
 
+/// <summary>What a correction's decode on the clicked frame is given besides the clicks and the current mask as prior.</summary>
+public enum CorrectionPrompt
+{
+    /// <summary>The box around the current mask and the positive clicks, grown by <see cref="SessionCorrection.BoxMargin"/>
+    /// (SAM's refine-with-box-and-clicks).</summary>
+    Box,
+
+    /// <summary>The query points a propagation would sample from the current mask (less the disks that negative clicks
+    /// carve out of it, and less the points a click contradicts), with no box: the frame's own propagation prompt plus
+    /// the user's clicks, so a positive click far outside the mask is not clipped by a box drawn around the mask.</summary>
+    QueryPoints,
+}
+
 /// <summary>What one correction changed.</summary>
 public sealed record CorrectionResult(int ObjectId, int Frame, int FirstFrame, int LastFrame, int ChangedFrames, Mask PromptMask);
 
@@ -81,13 +94,21 @@ public static class SessionCorrection
     /// extent a point-only graph cut would lack). Returns the prompt's mask.
     /// </summary>
     public static Mask Refine(VideoSession session, int frame, int objectId, IReadOnlyList<PromptPoint> clicks, BoxF? box, Mask? current,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, CorrectionPrompt mode = CorrectionPrompt.QueryPoints)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(clicks);
         var existing = session.Prompt(frame, objectId);
         Mask? prior = existing?.Mask is { IsEmpty: false } m && existing?.Points is null ? m : current ?? existing?.Mask;
         bool keepClicks = existing?.Points is not null;
+        if (mode == CorrectionPrompt.QueryPoints && box is null && prior is { IsEmpty: false })
+        {
+            IReadOnlyList<PromptPoint> all = keepClicks ? [.. existing!.Value.Points!, .. clicks] : clicks;
+            Mask edited = CarveNegatives(prior, all);
+            IReadOnlyList<PromptPoint> context = Uncontradicted(session.SampleQueryPoints(frame, objectId, edited, cancel), all);
+            if (context.Any(p => p.Label == PointLabel.Positive) || all.Any(p => p.Label == PointLabel.Positive))
+                return session.AddPoints(frame, objectId, clicks, keepClicks ? existing!.Value.Box : null, clearOld: !keepClicks, cancel, edited, context);
+        }
         BoxF? useBox = box ?? (keepClicks ? existing!.Value.Box : null) ?? GrownBox(prior, clicks, session.Width, session.Height);
         if (useBox is null && !clicks.Any(p => p.Label == PointLabel.Positive) && !(keepClicks && existing!.Value.Points!.Any(p => p.Label == PointLabel.Positive)))
             throw new ArgumentException($"Object {objectId} has no mask on frame {frame} to correct with negative clicks alone; add a positive click or a box.", nameof(clicks));
@@ -113,9 +134,10 @@ public static class SessionCorrection
         if (given is null && !known && !spec.HasPositive && spec.Box is null)
             throw new EdgeSamException($"{spec.Origin}: object {spec.ObjectId} is unknown{(session.ObjectIds.Count > 0 ? $" (objects: {string.Join(",", session.ObjectIds)})" : "")}; a new object needs a positive click, a box or a mask.");
         Mask? now = given is null && known && current is not null ? current.Read(spec.Frame).MaskOf(spec.ObjectId) : null;
+        bool onFrame = session.Prompt(spec.Frame, spec.ObjectId) is not null;
         try
         {
-            return given is not null || now is not null
+            return given is not null || now is not null || onFrame
                 ? Refine(session, spec.Frame, spec.ObjectId, spec.Points, spec.Box, now, cancel)
                 : session.AddPoints(spec.Frame, spec.ObjectId, spec.Points, spec.Box, clearOld: true, cancel);
         }
@@ -124,6 +146,58 @@ public static class SessionCorrection
             throw new EdgeSamException($"{spec.Origin}: {e.Message.Split(" (Parameter")[0]}");
         }
     }
+
+    /// <summary>
+    /// <paramref name="prior"/> without, for each negative click inside it, the largest disk around the click that
+    /// stays inside it (radius: the click's distance to the mask's outside): the user said that region is not the
+    /// object, so neither the prior's soft unary nor the query points sampled from it may claim it.
+    /// </summary>
+    internal static Mask CarveNegatives(Mask prior, IReadOnlyList<PromptPoint> clicks)
+    {
+        Mask result = prior.Clone();
+        int w = prior.Width, h = prior.Height;
+        foreach (PromptPoint c in clicks)
+        {
+            if (c.Label != PointLabel.Negative) continue;
+            int cx = (int)MathF.Round(c.X), cy = (int)MathF.Round(c.Y);
+            if (!prior[cx, cy]) continue;
+            float r = DistanceToOutside(prior, cx, cy);
+            int ri = (int)MathF.Ceiling(r);
+            for (int y = Math.Max(0, cy - ri); y <= Math.Min(h - 1, cy + ri); y++)
+                for (int x = Math.Max(0, cx - ri); x <= Math.Min(w - 1, cx + ri); x++)
+                    if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r) result.Data[y * w + x] = 0;
+        }
+        return result;
+    }
+
+    /// <summary>Distance from (<paramref name="cx"/>, <paramref name="cy"/>) to the nearest pixel outside
+    /// <paramref name="mask"/> (the frame's outside included), searched in growing squares.</summary>
+    private static float DistanceToOutside(Mask mask, int cx, int cy)
+    {
+        int w = mask.Width, h = mask.Height;
+        float best = float.MaxValue;
+        for (int r = 1; r < Math.Max(w, h) + 1 && r <= best; r++)
+        {
+            for (int dy = -r; dy <= r; dy++)
+                for (int dx = -r; dx <= r; dx++)
+                {
+                    if (Math.Abs(dx) != r && Math.Abs(dy) != r) continue;
+                    int x = cx + dx, y = cy + dy;
+                    bool outside = x < 0 || y < 0 || x >= w || y >= h || mask.Data[y * w + x] == 0;
+                    if (outside) best = Math.Min(best, MathF.Sqrt(dx * dx + dy * dy));
+                }
+        }
+        return best == float.MaxValue ? 0 : best;
+    }
+
+    /// <summary>The sampled query points minus those a click contradicts: a sampled negative nearer to a positive click
+    /// than <see cref="ContradictionRadius"/>, a sampled positive as near to a negative click.</summary>
+    private static IReadOnlyList<PromptPoint> Uncontradicted(IReadOnlyList<PromptPoint> sampled, IReadOnlyList<PromptPoint> clicks) =>
+        sampled.Where(p => !clicks.Any(c => c.Label != p.Label
+            && (c.X - p.X) * (c.X - p.X) + (c.Y - p.Y) * (c.Y - p.Y) < ContradictionRadius * ContradictionRadius)).ToList();
+
+    /// <summary>Pixels around a click within which sampled points of the other label are dropped.</summary>
+    public const float ContradictionRadius = 20f;
 
     /// <summary>Fraction of the current mask's box size added on each side of the correction's box.</summary>
     public const float BoxMargin = 0.1f;
@@ -152,9 +226,18 @@ public static class SessionCorrection
     /// object (status, score, points) and the frame's new labels: the one place that sees every rewritten frame (a
     /// report of per-frame confidence updates its entries there).
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="settleIoU"/> above 0 each walk stops at the first frame (after the corrected one) where the
+    /// object's new mask and its stored one agree to that IoU: from there on the correction no longer changes what the
+    /// object looks like, and walking further would only replace masks the earlier walk already had right with another
+    /// draw of the same propagation (a graph-cut run's masks swing with its sampler; the stored ones are the kept
+    /// draw). 0 walks the whole affected range.
+    /// </remarks>
     public static async Task<CorrectionResult> RepropagateAsync(VideoSession session, int objectId, int frame, ISessionMasks masks,
-        CorrectionBlend blend = CorrectionBlend.NearestPrompt, Action<FrameResult, LabelMap>? onChanged = null, CancellationToken cancel = default)
+        CorrectionBlend blend = CorrectionBlend.NearestPrompt, Action<FrameResult, LabelMap>? onChanged = null, CancellationToken cancel = default,
+        double settleIoU = DefaultSettleIoU)
     {
+        if (settleIoU is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(settleIoU), settleIoU, "Must be in [0, 1].");
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(masks);
         var prompt = session.Prompt(frame, objectId)
@@ -164,28 +247,48 @@ public static class SessionCorrection
         int changed = 0;
         int[] only = [objectId];
 
-        void Merge(FrameResult r)
+        // True when the walk has settled onto the stored masks (see settleIoU) and should stop.
+        bool Merge(FrameResult r)
         {
             LabelMap old = masks.Read(r.FrameIndex);
+            if (settleIoU > 0 && r.FrameIndex != frame && Iou(old, r.Object(objectId)?.Mask, objectId) >= settleIoU) return true;
             LabelMap merged = Compose(session, old, r, objectId);
-            if (merged.Data.AsSpan().SequenceEqual(old.Data)) return;
+            if (merged.Data.AsSpan().SequenceEqual(old.Data)) return false;
             masks.Write(r.FrameIndex, r.FrameName, merged);
             changed++;
             onChanged?.Invoke(r, merged);
+            return false;
         }
 
         await foreach (FrameResult r in session.Propagate(frame, PropagationDirection.Forward, last - frame + 1, cancel: cancel, objectIds: only))
-            Merge(r);
+            if (Merge(r)) break;
         if (frame > first)
         {
             await foreach (FrameResult r in session.Propagate(frame, PropagationDirection.Backward, frame - first + 1, cancel: cancel, objectIds: only))
             {
                 if (r.FrameIndex == frame) continue; // the forward walk wrote it
                 if (blend == CorrectionBlend.NearestPrompt && previousPrompt >= 0 && r.FrameIndex - previousPrompt <= frame - r.FrameIndex) break;
-                Merge(r);
+                if (Merge(r)) break;
             }
         }
         return new CorrectionResult(objectId, frame, first, last, changed, prompt.Mask);
+    }
+
+    /// <summary>Default <c>settleIoU</c> of <see cref="RepropagateAsync"/>.</summary>
+    public const double DefaultSettleIoU = 0.9;
+
+    private static double Iou(LabelMap old, Mask? mask, int objectId)
+    {
+        if (mask is null) return 0;
+        long inter = 0, union = 0;
+        byte id = (byte)objectId;
+        for (int i = 0; i < mask.Data.Length; i++)
+        {
+            bool a = old.Data[i] == id, b = mask.Data[i] != 0;
+            if (a && b) inter++;
+            if (a || b) union++;
+        }
+        return union == 0 ? 1 : inter / (double)union;
     }
 
     /// <summary><paramref name="old"/> with object <paramref name="objectId"/>'s pixels replaced by its mask in

@@ -108,7 +108,10 @@ public sealed class VideoSession : IDisposable
     /// <remarks><paramref name="prior"/> (the object's current mask on that frame, frame-sized) goes to the first decode as
     /// <see cref="SegmentationPrompt.Prior"/>: a correction refines what the object looks like now instead of starting
     /// over (the graph cut seeds its colour models and a soft unary from it; EdgeSAM has no mask input and ignores it).</remarks>
-    public Mask AddPoints(int frame, int objectId, IReadOnlyList<PromptPoint> points, BoxF? box = null, bool clearOld = true, CancellationToken cancel = default, Mask? prior = null)
+    /// <remarks><paramref name="context"/>: further points that join the decode but not the prompt's stored clicks (a
+    /// correction's query points sampled from the current mask, as propagation would give that frame).</remarks>
+    public Mask AddPoints(int frame, int objectId, IReadOnlyList<PromptPoint> points, BoxF? box = null, bool clearOld = true, CancellationToken cancel = default,
+        Mask? prior = null, IReadOnlyList<PromptPoint>? context = null)
     {
         ArgumentNullException.ThrowIfNull(points);
         CheckMutable();
@@ -140,7 +143,8 @@ public sealed class VideoSession : IDisposable
         using IFrameEmbedding embedding = _model.Segmenter.Embed(image);
         if (prior is not null && (prior.Width != Width || prior.Height != Height))
             throw new ArgumentException($"The prior mask is {prior.Width}x{prior.Height}, the video is {Width}x{Height}.", nameof(prior));
-        var (mask, _) = PromptRefiner.Run(embedding, [new PromptRefiner.Request(all, useBox, prior is { IsEmpty: false } ? prior : null)], _model.Options.RefinementPasses, null)[0];
+        List<PromptPoint> decoded = context is null ? all : [.. all, .. context];
+        var (mask, _) = PromptRefiner.Run(embedding, [new PromptRefiner.Request(decoded, useBox, prior is { IsEmpty: false } ? prior : null)], _model.Options.RefinementPasses, null)[0];
         GetOrAdd(objectId).Prompts[frame] = new FramePrompt { Mask = mask, Points = all, Box = useBox };
         Forget(objectId);
         return mask.Clone();
@@ -169,6 +173,22 @@ public sealed class VideoSession : IDisposable
         _objects.TryGetValue(objectId, out ObjectState? o) && o.Prompts.TryGetValue(frame, out FramePrompt? p)
             ? (p.Mask.Clone(), p.Points?.ToArray(), p.Box)
             : null;
+
+    /// <summary>The query points a propagation seeded from <paramref name="mask"/> on <paramref name="frame"/> would start
+    /// with (the model's sampler, the session's <see cref="SamplerSeed"/>): positives first, then negatives.</summary>
+    public IReadOnlyList<PromptPoint> SampleQueryPoints(int frame, int objectId, Mask mask, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(mask);
+        CheckFrame(frame);
+        if (mask.IsEmpty) return [];
+        RgbImage image = _frames.Read(frame, 1, cancel).FirstOrDefault()
+            ?? throw new EdgeSamException($"Frame {frame} could not be read from the video (it reports {FrameCount} frames).");
+        VideoSegmenterOptions o = _model.Options;
+        // The same seed mix as a propagation's seeding, so a correction's points are reproducible.
+        int seed = unchecked(SamplerSeed * 1_000_003 + frame * 7_919 + objectId * 104_729);
+        IReadOnlyList<PromptPoint> got = o.EffectiveSampler(mask, image, o.PositivePoints, o.NegativePoints, seed);
+        return [.. got.Where(p => p.Label == PointLabel.Positive), .. got.Where(p => p.Label == PointLabel.Negative)];
+    }
 
     /// <summary>
     /// The frames a new prompt of <paramref name="objectId"/> on <paramref name="frame"/> changes: from just after the

@@ -93,6 +93,11 @@ public static class SessionCorrection
     /// each side, bounds the search (SAM's refine-with-box-and-clicks; it also gives a negative-only correction the
     /// extent a point-only graph cut would lack). Returns the prompt's mask.
     /// </summary>
+    /// <remarks>A positive click farther from the object's current mask on that frame than the object's radius (or on a
+    /// frame where it has no mask) says the object is there and the mask missed it whole, which one click cannot
+    /// convey to a colour graph cut (its search extent comes from the positives). So the object's nearest prompt mask
+    /// (user-given, the most trusted shape), moved so its centroid sits on the click, joins the prior: the object as
+    /// the user last showed it, where the user says it is now.</remarks>
     public static Mask Refine(VideoSession session, int frame, int objectId, IReadOnlyList<PromptPoint> clicks, BoxF? box, Mask? current,
         CancellationToken cancel = default, CorrectionPrompt mode = CorrectionPrompt.QueryPoints)
     {
@@ -100,6 +105,14 @@ public static class SessionCorrection
         ArgumentNullException.ThrowIfNull(clicks);
         var existing = session.Prompt(frame, objectId);
         Mask? prior = existing?.Mask is { IsEmpty: false } m && existing?.Points is null ? m : current ?? existing?.Mask;
+        if (clicks.FirstOrDefault(c => c.Label == PointLabel.Positive) is { Label: PointLabel.Positive } anchor
+            && NearestPromptShape(session, frame, objectId, anchor) is { } shape
+            && (prior is not { IsEmpty: false } || DistanceTo(prior, anchor) > Math.Sqrt(shape.Area() / Math.PI)))
+        {
+            if (prior is { IsEmpty: false })
+                for (int i = 0; i < shape.Data.Length; i++) shape.Data[i] |= prior.Data[i];
+            prior = shape;
+        }
         bool keepClicks = existing?.Points is not null;
         if (mode == CorrectionPrompt.QueryPoints && box is null && prior is { IsEmpty: false })
         {
@@ -145,6 +158,48 @@ public static class SessionCorrection
         {
             throw new EdgeSamException($"{spec.Origin}: {e.Message.Split(" (Parameter")[0]}");
         }
+    }
+
+    /// <summary>The object's prompt mask on the prompted frame nearest <paramref name="frame"/> (other than it; earlier
+    /// first on ties), shifted so its centroid lies on <paramref name="anchor"/>; null when there is none.</summary>
+    private static Mask? NearestPromptShape(VideoSession session, int frame, int objectId, PromptPoint anchor)
+    {
+        int best = -1;
+        foreach (int f in session.PromptFrames(objectId))
+            if (f != frame && session.Prompt(f, objectId) is { Mask.IsEmpty: false } && (best < 0 || Math.Abs(f - frame) < Math.Abs(best - frame)))
+                best = f;
+        if (best < 0) return null;
+        Mask m = session.Prompt(best, objectId)!.Value.Mask;
+        int area = m.Area();
+        double sx = 0, sy = 0;
+        for (int i = 0; i < m.Data.Length; i++)
+            if (m.Data[i] != 0) { sx += i % m.Width; sy += i / m.Width; }
+        int dx = (int)Math.Round(anchor.X - sx / area), dy = (int)Math.Round(anchor.Y - sy / area);
+        var moved = new Mask(m.Width, m.Height);
+        for (int y = 0; y < m.Height; y++)
+        {
+            int ty = y + dy;
+            if ((uint)ty >= (uint)m.Height) continue;
+            for (int x = 0; x < m.Width; x++)
+            {
+                int tx = x + dx;
+                if ((uint)tx < (uint)m.Width && m.Data[y * m.Width + x] != 0) moved.Data[ty * m.Width + tx] = 1;
+            }
+        }
+        return moved.IsEmpty ? null : moved;
+    }
+
+    /// <summary>Distance from <paramref name="p"/> to the nearest pixel of <paramref name="mask"/> (0 inside it).</summary>
+    private static double DistanceTo(Mask mask, PromptPoint p)
+    {
+        double best = double.MaxValue;
+        for (int i = 0; i < mask.Data.Length; i++)
+        {
+            if (mask.Data[i] == 0) continue;
+            double dx = i % mask.Width - p.X, dy = i / mask.Width - p.Y;
+            best = Math.Min(best, dx * dx + dy * dy);
+        }
+        return Math.Sqrt(best);
     }
 
     /// <summary>

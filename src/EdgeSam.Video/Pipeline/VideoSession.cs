@@ -77,17 +77,7 @@ public sealed class VideoSession : IDisposable
     /// <summary>Prompts object <paramref name="objectId"/> with its mask on <paramref name="frame"/> (SAM 2's
     /// <c>add_new_mask</c>); replaces any earlier prompt of the object on that frame. An empty mask says the object is
     /// absent from that frame on (its tracking stops there).</summary>
-    public void AddMask(int frame, int objectId, Mask mask)
-    {
-        ArgumentNullException.ThrowIfNull(mask);
-        CheckMutable();
-        CheckFrame(frame);
-        CheckId(objectId);
-        if (mask.Width != Width || mask.Height != Height)
-            throw new ArgumentException($"The mask is {mask.Width}x{mask.Height}, the video is {Width}x{Height}.", nameof(mask));
-        GetOrAdd(objectId).Prompts[frame] = new FramePrompt { Mask = mask.Clone() };
-        Forget(objectId);
-    }
+    public void AddMask(int frame, int objectId, Mask mask) => RestorePrompt(frame, objectId, mask, null, null);
 
     /// <summary>Prompts every object of <paramref name="labels"/> (ids 1..254; 0 and 255 are background/void) with
     /// its mask on <paramref name="frame"/>. Returns the ids added.</summary>

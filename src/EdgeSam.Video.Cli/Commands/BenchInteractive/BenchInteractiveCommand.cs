@@ -221,6 +221,15 @@ internal static class BenchInteractiveCommand
         return (bestFrame + 1, worst.ObjectId);
     }
 
+    private static void WriteScores(Utf8JsonWriter w, int round, double jf, double j, double f, double seconds)
+    {
+        w.WriteNumber("round", round);
+        w.WriteNumber("J&F", jf);
+        w.WriteNumber("J", j);
+        w.WriteNumber("F", f);
+        w.WriteNumber("seconds", Math.Round(seconds, 3));
+    }
+
     private static void WriteJson(BenchInteractiveSettings s, int restarts, List<(int Round, double JF, double J, double F, double Seconds)> rounds, double auc,
         Dictionary<string, List<RoundScore>> perSequence)
     {
@@ -238,11 +247,7 @@ internal static class BenchInteractiveCommand
             foreach (var r in rounds)
             {
                 w.WriteStartObject();
-                w.WriteNumber("round", r.Round);
-                w.WriteNumber("J&F", r.JF);
-                w.WriteNumber("J", r.J);
-                w.WriteNumber("F", r.F);
-                w.WriteNumber("seconds", Math.Round(r.Seconds, 3));
+                WriteScores(w, r.Round, r.JF, r.J, r.F, r.Seconds);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -254,11 +259,7 @@ internal static class BenchInteractiveCommand
                 foreach (RoundScore r in list)
                 {
                     w.WriteStartObject();
-                    w.WriteNumber("round", r.Round);
-                    w.WriteNumber("J&F", r.JF);
-                    w.WriteNumber("J", r.J);
-                    w.WriteNumber("F", r.F);
-                    w.WriteNumber("seconds", Math.Round(r.Seconds, 3));
+                    WriteScores(w, r.Round, r.JF, r.J, r.F, r.Seconds);
                     if (r.Click is { } c)
                     {
                         w.WriteStartObject("click");

@@ -77,17 +77,7 @@ public sealed class VideoSession : IDisposable
     /// <summary>Prompts object <paramref name="objectId"/> with its mask on <paramref name="frame"/> (SAM 2's
     /// <c>add_new_mask</c>); replaces any earlier prompt of the object on that frame. An empty mask says the object is
     /// absent from that frame on (its tracking stops there).</summary>
-    public void AddMask(int frame, int objectId, Mask mask)
-    {
-        ArgumentNullException.ThrowIfNull(mask);
-        CheckMutable();
-        CheckFrame(frame);
-        CheckId(objectId);
-        if (mask.Width != Width || mask.Height != Height)
-            throw new ArgumentException($"The mask is {mask.Width}x{mask.Height}, the video is {Width}x{Height}.", nameof(mask));
-        GetOrAdd(objectId).Prompts[frame] = new FramePrompt { Mask = mask.Clone() };
-        Forget(objectId);
-    }
+    public void AddMask(int frame, int objectId, Mask mask) => RestorePrompt(frame, objectId, mask, null, null);
 
     /// <summary>Prompts every object of <paramref name="labels"/> (ids 1..254; 0 and 255 are background/void) with
     /// its mask on <paramref name="frame"/>. Returns the ids added.</summary>
@@ -105,7 +95,13 @@ public sealed class VideoSession : IDisposable
     /// propagation, and returns the mask, which becomes the object's prompt on that frame. With
     /// <paramref name="clearOld"/> false the clicks are added to the frame's earlier clicks.
     /// </summary>
-    public Mask AddPoints(int frame, int objectId, IReadOnlyList<PromptPoint> points, BoxF? box = null, bool clearOld = true, CancellationToken cancel = default)
+    /// <remarks><paramref name="prior"/> (the object's current mask on that frame, frame-sized) goes to the first decode as
+    /// <see cref="SegmentationPrompt.Prior"/>: a correction refines what the object looks like now instead of starting
+    /// over (the graph cut seeds its colour models and a soft unary from it; EdgeSAM has no mask input and ignores it).</remarks>
+    /// <remarks><paramref name="context"/>: further points that join the decode but not the prompt's stored clicks (a
+    /// correction's query points sampled from the current mask, as propagation would give that frame).</remarks>
+    public Mask AddPoints(int frame, int objectId, IReadOnlyList<PromptPoint> points, BoxF? box = null, bool clearOld = true, CancellationToken cancel = default,
+        Mask? prior = null, IReadOnlyList<PromptPoint>? context = null)
     {
         ArgumentNullException.ThrowIfNull(points);
         CheckMutable();
@@ -135,10 +131,72 @@ public sealed class VideoSession : IDisposable
         RgbImage image = _frames.Read(frame, 1, cancel).FirstOrDefault()
             ?? throw new EdgeSamException($"Frame {frame} could not be read from the video (it reports {FrameCount} frames).");
         using IFrameEmbedding embedding = _model.Segmenter.Embed(image);
-        var (mask, _) = PromptRefiner.Run(embedding, [new PromptRefiner.Request(all, useBox, null)], _model.Options.RefinementPasses, null)[0];
+        if (prior is not null && (prior.Width != Width || prior.Height != Height))
+            throw new ArgumentException($"The prior mask is {prior.Width}x{prior.Height}, the video is {Width}x{Height}.", nameof(prior));
+        List<PromptPoint> decoded = context is null ? all : [.. all, .. context];
+        var (mask, _) = PromptRefiner.Run(embedding, [new PromptRefiner.Request(decoded, useBox, prior is { IsEmpty: false } ? prior : null)], _model.Options.RefinementPasses, null)[0];
         GetOrAdd(objectId).Prompts[frame] = new FramePrompt { Mask = mask, Points = all, Box = useBox };
         Forget(objectId);
         return mask.Clone();
+    }
+
+    /// <summary>
+    /// Puts back a prompt saved earlier (<see cref="Prompt"/>): its mask as the object's seed on <paramref name="frame"/>,
+    /// and its clicks and box so later corrections on that frame add to them. Nothing is segmented: a stored session
+    /// reopens in the time it takes to read it.
+    /// </summary>
+    public void RestorePrompt(int frame, int objectId, Mask mask, IReadOnlyList<PromptPoint>? points, BoxF? box)
+    {
+        ArgumentNullException.ThrowIfNull(mask);
+        CheckMutable();
+        CheckFrame(frame);
+        CheckId(objectId);
+        if (mask.Width != Width || mask.Height != Height)
+            throw new ArgumentException($"The mask is {mask.Width}x{mask.Height}, the video is {Width}x{Height}.", nameof(mask));
+        GetOrAdd(objectId).Prompts[frame] = new FramePrompt { Mask = mask.Clone(), Points = points?.ToList(), Box = box };
+        Forget(objectId);
+    }
+
+    /// <summary>Object <paramref name="objectId"/>'s prompt on <paramref name="frame"/> (its seed mask, and the clicks and
+    /// box that made it, null for a mask prompt), or null when that frame holds none for it.</summary>
+    public (Mask Mask, IReadOnlyList<PromptPoint>? Points, BoxF? Box)? Prompt(int frame, int objectId) =>
+        _objects.TryGetValue(objectId, out ObjectState? o) && o.Prompts.TryGetValue(frame, out FramePrompt? p)
+            ? (p.Mask.Clone(), p.Points?.ToArray(), p.Box)
+            : null;
+
+    /// <summary>The query points a propagation seeded from <paramref name="mask"/> on <paramref name="frame"/> would start
+    /// with (the model's sampler, the session's <see cref="SamplerSeed"/>): positives first, then negatives.</summary>
+    public IReadOnlyList<PromptPoint> SampleQueryPoints(int frame, int objectId, Mask mask, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(mask);
+        CheckFrame(frame);
+        if (mask.IsEmpty) return [];
+        RgbImage image = _frames.Read(frame, 1, cancel).FirstOrDefault()
+            ?? throw new EdgeSamException($"Frame {frame} could not be read from the video (it reports {FrameCount} frames).");
+        VideoSegmenterOptions o = _model.Options;
+        // The same seed mix as a propagation's seeding, so a correction's points are reproducible.
+        int seed = unchecked(SamplerSeed * 1_000_003 + frame * 7_919 + objectId * 104_729);
+        IReadOnlyList<PromptPoint> got = o.EffectiveSampler(mask, image, o.PositivePoints, o.NegativePoints, seed);
+        return [.. got.Where(p => p.Label == PointLabel.Positive), .. got.Where(p => p.Label == PointLabel.Negative)];
+    }
+
+    /// <summary>
+    /// The frames a new prompt of <paramref name="objectId"/> on <paramref name="frame"/> changes: from just after the
+    /// object's previous prompted frame (or the video's start) to just before its next one (or the end), both walks
+    /// starting at <paramref name="frame"/>. The neighbouring prompts re-seed the object, so nothing beyond them follows
+    /// from this one.
+    /// </summary>
+    public (int First, int Last) AffectedRange(int objectId, int frame)
+    {
+        CheckFrame(frame);
+        int first = 0, last = FrameCount - 1;
+        if (_objects.TryGetValue(objectId, out ObjectState? o))
+            foreach (int f in o.Prompts.Keys)
+            {
+                if (f < frame) first = Math.Max(first, f + 1);
+                else if (f > frame) last = Math.Min(last, f - 1);
+            }
+        return (first, last);
     }
 
     /// <summary>Prompts object <paramref name="objectId"/> with a box on <paramref name="frame"/>; see <see cref="AddPoints"/>.</summary>
@@ -188,21 +246,29 @@ public sealed class VideoSession : IDisposable
     }
 
     /// <summary>Called by the run on its processing thread; the session reads the history only between propagations.</summary>
+    /// <summary>A walk of some objects only (<see cref="Propagate"/>'s <c>objectIds</c>) replaces their states and keeps
+    /// the others'.</summary>
     private void Record(int frame, IReadOnlyDictionary<int, ObjectContinuation> states)
     {
-        var copy = new Dictionary<int, StoredState>(states.Count);
-        foreach (var (id, st) in states) copy[id] = new StoredState(st.Points, RunLengthMask.From(st.LastMask), st.SeedArea);
-        lock (_history) _history[frame] = copy;
+        lock (_history)
+        {
+            if (!_history.TryGetValue(frame, out Dictionary<int, StoredState>? stored)) _history[frame] = stored = new(states.Count);
+            else if (_walkObjects is null) stored.Clear();
+            foreach (var (id, st) in states) stored[id] = new StoredState(st.Points, RunLengthMask.From(st.LastMask), st.SeedArea);
+        }
     }
+
+    /// <summary>The objects the running walk is limited to, null for all.</summary>
+    private HashSet<int>? _walkObjects;
 
     /// <summary>A continuation from the remembered states on <paramref name="frame"/> for the objects without a prompt on
     /// <paramref name="start"/> (those are seeded there anyway); null when there is none.</summary>
-    private Continuation? FromHistory(int frame, int start, PropagationDirection direction, CancellationToken cancel)
+    private Continuation? FromHistory(int frame, int start, PropagationDirection direction, HashSet<int>? only, CancellationToken cancel)
     {
         if (frame < 0 || frame >= FrameCount || !_history.TryGetValue(frame, out Dictionary<int, StoredState>? states)) return null;
         var objects = new Dictionary<int, ObjectContinuation>();
         foreach (var (id, st) in states)
-            if (_objects.TryGetValue(id, out ObjectState? o) && !o.Prompts.ContainsKey(start))
+            if ((only is null || only.Contains(id)) && _objects.TryGetValue(id, out ObjectState? o) && !o.Prompts.ContainsKey(start))
                 objects[id] = new ObjectContinuation(st.Points, st.Mask.ToMask(), st.SeedArea);
         if (objects.Count == 0) return null;
         RgbImage image = _frames.Read(frame, 1, cancel).FirstOrDefault()
@@ -255,15 +321,27 @@ public sealed class VideoSession : IDisposable
     /// <param name="maxFrames">Most frames to walk, <paramref name="from"/> included.</param>
     /// <param name="stats">Optional live statistics object (also available as <see cref="LastStats"/>).</param>
     /// <param name="cancel">Stops the pipeline; the enumeration then throws <see cref="OperationCanceledException"/>.</param>
+    /// <param name="objectIds">Walk only these objects (a correction re-propagating one object); the results then hold
+    /// only them, their overlaps resolved among themselves, and the other objects' remembered states stay as they
+    /// were. Null: every object.</param>
     public async IAsyncEnumerable<FrameResult> Propagate(int? from = null, PropagationDirection direction = PropagationDirection.Forward,
-        int? maxFrames = null, PropagationStats? stats = null, [EnumeratorCancellation] CancellationToken cancel = default)
+        int? maxFrames = null, PropagationStats? stats = null, [EnumeratorCancellation] CancellationToken cancel = default,
+        IReadOnlyCollection<int>? objectIds = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         CheckMutable();
         if (_objects.Count == 0)
             throw new InvalidOperationException("No object has a prompt: call AddMask, AddPoints or AddBox first.");
+        if (objectIds is not null)
+        {
+            if (objectIds.Count == 0) throw new ArgumentException("Give at least one object id, or null for all.", nameof(objectIds));
+            foreach (int id in objectIds)
+                if (!_objects.ContainsKey(id))
+                    throw new ArgumentException($"Object {id} has no prompt in this session (objects: {string.Join(",", _objects.Keys)}).", nameof(objectIds));
+        }
+        List<ObjectState> walked = objectIds is null ? _objects.Values.ToList() : _objects.Values.Where(o => objectIds.Contains(o.Id)).ToList();
         bool forward = direction == PropagationDirection.Forward;
-        int start = from ?? (forward ? _objects.Values.Min(o => o.Prompts.Keys.First()) : _objects.Values.Max(o => o.Prompts.Keys.Last()));
+        int start = from ?? (forward ? walked.Min(o => o.Prompts.Keys.First()) : walked.Max(o => o.Prompts.Keys.Last()));
         CheckFrame(start);
         if (maxFrames is < 1) throw new ArgumentOutOfRangeException(nameof(maxFrames), maxFrames, "Must be >= 1.");
         int available = forward ? FrameCount - start : start + 1;
@@ -272,10 +350,12 @@ public sealed class VideoSession : IDisposable
         VideoSegmenterOptions options = _model.Options.Seed == SamplerSeed ? _model.Options : _model.Options with { Seed = SamplerSeed };
         stats ??= new PropagationStats();
         LastStats = stats;
-        Continuation? continuation = FromHistory(forward ? start - 1 : start + 1, start, direction, cancel);
+        HashSet<int>? only = objectIds is null ? null : [.. objectIds];
+        Continuation? continuation = FromHistory(forward ? start - 1 : start + 1, start, direction, only, cancel);
 
         _propagating = true;
-        var run = new PropagationRun(options, _model.Tracker, _objects.Values.ToList(), continuation, Width, Height, _frames.FrameName, stats, Record);
+        _walkObjects = only;
+        var run = new PropagationRun(options, _model.Tracker, walked, continuation, Width, Height, _frames.FrameName, stats, Record);
         if (options.Execution == PipelineExecution.Sequential)
         {
             stats.Start();
@@ -299,6 +379,7 @@ public sealed class VideoSession : IDisposable
                 run.Dispose();
                 stats.Stop();
                 _propagating = false;
+                _walkObjects = null;
             }
             yield break;
         }
@@ -337,6 +418,7 @@ public sealed class VideoSession : IDisposable
             run.Dispose();
             stats.Stop();
             _propagating = false;
+            _walkObjects = null;
         }
         if (failure.Error is { } error) ExceptionDispatchInfo.Throw(error);
         cancel.ThrowIfCancellationRequested();

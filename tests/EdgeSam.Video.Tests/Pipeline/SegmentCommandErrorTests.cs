@@ -30,11 +30,19 @@ public class SegmentCommandErrorTests
         PngCodec.WriteMask(smallMask, new SyntheticClip(32, 32, 1).TruthMask(0));
         string emptyMask = Path.Combine(outDir, "empty.png");
         PngCodec.WriteMask(emptyMask, new Mask(96, 64));
+        string badJson = Path.Combine(outDir, "bad.json");
+        File.WriteAllText(badJson, "[\n  {\"frame\": 0, \"points\": [[10, 10, 1]]}\n  {\"frame\": 1}\n]\n");
 
         var cases = new (string[] Args, string Expected)[]
         {
-            (["segment", input, "--out", outDir], "exactly one prompt"),
-            (["segment", input, "--out", outDir, "--points", "10,10,+", "--box", "1,1,5,5"], "exactly one prompt"),
+            (["segment", input, "--out", outDir], "segment needs a prompt"),
+            (["segment", input, "--out", outDir, "--mask", smallMask, "--points", "10,10,+"], "--mask cannot be combined"),
+            (["segment", input, "--out", outDir, "--prompt", "frame=7;points=10,10,+"], "--prompt 1: frame 7 is outside the video, which has frames 0..2"),
+            (["segment", input, "--out", outDir, "--prompt", "frame=0;colour=red"], "is not understood"),
+            (["segment", input, "--out", outDir, "--prompt", "frame=0;points=10,10,*"], "is not 'x,y,+' or 'x,y,-'"),
+            (["segment", input, "--out", outDir, "--prompts", badJson], "malformed JSON at line 3, column"),
+            (["segment", input, "--out", outDir, "--prompts", Path.Combine(outDir, "none.json")], "prompt file not found"),
+            (["segment", input, "--out", outDir, "--add", "--prompt", "frame=1;points=10,10,+"], "holds no stored session"),
             (["segment", input, "--out", outDir, "--points", "10,10"], "is not 'x,y,+'"),
             (["segment", input, "--out", outDir, "--points", "10,10,-"], "no positive point"),
             (["segment", input, "--out", outDir, "--points", "500,10,+", "--segmenter", "graphcut"], "lies outside the 96x64 frame"),

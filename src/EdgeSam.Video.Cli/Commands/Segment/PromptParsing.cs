@@ -25,6 +25,56 @@ internal static class PromptParsing
         return points;
     }
 
+    /// <summary>
+    /// One <c>--prompt</c>: <c>"frame=40;object=2;points=300,200,+ 310,260,-;box=x0,y0,x1,y1;mask=m.png"</c>, fields in any
+    /// order separated by ';', points by spaces; frame defaults to 0, object to 1; at least one of points, box, mask.
+    /// Negative-only clicks are allowed here (a correction of an object's mask).
+    /// </summary>
+    public static Pipeline.PromptSpec Prompt(string text, int index)
+    {
+        string where = $"--prompt {index} ('{text}')";
+        int frame = 0, obj = 1;
+        var points = new List<PromptPoint>();
+        BoxF? box = null;
+        string? mask = null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string field in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int eq = field.IndexOf('=');
+            string key = eq > 0 ? field[..eq].Trim() : field, value = eq > 0 ? field[(eq + 1)..].Trim() : "";
+            if (eq <= 0 || !seen.Add(key))
+                throw new EdgeSamException($"{where}: '{field}' is not key=value with a key used once (keys: frame, object, points, box, mask).");
+            switch (key)
+            {
+                case "frame" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out frame):
+                    break;
+                case "object" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out obj):
+                    break;
+                case "points":
+                    foreach (string raw in value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        string[] f = raw.Split(',', StringSplitOptions.TrimEntries);
+                        if (f.Length != 3 || !TryFloat(f[0], out float x) || !TryFloat(f[1], out float y) || f[2] is not ("+" or "-"))
+                            throw new EdgeSamException($"{where}: point '{raw}' is not 'x,y,+' or 'x,y,-' (pixels; separate points with spaces, e.g. points=320,240,+ 50,60,-).");
+                        points.Add(new PromptPoint(x, y, f[2] == "+" ? PointLabel.Positive : PointLabel.Negative));
+                    }
+                    break;
+                case "box":
+                    try { box = Box(value); }
+                    catch (EdgeSamException e) { throw new EdgeSamException($"{where}: {e.Message.Replace("--box: ", "box ")}"); }
+                    break;
+                case "mask" when value.Length > 0:
+                    mask = value;
+                    break;
+                default:
+                    throw new EdgeSamException($"{where}: '{field}' is not understood (frame=N, object=ID, points=x,y,+ x,y,-, box=x0,y0,x1,y1, mask=file.png).");
+            }
+        }
+        if (points.Count == 0 && box is null && mask is null)
+            throw new EdgeSamException($"{where}: give points=..., box=... or mask=... (e.g. \"frame=40;object=2;points=300,200,+\").");
+        return new Pipeline.PromptSpec(frame, obj, points, box, mask) { Origin = $"--prompt {index}" };
+    }
+
     /// <summary><c>"x0,y0,x1,y1"</c>: inclusive pixel corners.</summary>
     public static BoxF Box(string text)
     {

@@ -23,6 +23,13 @@ internal static class SegmentCommand
         var obj = new Option<int?>("--object") { Description = "Object id (1..254) for --points/--box/a binary mask; with a multi-object mask, the one id to segment." };
         var output = new Option<string>("--out") { Description = "Output folder (masks/ and preview.mp4 go there).", Required = true };
         var noPreview = new Option<bool>("--no-preview") { Description = "Do not write preview.mp4." };
+        var prompt = new Option<string[]>("--prompt")
+        {
+            Description = "A prompt on any frame (repeatable): \"frame=40;object=2;points=300,200,+ 310,260,-;box=x0,y0,x1,y1;mask=m.png\" (a box and clicks together are one prompt).",
+        };
+        var promptsFile = new Option<string?>("--prompts") { Description = "JSON prompt file: [{\"frame\": 0, \"object\": 1, \"points\": [[x, y, 1]], \"box\": [x0, y0, x1, y1], \"mask\": \"m.png\"}] (label 1 positive, 0 negative)." };
+        var add = new Option<bool>("--add") { Description = "Add the prompts to the session stored in --out and re-propagate only what they change (corrections: clicks refine the current mask)." };
+        var previewPrompts = new Option<bool>("--preview-prompts") { Description = "Segment only the prompted frames: write <out>/prompt-preview/<frame>.png and an overlay PNG each, then stop." };
         var export = new Option<string[]>("--export")
         {
             Description = $"Also export the result for compositing, into <out>/export/: {string.Join(", ", Video.Export.ExportFormats.AllNames)} (repeatable).",
@@ -32,7 +39,7 @@ internal static class SegmentCommand
         var pipeline = new PipelineOptions();
         var cmd = new Command("segment", "Segment objects through a video from a mask, clicks or a box on one frame.");
         cmd.Add(input);
-        foreach (Option o in new Option[] { mask, points, box, frame, obj, output, noPreview, export }) cmd.Add(o);
+        foreach (Option o in new Option[] { mask, points, box, frame, obj, output, noPreview, export, prompt, promptsFile, add, previewPrompts }) cmd.Add(o);
         pipeline.AddTo(cmd);
         cmd.SetAction((ParseResult r, CancellationToken ct) => RunAsync(new SegmentSettings
         {
@@ -46,42 +53,66 @@ internal static class SegmentCommand
             Preview = !r.GetValue(noPreview),
             Pipeline = pipeline.Bind(r),
             Export = [.. (r.GetValue(export) ?? []).Distinct().Select(Video.Export.ExportFormats.Parse)],
+            Prompts = r.GetValue(prompt) ?? [],
+            PromptsFile = r.GetValue(promptsFile),
+            Add = r.GetValue(add),
+            PreviewPrompts = r.GetValue(previewPrompts),
         }, ctx, ct));
         return cmd;
     }
 
     public static async Task<int> RunAsync(SegmentSettings s, CliContext ctx, CancellationToken cancel)
     {
-        int prompts = (s.Mask is null ? 0 : 1) + (s.Points is null ? 0 : 1) + (s.Box is null ? 0 : 1);
-        if (prompts != 1)
-            throw new EdgeSamException("segment needs exactly one prompt: --mask <png>, --points \"x,y,+;...\" or --box x0,y0,x1,y1.");
+        if (s.Mask is not null && (s.Points is not null || s.Box is not null))
+            throw new EdgeSamException("segment: --mask cannot be combined with --points/--box; give the clicks as --prompt \"frame=N;mask=m.png;points=...\" instead.");
         if (s.Object is { } id && id is < 1 or > 254)
             throw new EdgeSamException($"--object {id} is out of range; object ids are 1..254.");
         if (s.Mask is not null && !File.Exists(s.Mask))
             throw new EdgeSamException($"mask not found: {s.Mask}; give a PNG of the prompt frame.");
+        if (s.Add && s.PreviewPrompts)
+            throw new EdgeSamException("segment: --add and --preview-prompts do not go together; preview the new prompts on a fresh --out first.");
 
-        // Parse the prompt before anything slow or chatty happens.
-        IReadOnlyList<PromptPoint>? points = s.Points is null ? null : PromptParsing.Points(s.Points);
-        BoxF? box = s.Box is null ? null : PromptParsing.Box(s.Box);
+        // Parse every prompt before anything slow or chatty happens.
+        List<PromptSpec> specs = Specs(s);
+        if (specs.Count == 0 && s.Mask is null)
+            throw new EdgeSamException("segment needs a prompt: --mask <png>, --points \"x,y,+;...\", --box x0,y0,x1,y1, --prompt \"frame=N;points=x,y,+\" or --prompts FILE.");
+        if (s.Add && s.Mask is not null)
+            throw new EdgeSamException("segment --add: give the new mask as --prompt \"frame=N;object=ID;mask=m.png\".");
 
         using IFrameSource frames = FrameSources.Open(s.Input, cancel: cancel);
         if (s.Frame < 0 || s.Frame >= frames.FrameCount)
             throw new EdgeSamException($"--frame {s.Frame} is outside {s.Input}, which has frames 0..{frames.FrameCount - 1}.");
+        PromptFile.Validate(specs, frames.FrameCount, frames.Width, frames.Height);
+        var folder = new SessionFolder(s.Out);
+        if (s.Add) folder.ReadInfo(); // a missing or damaged session stops here, before the model loads
         OutputFolder.Ensure(s.Out, "--out");
 
         using VideoSegmenter model = PipelineFactory.Create(s.Pipeline, ctx);
         using VideoSession session = model.OpenSession(frames);
-        IReadOnlyList<int> ids = Prompt(session, s, points, box);
+        if (s.Add) return await AddAsync(s, ctx, session, folder, specs, cancel);
+
+        var ids = new SortedSet<int>(s.Mask is null ? [] : Prompt(session, s));
+        foreach (PromptSpec p in specs)
+        {
+            Mask m = SessionCorrection.Apply(session, p, null, cancel);
+            if (m.IsEmpty && p.MaskFile is null)
+                throw new EdgeSamException($"{p.Origin}: the segmenter found no object on frame {p.Frame} from those clicks/box; click inside the object ('+') and on its background ('-'), or draw the box tightly around it.");
+            ids.Add(p.ObjectId);
+        }
+        if (s.PreviewPrompts) return PreviewPrompts(s, ctx, session, folder);
+
+        int first = session.ObjectIds.Min(o => session.PromptFrames(o)[0]);
         int restarts = PipelineFactory.Restarts(s.Pipeline, model);
         int parallel = PipelineFactory.ParallelRuns(s.Pipeline, model, restarts);
-        ConsoleLines.Line(ctx, $"segment: {s.Input}: {frames.FrameCount} frames {frames.Width}x{frames.Height}, object(s) {string.Join(",", ids)} from frame {s.Frame}; {PipelineFactory.Describe(model, restarts, parallel)}");
+        int promptCount = session.ObjectIds.Sum(o => session.PromptFrames(o).Count);
+        ConsoleLines.Line(ctx, $"segment: {s.Input}: {frames.FrameCount} frames {frames.Width}x{frames.Height}, object(s) {string.Join(",", ids)}, {promptCount} prompt(s) from frame {first}; {PipelineFactory.Describe(model, restarts, parallel)}");
         using PipelineFactory.LaneModelSet lanes = PipelineFactory.CreateLaneModels(s.Pipeline, parallel);
 
         var job = new SegmentJob
         {
             Session = session,
-            PromptFrame = s.Frame,
-            MasksDir = Path.Combine(s.Out, "masks"),
+            PromptFrame = first,
+            MasksDir = folder.MasksDir,
             PreviewPath = s.Preview ? Path.Combine(s.Out, "preview.mp4") : null,
             ReportPath = Path.Combine(s.Out, ReportFileName),
             Restarts = restarts,
@@ -94,6 +125,20 @@ internal static class SegmentCommand
         });
         foreach (PropagationStats st in job.Stats) ConsoleLines.Line(ctx, $"segment: {st}");
         if (job.RestartScores.Count > 0) ConsoleLines.Line(ctx, $"segment: {SegmentJob.DescribeRestarts(job)}");
+        // Corrections go on under the seed of the run that was kept.
+        session.SamplerSeed += job.ChosenRestart;
+        var masks = new FolderSessionMasks(folder.MasksDir, frames);
+        bool lateWalks = false;
+        foreach (int late in session.ObjectIds.Where(o => session.PromptFrames(o)[0] > first).ToList())
+        {
+            // The walks started at the earliest prompt, so an object first prompted later has nothing before its own first
+            // prompt yet: walk it back to the start (and on to its next prompt) alone.
+            CorrectionResult back = await SessionCorrection.RepropagateAsync(session, late, session.PromptFrames(late)[0], masks, CorrectionBlend.Replace, cancel: cancel);
+            ConsoleLines.Line(ctx, $"segment: object {late} walked from its first prompt on frame {back.Frame} over frames {back.FirstFrame}-{back.LastFrame}");
+            lateWalks = true;
+        }
+        if (lateWalks && job.PreviewPath is not null) WritePreview(frames, masks, job.PreviewPath, cancel);
+        folder.Save(session);
         ConsoleLines.Line(ctx, $"segment: masks in {job.MasksDir}{(job.PreviewPath is null ? "" : $", preview {job.PreviewPath}")}");
         foreach (Video.Export.ExportFormat format in s.Export)
         {
@@ -124,27 +169,114 @@ internal static class SegmentCommand
         foreach (ReviewRange r in report.ReviewRanges()) yield return r.Text;
     }
 
-    /// <summary>Applies the prompt to the session; returns the object ids prompted.</summary>
-    private static IReadOnlyList<int> Prompt(VideoSession session, SegmentSettings s, IReadOnlyList<PromptPoint>? pts, BoxF? box)
+    /// <summary>Every prompt but a legacy <c>--mask</c>: <c>--points</c>/<c>--box</c> (one prompt on <c>--frame</c>), each
+    /// <c>--prompt</c>, then the <c>--prompts</c> file's entries, in that order.</summary>
+    private static List<PromptSpec> Specs(SegmentSettings s)
     {
-        int id = s.Object ?? 1;
-        if (pts is not null)
+        var specs = new List<PromptSpec>();
+        if (s.Points is not null || s.Box is not null)
         {
-            foreach (var p in pts)
-                if (p.X < 0 || p.Y < 0 || p.X > session.Width - 1 || p.Y > session.Height - 1)
-                    throw new EdgeSamException($"--points: ({p.X}, {p.Y}) lies outside the {session.Width}x{session.Height} frame.");
-            if (session.AddPoints(s.Frame, id, pts).IsEmpty)
-                throw new EdgeSamException($"--points: the segmenter found no object at those points on frame {s.Frame}; click inside the object ('+') and on its background ('-').");
-            return [id];
+            IReadOnlyList<PromptPoint> pts = s.Points is null ? [] : PromptParsing.Points(s.Points);
+            BoxF? box = s.Box is null ? null : PromptParsing.Box(s.Box);
+            specs.Add(new PromptSpec(s.Frame, s.Object ?? 1, pts, box, null) { Origin = s.Points is not null ? "--points" : "--box" });
         }
-        if (box is { } b)
+        for (int i = 0; i < s.Prompts.Count; i++) specs.Add(PromptParsing.Prompt(s.Prompts[i], i + 1));
+        if (s.PromptsFile is not null) specs.AddRange(PromptFile.Read(s.PromptsFile));
+        return specs;
+    }
+
+    /// <summary>
+    /// <c>--add</c>: reopens the session stored in <c>--out</c>, applies each new prompt as a correction (clicks refine the
+    /// object's current mask on that frame) and re-walks only that object over the frames the prompt affects; only frames
+    /// whose labels changed are rewritten.
+    /// </summary>
+    private static async Task<int> AddAsync(SegmentSettings s, CliContext ctx, VideoSession session, SessionFolder folder, List<PromptSpec> specs, CancellationToken cancel)
+    {
+        folder.Restore(session);
+        IFrameSource frames = session.Frames;
+        var masks = new FolderSessionMasks(folder.MasksDir, frames);
+        ConsoleLines.Line(ctx, $"segment --add: {s.Out}: stored session with object(s) {string.Join(",", session.ObjectIds)}, {session.ObjectIds.Sum(o => session.PromptFrames(o).Count)} prompt(s); {specs.Count} new");
+        var changed = new SortedSet<int>();
+        foreach (PromptSpec p in specs)
         {
-            if (b.X0 < 0 || b.Y0 < 0 || b.X1 > session.Width - 1 || b.Y1 > session.Height - 1)
-                throw new EdgeSamException($"--box: ({b.X0}, {b.Y0})-({b.X1}, {b.Y1}) leaves the {session.Width}x{session.Height} frame.");
-            if (session.AddBox(s.Frame, id, b).IsEmpty)
-                throw new EdgeSamException($"--box: the segmenter found no object in that box on frame {s.Frame}; draw the box tightly around the object.");
-            return [id];
+            cancel.ThrowIfCancellationRequested();
+            SessionCorrection.Apply(session, p, masks, cancel);
+            // Every rewritten frame passes through this callback once its new labels are on disk: the place where per-frame
+            // outputs kept beside the masks (report.json) are brought up to date.
+            CorrectionResult r = await SessionCorrection.RepropagateAsync(session, p.ObjectId, p.Frame, masks,
+                onChanged: (result, labels) => changed.Add(result.FrameIndex), cancel: cancel);
+            ConsoleLines.Line(ctx, $"segment --add: {p.Origin}: object {p.ObjectId} on frame {p.Frame}: re-propagated over frames {r.FirstFrame}-{r.LastFrame}, {r.ChangedFrames} frame(s) changed");
+            // Saved after each prompt, so an interruption keeps the prompts whose frames are already rewritten.
+            folder.Save(session);
         }
+        string preview = Path.Combine(s.Out, "preview.mp4");
+        if (s.Preview && changed.Count > 0) WritePreview(frames, masks, preview, cancel);
+        ConsoleLines.Line(ctx, $"segment --add: {changed.Count} of {frames.FrameCount} frames changed{Ranges(changed)}; masks in {folder.MasksDir}{(s.Preview && changed.Count > 0 ? $", preview {preview}" : "")}");
+        foreach (Video.Export.ExportFormat format in s.Export)
+        {
+            Video.Export.ExportResult result = Video.Export.RotoExporter.Export(
+                new Video.Export.ExportRequest(folder.MasksDir, format, Path.Combine(s.Out, "export"), Frames: s.Input), null, cancel);
+            ConsoleLines.Line(ctx, $"segment: exported {Video.Export.ExportFormats.Name(format)}: {result.Files.Count} file(s) in {Path.Combine(s.Out, "export")}");
+        }
+        return 0;
+    }
+
+    /// <summary>" (frames 3-9, 12)" for a set of frame indices.</summary>
+    private static string Ranges(SortedSet<int> frames)
+    {
+        if (frames.Count == 0) return "";
+        var parts = new List<string>();
+        int start = frames.Min, prev = start;
+        foreach (int f in frames.Skip(1).Append(int.MaxValue))
+        {
+            if (f == prev + 1) { prev = f; continue; }
+            parts.Add(start == prev ? $"{start}" : $"{start}-{prev}");
+            start = prev = f;
+        }
+        return $" (frames {string.Join(", ", parts)})";
+    }
+
+    /// <summary><c>--preview-prompts</c>: the prompted frames' labels (each object's prompt mask; where two overlap the
+    /// lower id wins) and an overlay each, in <c>&lt;out&gt;/prompt-preview/</c>; nothing is propagated.</summary>
+    private static int PreviewPrompts(SegmentSettings s, CliContext ctx, VideoSession session, SessionFolder folder)
+    {
+        string dir = Path.Combine(folder.Root, "prompt-preview");
+        Directory.CreateDirectory(dir);
+        IFrameSource frames = session.Frames;
+        var byFrame = session.ObjectIds.SelectMany(o => session.PromptFrames(o).Select(f => (Frame: f, Object: o))).GroupBy(x => x.Frame).OrderBy(g => g.Key);
+        foreach (var group in byFrame)
+        {
+            var labels = new LabelMap(frames.Width, frames.Height);
+            foreach (var (f, o) in group.OrderByDescending(x => x.Object))
+            {
+                Mask m = session.Prompt(f, o)!.Value.Mask;
+                for (int i = 0; i < m.Data.Length; i++) if (m.Data[i] != 0) labels.Data[i] = (byte)o;
+            }
+            string name = frames.FrameName(group.Key);
+            PngCodec.WriteLabels(Path.Combine(dir, name + ".png"), labels);
+            RgbImage image = frames.Read(group.Key, 1).First();
+            var markers = group.SelectMany(x => session.Prompt(x.Frame, x.Object)!.Value.Points ?? [])
+                .Select(p => new OverlayMarker(p.X, p.Y, p.Label == PointLabel.Positive, true)).ToList();
+            PngCodec.WriteRgb(Path.Combine(dir, name + "-overlay.png"), Overlay.Draw(image, labels, markers));
+            ConsoleLines.Line(ctx, $"segment: frame {group.Key}: object(s) {string.Join(",", group.Select(x => x.Object))}, {labels.Data.Count(b => b != 0)} px; {Path.Combine(dir, name + "-overlay.png")}");
+        }
+        ConsoleLines.Line(ctx, $"segment: prompt previews in {dir}; run again without --preview-prompts to segment the whole video");
+        return 0;
+    }
+
+    /// <summary>Rewrites the overlay preview from the stored masks (no tracked points: they are not kept on disk).</summary>
+    private static void WritePreview(IFrameSource frames, ISessionMasks masks, string path, CancellationToken cancel)
+    {
+        using VideoWriter preview = VideoWriter.Create(path, frames.Width, frames.Height, frames.FrameRate, VideoCodec.H264, SegmentJob.DefaultPreviewOptions, cancel);
+        int k = 0;
+        foreach (RgbImage image in frames.Read(0, frames.FrameCount, cancel))
+            preview.Write(Overlay.Draw(image, masks.Read(k++)));
+        preview.Complete();
+    }
+
+    /// <summary>Applies a <c>--mask</c> prompt to the session; returns the object ids prompted.</summary>
+    private static IReadOnlyList<int> Prompt(VideoSession session, SegmentSettings s)
+    {
         LabelMap labels = ReadPromptMask(s.Mask!, session.Width, session.Height);
         IReadOnlyList<int> present = labels.ObjectIds();
         if (present.Count == 1 && s.Object is { } only && present[0] != only)

@@ -21,4 +21,12 @@ internal sealed record SegmentSettings
     public PipelineSettings Pipeline { get; init; } = new();
     /// <summary>Rotoscoping exports written from the masks once segmentation is done (into <c>&lt;out&gt;/export/</c>).</summary>
     public IReadOnlyList<Video.Export.ExportFormat> Export { get; init; } = [];
+    /// <summary><c>--prompt</c> texts, "frame=N;object=ID;points=x,y,+ x,y,-;box=x0,y0,x1,y1;mask=m.png".</summary>
+    public IReadOnlyList<string> Prompts { get; init; } = [];
+    /// <summary>JSON prompt file (<see cref="Video.Pipeline.PromptFile"/>).</summary>
+    public string? PromptsFile { get; init; }
+    /// <summary>Add the prompts to the session stored in <see cref="Out"/> and re-propagate what they change.</summary>
+    public bool Add { get; init; }
+    /// <summary>Segment only the prompted frames and write their previews.</summary>
+    public bool PreviewPrompts { get; init; }
 }

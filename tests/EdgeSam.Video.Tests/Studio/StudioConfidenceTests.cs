@@ -14,6 +14,24 @@ public class StudioConfidenceTests
         return new ObjectFrameResult { ObjectId = 3, Status = status, Mask = m, RawMask = m, Score = score, Points = [] };
     }
 
+    [Theory]
+    [InlineData(0.93f, false)]
+    [InlineData(0.21f, true)]
+    public void The_pipelines_own_confidence_wins_over_the_score(float confidence, bool review)
+    {
+        // A score of 0.99 would say "certain"; the pipeline's confidence model is what segment's report.json carries,
+        // and the studio must show the same numbers.
+        ObjectFrameResult r = Result(ObjectStatus.Segmented, 40, 0.99f);
+        r = new ObjectFrameResult
+        {
+            ObjectId = r.ObjectId, Status = r.Status, Mask = r.Mask, RawMask = r.RawMask, Score = r.Score, Points = r.Points,
+            Confidence = new FrameConfidence { Confidence = confidence, Review = review, Reasons = [], Event = ObjectEvent.None, Area = 40, VisiblePoints = 5 },
+        };
+        StudioObjectFrame e = StudioConfidence.Of(r, 40);
+        Assert.Equal(confidence, e.Confidence!.Value, 5);
+        Assert.Equal(review, e.Review);
+    }
+
     [Fact]
     public void Prompted_frames_are_certain_and_waiting_objects_have_no_confidence()
     {

@@ -11,11 +11,11 @@ namespace EdgeSam.Video.Cli.Commands.Studio;
 internal sealed record StudioObjectFrame(int Id, int Area, double? Confidence, bool Review, ObjectStatus Status);
 
 /// <summary>
-/// The single place where the studio turns a frame result into a confidence and a review flag. Today it derives both
-/// from what <see cref="ObjectFrameResult"/> carries: the segmenter's score (the graph cut's mean tanh(|unary margin|/2),
-/// EdgeSAM's stability score, +inf on prompted frames) and the <see cref="ObjectStatus"/>, plus a jump of the mask's
-/// area against the object's previous frame in the walk. Issue #27 (steering, branch <c>steerb</c>) adds a per-frame
-/// confidence and a review flag to <see cref="ObjectFrameResult"/>; once merged, <see cref="Of"/> returns those instead.
+/// The single place where the studio turns a frame result into a confidence and a review flag: the pipeline's own
+/// <see cref="ObjectFrameResult.Confidence"/> (<see cref="ConfidenceModel"/>, the numbers <c>segment</c>'s report.json
+/// carries) wherever the frame has one. A result without it falls back to what the result itself says: the segmenter's
+/// score (the graph cut's mean tanh(|unary margin|/2), EdgeSAM's stability score, +inf on prompted frames) and the
+/// <see cref="ObjectStatus"/>, plus a jump of the mask's area against the object's previous frame in the walk.
 /// </summary>
 internal static class StudioConfidence
 {
@@ -31,6 +31,8 @@ internal static class StudioConfidence
     public static StudioObjectFrame Of(ObjectFrameResult r, int? previousArea)
     {
         int area = r.Mask.Area();
+        if (r.Status != ObjectStatus.NotStarted && r.Confidence is { } fc)
+            return new(r.ObjectId, area, fc.Confidence, fc.Review, r.Status);
         switch (r.Status)
         {
             case ObjectStatus.NotStarted:

@@ -91,7 +91,8 @@ internal static class SegmentCommand
             await job.RunAsync(progress, cancel);
             return 0;
         });
-        foreach (PropagationStats st in job.Stats) ConsoleLines.Line(ctx, $"segment: {st}");
+        if (s.Pipeline.Verbose)
+            foreach (PropagationStats st in job.Stats) ConsoleLines.Line(ctx, $"segment: {st}");
         if (job.RestartScores.Count > 0) ConsoleLines.Line(ctx, $"segment: {SegmentJob.DescribeRestarts(job)}");
         ConsoleLines.Line(ctx, $"segment: masks in {job.MasksDir}{(job.PreviewPath is null ? "" : $", preview {job.PreviewPath}")}");
         foreach (Video.Export.ExportFormat format in s.Export)

@@ -3,7 +3,7 @@ using EdgeSam.Video.Onnx.Builder;
 
 namespace EdgeSam.Video.Tests.Onnx;
 
-/// <summary>Models built with <see cref="OnnxGraphBuilder"/> run through the binding: numbers, metadata, errors, ownership.</summary>
+/// <summary>Models built with <see cref="OnnxGraphBuilder"/> run through the ONNX Runtime layer: numbers, metadata, errors, ownership.</summary>
 public class OrtSessionTests
 {
     private static readonly OrtSessionOptions Cpu1 = OrtSessionOptions.SingleThreadedCpu();

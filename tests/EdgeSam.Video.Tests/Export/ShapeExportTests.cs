@@ -14,7 +14,7 @@ public class ShapeExportTests(ITestOutputHelper output)
     private ExportResult Run(string masks, ExportFormat format, string outPath, int smooth = 0, string? frames = null) =>
         RotoExporter.Export(new ExportRequest(masks, format, outPath, Frames: frames, Smooth: smooth));
 
-    [Fact]
+    [MirrorFact]
     public void Svg_round_trips_with_iou_above_097()
     {
         foreach (string seq in ExportFixtures.Sequences)
@@ -39,7 +39,7 @@ public class ShapeExportTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [MirrorFact]
     public void Json_round_trips_with_iou_above_097_and_constant_vertex_counts_per_track()
     {
         foreach (string seq in ExportFixtures.Sequences)
@@ -61,7 +61,7 @@ public class ShapeExportTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [MirrorFact]
     public void Coco_polygons_round_trip_and_rle_decodes_exactly()
     {
         foreach (string seq in ExportFixtures.Sequences)
@@ -105,7 +105,7 @@ public class ShapeExportTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [MirrorFact]
     public void After_effects_script_is_balanced_with_one_key_per_frame_and_constant_vertex_counts()
     {
         var (masks, frames) = ExportFixtures.Subset("breakdance", 5);
@@ -139,7 +139,7 @@ public class ShapeExportTests(ITestOutputHelper output)
         output.WriteLine($"ae: {masksJs.Length} masks, {keys} path keys over {r.Frames} frames, {r.Shapes!.MeanSegmentsPerObjectFrame:F1} segments per object-frame");
     }
 
-    [Fact]
+    [MirrorFact]
     public void Nuke_script_is_balanced_with_a_key_per_frame_for_every_control_point()
     {
         var (masks, frames) = ExportFixtures.Subset("blackswan", 5);
@@ -187,7 +187,7 @@ public class ShapeExportTests(ITestOutputHelper output)
     private static float ParseNukeFloat(string s) =>
         s == "0" ? 0f : BitConverter.UInt32BitsToSingle(Convert.ToUInt32(s[1..], 16));
 
-    [Fact]
+    [MirrorFact]
     public void Smoothing_reduces_jitter_on_a_full_davis_sequence()
     {
         string masks = Path.Combine(TestPaths.Davis2016, "Annotations", "480p", "blackswan");

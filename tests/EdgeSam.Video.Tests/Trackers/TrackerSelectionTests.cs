@@ -48,7 +48,7 @@ public class TrackerSelectionTests
         Assert.Equal(tapir, PipelineFactory.InstalledTapir(Store(mirror)));
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task Lk_with_a_tracker_model_is_a_one_line_error()
     {
         string input = SegmentCommandTests.FirstFrames("blackswan", 2);
@@ -64,7 +64,7 @@ public class TrackerSelectionTests
 
     /// <summary>segment end to end with each ONNX tracker adapter (synthetic models of the contracts, translating every
     /// point by a constant step): the run completes and writes a mask per frame.</summary>
-    [Theory]
+    [MirrorTheory]
     [InlineData("onnx-window")]
     [InlineData("tapir")]
     public async Task Segment_runs_with_the_onnx_tracker_adapters(string tracker)
@@ -125,7 +125,7 @@ public class TrackerSelectionTests
         Assert.Single(stderr.ToString().Trim().Split('\n'));
     }
 
-    [Theory]
+    [MirrorTheory]
     [InlineData("lk", "--window-length", "8", "apply to --tracker onnx-window only")]
     [InlineData("onnx-window", "--window-size", "512by384", "--window-size '512by384' is not WxH")]
     public async Task Window_flags_are_checked(string tracker, string flag, string value, string says)

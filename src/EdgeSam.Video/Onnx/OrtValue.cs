@@ -166,6 +166,18 @@ public sealed unsafe class OrtValue : IDisposable
         _value.Dispose();
         _pin.Dispose();
         Interlocked.Decrement(ref _live);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// A value nobody disposed: its pin would hold the caller's array in place forever. Unreachable, it can be in no run,
+    /// so the pin is released here; the package's value has its own finalizer for the native side.
+    /// </summary>
+    ~OrtValue()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _pin.Dispose();
+        Interlocked.Decrement(ref _live);
     }
 
     public override string ToString() => OrtTensorInfo.Describe(ElementType, _shape) + (IsOrtAllocated ? " (ORT memory)" : " (caller memory)");

@@ -1,17 +1,13 @@
 #!/usr/bin/env bash
 # One idempotent setup step shared by the launcher (./edgesam-video) and the test command (tests/run.sh):
-#   1. ffmpeg/ffprobe and chromium (the studio's browser tests drive it through Playwright) from Debian's packages,
-#      if missing;
-#   2. ONNX Runtime's native library (libonnxruntime.so.1 from npm's onnxruntime-node, pinned, --ignore-scripts)
-#      into the git-ignored .native/onnxruntime/;
-#   3. restore + Release build of the solution when any source changed since the last build.
+#   1. ffmpeg/ffprobe from Debian's packages, if missing; for the test command (EDGESAM_BOOTSTRAP_TESTS=1, set by
+#      tests/run.sh) also chromium, which the studio's browser tests drive through Playwright;
+#   2. restore + Release build of the solution when any source changed since the last build (NuGet brings ONNX Runtime:
+#      Microsoft.ML.OnnxRuntime.Gpu.Linux puts libonnxruntime.so and its CUDA/TensorRT providers in each bin/'s
+#      runtimes/linux-x64/native/, where the managed package finds them; CPU use needs only glibc and libstdc++).
 # A second run finds everything in place and returns in well under a second (plus `find` over the sources).
 # Progress goes to stderr so the launcher's stdout stays the tool's own.
 set -euo pipefail
-
-ORT_VERSION=1.30.0
-# sha256 of bin/napi-v6/linux/x64/libonnxruntime.so.1 in onnxruntime-node@1.30.0 (x64 Linux, CPU build).
-ORT_SHA256=ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 native="$root/.native"
@@ -36,8 +32,9 @@ if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
     || die "could not install ffmpeg with apt-get (see $native/apt.log); install it by hand: apt-get install ffmpeg"
 fi
 
-# 1b. chromium: Playwright cannot download its own browser here; the studio's browser tests use Debian's.
-if ! command -v chromium >/dev/null; then
+# 1b. chromium, for the tests only (a user of the tool never needs it): Playwright cannot download its own browser here,
+#     so the studio's browser tests use Debian's.
+if [ "${EDGESAM_BOOTSTRAP_TESTS:-}" = 1 ] && ! command -v chromium >/dev/null; then
   say "installing chromium (apt, for the studio's browser tests)..."
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get install -y -q chromium >>"$native/apt.log" 2>&1 \
@@ -45,25 +42,10 @@ if ! command -v chromium >/dev/null; then
     || die "could not install chromium with apt-get (see $native/apt.log); install it by hand: apt-get install chromium"
 fi
 
-# 2. ONNX Runtime native library
-ortdir="$native/onnxruntime"
-if [ "$(cat "$ortdir/VERSION" 2>/dev/null || true)" != "$ORT_VERSION" ] || [ ! -f "$ortdir/libonnxruntime.so.1" ]; then
-  command -v npm >/dev/null || die "npm is needed once to fetch ONNX Runtime (apt-get install npm), or set EDGESAM_ORT_LIB to a libonnxruntime.so.1"
-  say "fetching ONNX Runtime $ORT_VERSION (npm onnxruntime-node, --ignore-scripts)..."
-  tmp="$(mktemp -d)"
-  trap 'rm -rf "$tmp"' EXIT
-  (cd "$tmp" && npm install --ignore-scripts --no-audit --no-fund --silent "onnxruntime-node@$ORT_VERSION" >/dev/null 2>"$tmp/npm.err") \
-    || die "npm install onnxruntime-node@$ORT_VERSION failed: $(tail -n 1 "$tmp/npm.err")"
-  so="$tmp/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1"
-  [ -f "$so" ] || die "onnxruntime-node@$ORT_VERSION has no bin/napi-v6/linux/x64/libonnxruntime.so.1 (is this x86-64 Linux?)"
-  got="$(sha256sum "$so" | cut -d' ' -f1)"
-  [ "$got" = "$ORT_SHA256" ] || die "libonnxruntime.so.1 sha256 $got differs from the pinned $ORT_SHA256"
-  mkdir -p "$ortdir"
-  cp "$so" "$ortdir/libonnxruntime.so.1.tmp" && mv "$ortdir/libonnxruntime.so.1.tmp" "$ortdir/libonnxruntime.so.1"
-  echo "$ORT_VERSION" >"$ortdir/VERSION"
-fi
+# The npm-fetched ONNX Runtime of earlier versions is no longer used.
+rm -rf "$native/onnxruntime"
 
-# 3. Build when sources changed (the stamp is touched only after a successful build).
+# 2. Build when sources changed (the stamp is touched only after a successful build).
 stamp="$native/build.stamp"
 changed=yes
 if [ -f "$stamp" ] && [ -f "$root/src/EdgeSam.Video.Cli/bin/Release/net10.0/edgesam-video.dll" ]; then

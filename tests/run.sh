@@ -3,7 +3,7 @@
 # The shared mirror beside the clone (../shared: models/ and datasets/) is where the tests find XFeat and DAVIS.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$root/src/bootstrap.sh"
+EDGESAM_BOOTSTRAP_TESTS=1 "$root/src/bootstrap.sh"
 if [ -z "${EDGESAM_MODEL_MIRROR:-}" ] && [ -d "$root/../shared/models" ]; then
   export EDGESAM_MODEL_MIRROR="$(cd "$root/../shared/models" && pwd)"
 fi

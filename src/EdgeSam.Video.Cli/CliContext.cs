@@ -11,6 +11,14 @@ public sealed class CliContext(IAnsiConsole console, TextWriter error)
     public IAnsiConsole Console { get; } = console;
     public TextWriter Error { get; } = error;
 
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+
+    /// <summary>True the first time <paramref name="key"/> is passed during this command (thread-safe).</summary>
+    public bool FirstTime(string key)
+    {
+        lock (_seen) return _seen.Add(key);
+    }
+
     /// <summary>True when progress bars may redraw (an interactive terminal).</summary>
     public bool Interactive => Console.Profile.Capabilities.Interactive;
 }

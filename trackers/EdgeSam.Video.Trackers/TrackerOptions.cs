@@ -12,7 +12,7 @@ public sealed record TrackerOptions
     public int Threads { get; init; }
 
     /// <summary>Where the ONNX trackers (xfeat, onnx-window, tapir) run; lk has no model and always runs on the CPU.
-    /// A GPU device needs a GPU build of ONNX Runtime (opening the session fails with one line otherwise).</summary>
+    /// A GPU device needs CUDA 13 + cuDNN 9 installed (opening the session fails with one line naming what is missing otherwise).</summary>
     public EdgeSam.Video.Onnx.ExecutionDevice Device { get; init; } = EdgeSam.Video.Onnx.ExecutionDevice.Cpu;
 
     /// <summary>Overrides the tracker's own visibility threshold (in (0, 1]).</summary>

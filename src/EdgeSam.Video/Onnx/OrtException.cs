@@ -1,3 +1,6 @@
+using System.Text.RegularExpressions;
+using Ort = Microsoft.ML.OnnxRuntime;
+
 namespace EdgeSam.Video.Onnx;
 
 /// <summary>ONNX Runtime's <c>OrtErrorCode</c> values.</summary>
@@ -18,14 +21,13 @@ public enum OrtErrorCode
 }
 
 /// <summary>
-/// An error ONNX Runtime reported through an <c>OrtStatus</c>. <see cref="Exception.Message"/> is one line: the
-/// operation it happened in (model path, input name) and ORT's own message; <see cref="ErrorCode"/> and
-/// <see cref="OrtMessage"/> carry ORT's code and text unchanged.
+/// An error ONNX Runtime reported. <see cref="Exception.Message"/> is one line: the operation it happened in (model
+/// path, input name) and ORT's own message; <see cref="ErrorCode"/> and <see cref="OrtMessage"/> carry ORT's code and text.
 /// </summary>
-public sealed class OrtException : EdgeSamException
+public sealed partial class OrtException : EdgeSamException
 {
-    public OrtException(OrtErrorCode errorCode, string ortMessage, string? context = null)
-        : base(Format(errorCode, ortMessage, context))
+    public OrtException(OrtErrorCode errorCode, string ortMessage, string? context = null, Exception? inner = null)
+        : base(Format(errorCode, ortMessage, context), inner!)
     {
         ErrorCode = errorCode;
         OrtMessage = ortMessage;
@@ -33,14 +35,28 @@ public sealed class OrtException : EdgeSamException
 
     public OrtErrorCode ErrorCode { get; }
 
-    /// <summary>The message exactly as ORT wrote it (may span lines).</summary>
+    /// <summary>The message as ORT wrote it, without the package's "[ErrorCode:...]" prefix (may span lines).</summary>
     public string OrtMessage { get; }
+
+    /// <summary>
+    /// The package's exception as one of ours. Its message reads "[ErrorCode:InvalidArgument] text"; the code is parsed
+    /// from there because the package keeps the numeric code internal.
+    /// </summary>
+    internal static OrtException From(Ort.OnnxRuntimeException e, string? context)
+    {
+        Match m = CodePrefix().Match(e.Message);
+        OrtErrorCode code = m.Success && Enum.TryParse(m.Groups[1].Value, out OrtErrorCode parsed) ? parsed : OrtErrorCode.Fail;
+        string text = m.Success ? e.Message[m.Length..] : e.Message;
+        return new OrtException(code, text, context, e);
+    }
 
     private static string Format(OrtErrorCode code, string message, string? context)
     {
-        // ORT messages sometimes carry newlines or a "[ONNXRuntimeError] : 2 : INVALID_ARGUMENT :" prefix of their own;
-        // the CLI prints one line, so whitespace runs collapse to single spaces.
-        string flat = string.Join(' ', message.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        // The CLI prints one line, so whitespace runs collapse to single spaces.
+        string flat = OrtRuntime.OneLine(message);
         return context == null ? $"ONNX Runtime error ({code}): {flat}" : $"{context}: {flat} (ONNX Runtime {code})";
     }
+
+    [GeneratedRegex(@"^\[ErrorCode:(\w+)\]\s*")]
+    private static partial Regex CodePrefix();
 }

@@ -1,32 +1,35 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Text;
-using EdgeSam.Video.Onnx.Native;
+using Ort = Microsoft.ML.OnnxRuntime;
 
 namespace EdgeSam.Video.Onnx;
 
 /// <summary>
-/// An ONNX model loaded into ONNX Runtime, ready to run. Thread-safe for concurrent <c>Run</c> calls (ORT's guarantee);
-/// dispose once no run is in flight (a run holds a reference, so disposing during one only frees at its end).
+/// An ONNX model loaded into ONNX Runtime (the package's <c>InferenceSession</c>), ready to run. Thread-safe for
+/// concurrent <c>Run</c> calls (ORT's guarantee); dispose only once no run is in flight.
 /// <para>
 /// Inputs are checked before ORT sees them (name, element type, rank, fixed dimensions), so a mistake reads
 /// "input 'x' of model 'a.onnx' expects float[1,3,224,320], got float[1,3,224,321]" rather than an ORT internal error.
 /// </para>
 /// <para>
-/// Allocation: <c>Run(inputs, outputs)</c> with caller-created output values makes no per-call allocation besides
-/// what ORT does internally; <c>Run(inputs)</c> returns ORT-allocated outputs plus small wrapper objects.
+/// Allocation: <c>Run(inputs, outputs)</c> with caller-created output values allocates no output tensors, only the
+/// small name/value arrays of the call; <c>Run(inputs)</c> returns ORT-allocated outputs plus small wrapper objects.
 /// </para>
 /// </summary>
-public sealed unsafe class OrtInferenceSession : IDisposable
+public sealed class OrtInferenceSession : IDisposable
 {
-    private readonly OrtSessionHandle _handle;
+    // Runs without caller options share one default (ORT only reads it during a run).
+    private static readonly Lazy<Ort.RunOptions> DefaultRunOptions = new(() =>
+    {
+        _ = OrtRuntime.Env;
+        return new Ort.RunOptions();
+    });
+
+    private readonly Ort.InferenceSession _session;
     private readonly OrtTensorInfo[] _inputs;
     private readonly OrtTensorInfo[] _outputs;
-    private readonly byte[][] _inputNames;   // NUL-terminated UTF-8 on the pinned object heap: stable addresses for Run
-    private readonly byte[][] _outputNames;
     private readonly Dictionary<string, int> _inputIndex;
     private readonly Dictionary<string, int> _outputIndex;
     private readonly string _runContext;
+    private int _disposed;
 
     /// <summary>Opens a model file.</summary>
     /// <exception cref="EdgeSamException">The file is missing ("model file not found: path"), is not a valid model
@@ -36,19 +39,19 @@ public sealed unsafe class OrtInferenceSession : IDisposable
     {
     }
 
-    private OrtInferenceSession(OrtSessionHandle handle, string modelName)
+    private OrtInferenceSession(Ort.InferenceSession session, string modelName)
     {
-        _handle = handle;
+        _session = session;
         ModelName = modelName;
         _runContext = $"running model '{modelName}'";
         try
         {
-            (_inputs, _inputNames) = ReadSignature(handle, input: true);
-            (_outputs, _outputNames) = ReadSignature(handle, input: false);
+            _inputs = session.InputNames.Select(n => OrtTensorInfo.FromMetadata(n, session.InputMetadata[n])).ToArray();
+            _outputs = session.OutputNames.Select(n => OrtTensorInfo.FromMetadata(n, session.OutputMetadata[n])).ToArray();
         }
         catch
         {
-            handle.Dispose();
+            session.Dispose();
             throw;
         }
         _inputIndex = IndexOf(_inputs);
@@ -62,15 +65,8 @@ public sealed unsafe class OrtInferenceSession : IDisposable
     public static OrtInferenceSession FromBytes(ReadOnlySpan<byte> model, string name = "<in-memory model>", OrtSessionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(name);
-        options ??= new OrtSessionOptions();
-        OrtApi api = OrtNative.Api;
-        using OrtSessionOptionsHandle nativeOptions = options.CreateNative();
-        IntPtr raw;
-        fixed (byte* data = model)
-            OrtStatusCheck.ThrowIfError(
-                api.CreateSessionFromArray(OrtNative.Env.Pointer, data, (nuint)model.Length, nativeOptions.Pointer, &raw),
-                $"could not load ONNX model '{name}'");
-        return new OrtInferenceSession(new OrtSessionHandle(raw), name);
+        byte[] bytes = model.ToArray();
+        return new OrtInferenceSession(Open(options ?? new OrtSessionOptions(), name, o => new Ort.InferenceSession(bytes, o)), name);
     }
 
     /// <summary>The model's path (or the name given to <see cref="FromBytes"/>).</summary>
@@ -91,7 +87,7 @@ public sealed unsafe class OrtInferenceSession : IDisposable
     /// <summary>Runs the model and returns every output, ORT-allocated, in model order. Dispose the result.</summary>
     public OrtRunOutputs Run(ReadOnlySpan<NamedOrtValue> inputs, OrtRunOptions? runOptions = null)
     {
-        Span<int> all = _outputs.Length <= 64 ? stackalloc int[_outputs.Length] : new int[_outputs.Length];
+        var all = new int[_outputs.Length];
         for (int i = 0; i < all.Length; i++) all[i] = i;
         return RunAllocating(inputs, all, runOptions);
     }
@@ -100,7 +96,7 @@ public sealed unsafe class OrtInferenceSession : IDisposable
     public OrtRunOutputs Run(ReadOnlySpan<NamedOrtValue> inputs, ReadOnlySpan<string> outputNames, OrtRunOptions? runOptions = null)
     {
         if (outputNames.IsEmpty) throw new ArgumentException("ask for at least one output", nameof(outputNames));
-        Span<int> which = outputNames.Length <= 64 ? stackalloc int[outputNames.Length] : new int[outputNames.Length];
+        var which = new int[outputNames.Length];
         for (int i = 0; i < which.Length; i++)
         {
             which[i] = FindOutput(outputNames[i]);
@@ -118,8 +114,9 @@ public sealed unsafe class OrtInferenceSession : IDisposable
     {
         if (outputs.IsEmpty) throw new ArgumentException("pass at least one output value", nameof(outputs));
         int n = outputs.Length;
-        Span<int> which = n <= 64 ? stackalloc int[n] : new int[n];
-        IntPtr* values = stackalloc IntPtr[n];
+        var names = new string[n];
+        var values = new Ort.OrtValue[n];
+        var which = new int[n];
         for (int i = 0; i < n; i++)
         {
             NamedOrtValue o = outputs[i];
@@ -131,59 +128,58 @@ public sealed unsafe class OrtInferenceSession : IDisposable
             if (!info.Accepts(o.Value.ElementType, o.Value.Shape))
                 throw new EdgeSamException(
                     $"output '{o.Name}' of model '{ModelName}' is {info.TypeAndShape}, but the buffer given for it is {OrtTensorInfo.Describe(o.Value.ElementType, o.Value.Shape)}.");
+            names[i] = info.Name;
+            values[i] = o.Value.Native;
         }
-
-        int addedOutputs = 0;
+        var (inNames, inValues) = CheckInputs(inputs);
         try
         {
-            for (int i = 0; i < n; i++)
-            {
-                bool ok = false;
-                outputs[i].Value.Handle.DangerousAddRef(ref ok);
-                if (ok) addedOutputs++;
-                values[i] = outputs[i].Value.Handle.DangerousGetHandle();
-            }
-            RunCore(inputs, which, values, runOptions);
+            Session.Run(NativeOptions(runOptions), inNames, inValues, names, values);
         }
-        finally
+        catch (Ort.OnnxRuntimeException e)
         {
-            for (int i = 0; i < addedOutputs; i++) outputs[i].Value.Handle.DangerousRelease();
+            throw OrtException.From(e, _runContext);
         }
     }
 
-    private OrtRunOutputs RunAllocating(ReadOnlySpan<NamedOrtValue> inputs, ReadOnlySpan<int> which, OrtRunOptions? runOptions)
+    private OrtRunOutputs RunAllocating(ReadOnlySpan<NamedOrtValue> inputs, int[] which, OrtRunOptions? runOptions)
     {
-        int n = which.Length;
-        IntPtr* values = stackalloc IntPtr[n];
-        for (int i = 0; i < n; i++) values[i] = IntPtr.Zero;   // null entries: ORT allocates them
-        RunCore(inputs, which, values, runOptions);
+        var (inNames, inValues) = CheckInputs(inputs);
+        var names = new string[which.Length];
+        for (int i = 0; i < which.Length; i++) names[i] = _outputs[which[i]].Name;
+        Ort.IDisposableReadOnlyCollection<Ort.OrtValue> results;
+        try
+        {
+            results = Session.Run(NativeOptions(runOptions), inNames, inValues, names);
+        }
+        catch (Ort.OnnxRuntimeException e)
+        {
+            throw OrtException.From(e, _runContext);
+        }
 
-        var names = new string[n];
-        var wrapped = new OrtValue[n];
+        // The collection owns the outputs until each is wrapped; a wrapper then owns (and disposes) its value.
+        Ort.OrtValue[] raw = results.ToArray();
+        var wrapped = new OrtValue[raw.Length];
         int done = 0;
         try
         {
-            for (; done < n; done++)
-            {
-                names[done] = _outputs[which[done]].Name;
-                wrapped[done] = OrtValue.FromOrtOutput(values[done]);   // owns values[done] from here, even if it throws
-            }
+            for (; done < raw.Length; done++) wrapped[done] = OrtValue.FromOrtOutput(raw[done]);
         }
         catch
         {
             for (int i = 0; i < done; i++) wrapped[i].Dispose();
-            for (int i = done + 1; i < n; i++) OrtNative.Api.ReleaseValue(values[i]);
+            for (int i = done + 1; i < raw.Length; i++) raw[i].Dispose();
             throw;
         }
         return new OrtRunOutputs(names, wrapped);
     }
 
-    /// <summary>Validates the inputs, keeps every handle alive for the call, and runs.</summary>
-    private void RunCore(ReadOnlySpan<NamedOrtValue> inputs, ReadOnlySpan<int> outputIndices, IntPtr* outputValues, OrtRunOptions? runOptions)
+    /// <summary>Every model input given once, each of the model's type and a shape it accepts; names and values in call order.</summary>
+    private (string[] Names, Ort.OrtValue[] Values) CheckInputs(ReadOnlySpan<NamedOrtValue> inputs)
     {
         int n = inputs.Length;
-        byte** inNames = stackalloc byte*[Math.Max(n, 1)];
-        IntPtr* inValues = stackalloc IntPtr[Math.Max(n, 1)];
+        var names = new string[n];
+        var values = new Ort.OrtValue[n];
         Span<bool> seen = _inputs.Length <= 256 ? stackalloc bool[_inputs.Length] : new bool[_inputs.Length];
         seen.Clear();   // stackalloc is only zeroed while the assembly does not opt into SkipLocalsInit
         for (int i = 0; i < n; i++)
@@ -197,7 +193,8 @@ public sealed unsafe class OrtInferenceSession : IDisposable
             if (!info.Accepts(v.Value.ElementType, v.Value.Shape))
                 throw new EdgeSamException(
                     $"input '{v.Name}' of model '{ModelName}' expects {info.TypeAndShape}, got {OrtTensorInfo.Describe(v.Value.ElementType, v.Value.Shape)}.");
-            inNames[i] = NamePointer(_inputNames[index]);
+            names[i] = info.Name;
+            values[i] = v.Value.Native;
         }
         if (n != _inputs.Length)
         {
@@ -206,38 +203,7 @@ public sealed unsafe class OrtInferenceSession : IDisposable
                 if (!seen[i]) missing.Add(_inputs[i].ToString());
             throw new EdgeSamException($"model '{ModelName}' needs input(s) {string.Join(", ", missing)} that were not given.");
         }
-
-        byte** outNames = stackalloc byte*[outputIndices.Length];
-        for (int i = 0; i < outputIndices.Length; i++) outNames[i] = NamePointer(_outputNames[outputIndices[i]]);
-
-        bool sessionAdded = false, optionsAdded = false;
-        int addedInputs = 0;
-        try
-        {
-            _handle.DangerousAddRef(ref sessionAdded);
-            for (int i = 0; i < n; i++)
-            {
-                bool ok = false;
-                inputs[i].Value.Handle.DangerousAddRef(ref ok);
-                if (ok) addedInputs++;
-                inValues[i] = inputs[i].Value.Handle.DangerousGetHandle();
-            }
-            IntPtr ro = IntPtr.Zero;
-            if (runOptions != null)
-            {
-                runOptions.Handle.DangerousAddRef(ref optionsAdded);
-                ro = runOptions.Handle.DangerousGetHandle();
-            }
-            OrtStatusCheck.ThrowIfError(
-                OrtNative.Api.Run(_handle.DangerousGetHandle(), ro, inNames, inValues, (nuint)n, outNames, (nuint)outputIndices.Length, outputValues),
-                _runContext);
-        }
-        finally
-        {
-            if (optionsAdded) runOptions!.Handle.DangerousRelease();
-            for (int i = 0; i < addedInputs; i++) inputs[i].Value.Handle.DangerousRelease();
-            if (sessionAdded) _handle.DangerousRelease();
-        }
+        return (names, values);
     }
 
     /// <summary>
@@ -247,36 +213,36 @@ public sealed unsafe class OrtInferenceSession : IDisposable
     public string? CustomMetadata(string key)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-        OrtApi api = OrtNative.Api;
-        bool added = false;
         try
         {
-            _handle.DangerousAddRef(ref added);
-            IntPtr raw;
-            OrtStatusCheck.ThrowIfError(api.SessionGetModelMetadata(_handle.DangerousGetHandle(), &raw), "reading the model metadata");
-            using var metadata = new OrtModelMetadataHandle(raw);
-            IntPtr allocator = OrtNative.DefaultAllocator;
-            byte[] k = OrtNative.PinnedUtf8(key);
-            byte* value;
-            fixed (byte* pk = k)
-                OrtStatusCheck.ThrowIfError(api.ModelMetadataLookupCustomMetadataMap(metadata.Pointer, allocator, pk, &value), $"reading model metadata '{key}'");
-            if (value == null) return null;
-            using var text = new OrtAllocatedStringHandle(allocator, (IntPtr)value);
-            return text.Value;
+            return Session.ModelMetadata.CustomMetadataMap.TryGetValue(key, out string? value) ? value : null;
         }
-        finally
+        catch (Ort.OnnxRuntimeException e)
         {
-            if (added) _handle.DangerousRelease();
+            throw OrtException.From(e, $"reading model metadata '{key}' of '{ModelName}'");
         }
     }
 
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) _session.Dispose();
+    }
 
-    public bool IsDisposed => _handle.IsClosed;
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     public override string ToString() =>
         $"{ModelName}: inputs {string.Join(", ", _inputs.Select(i => i.ToString()))}; outputs {string.Join(", ", _outputs.Select(o => o.ToString()))}";
+
+    private Ort.InferenceSession Session
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(IsDisposed, this);
+            return _session;
+        }
+    }
+
+    private static Ort.RunOptions NativeOptions(OrtRunOptions? options) => options?.Native ?? DefaultRunOptions.Value;
 
     private int FindInput(string name)
     {
@@ -290,9 +256,7 @@ public sealed unsafe class OrtInferenceSession : IDisposable
         throw new EdgeSamException($"model '{ModelName}' has no output '{name}'; its outputs are {string.Join(", ", _outputs.Select(x => x.ToString()))}.");
     }
 
-    private static byte* NamePointer(byte[] pinnedName) => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinnedName));
-
-    private static OrtSessionHandle OpenFile(string modelPath, OrtSessionOptions options)
+    private static Ort.InferenceSession OpenFile(string modelPath, OrtSessionOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         string full = Path.GetFullPath(modelPath);
@@ -300,58 +264,21 @@ public sealed unsafe class OrtInferenceSession : IDisposable
             throw new EdgeSamException(Directory.Exists(full)
                 ? $"model file not found: {modelPath} is a directory; pass the .onnx file inside it."
                 : $"model file not found: {modelPath}");
-        OrtApi api = OrtNative.Api;
-        using OrtSessionOptionsHandle nativeOptions = options.CreateNative();
-        IntPtr raw;
-        // ORTCHAR_T: char (UTF-8) on Linux/macOS, wchar_t (UTF-16) on Windows.
-        byte[] path = OperatingSystem.IsWindows() ? Encoding.Unicode.GetBytes(full + "\0") : OrtNative.PinnedUtf8(full);
-        fixed (byte* p = path)
-            OrtStatusCheck.ThrowIfError(api.CreateSession(OrtNative.Env.Pointer, p, nativeOptions.Pointer, &raw), $"could not load ONNX model '{modelPath}'");
-        return new OrtSessionHandle(raw);
+        return Open(options, modelPath, o => new Ort.InferenceSession(full, o));
     }
 
-    private static (OrtTensorInfo[] Infos, byte[][] Names) ReadSignature(OrtSessionHandle session, bool input)
+    /// <summary>Builds the package's options, opens the session, and releases the options (the session keeps what it needs).</summary>
+    private static Ort.InferenceSession Open(OrtSessionOptions options, string name, Func<Ort.SessionOptions, Ort.InferenceSession> open)
     {
-        OrtApi api = OrtNative.Api;
-        IntPtr s = session.Pointer;
-        string what = input ? "input" : "output";
-        nuint count;
-        OrtStatusCheck.ThrowIfError(input ? api.SessionGetInputCount(s, &count) : api.SessionGetOutputCount(s, &count), $"counting model {what}s");
-        var infos = new OrtTensorInfo[(int)count];
-        var names = new byte[(int)count][];
-        IntPtr allocator = OrtNative.DefaultAllocator;
-        for (int i = 0; i < (int)count; i++)
+        using Ort.SessionOptions native = options.CreateNative();
+        try
         {
-            byte* rawName;
-            OrtStatusCheck.ThrowIfError(
-                input ? api.SessionGetInputName(s, (nuint)i, allocator, &rawName) : api.SessionGetOutputName(s, (nuint)i, allocator, &rawName),
-                $"reading model {what} name {i}");
-            string name;
-            using (var nameHandle = new OrtAllocatedStringHandle(allocator, (IntPtr)rawName))
-                name = nameHandle.Value;
-
-            IntPtr typeInfo;
-            OrtStatusCheck.ThrowIfError(
-                input ? api.SessionGetInputTypeInfo(s, (nuint)i, &typeInfo) : api.SessionGetOutputTypeInfo(s, (nuint)i, &typeInfo),
-                $"reading model {what} '{name}' type");
-            using (var typeHandle = new OrtTypeInfoHandle(typeInfo))
-                infos[i] = ReadInfo(name, typeHandle.Pointer);
-            names[i] = OrtNative.PinnedUtf8(name);
+            return open(native);
         }
-        return (infos, names);
-    }
-
-    private static OrtTensorInfo ReadInfo(string name, IntPtr typeInfo)
-    {
-        OrtApi api = OrtNative.Api;
-        int onnxType;
-        OrtStatusCheck.ThrowIfError(api.GetOnnxTypeFromTypeInfo(typeInfo, &onnxType), $"reading the kind of '{name}'");
-        const int OnnxTypeTensor = 1;
-        if (onnxType != OnnxTypeTensor) return new OrtTensorInfo(name, TensorElementType.Undefined, [], []);
-        IntPtr tensorInfo;   // owned by typeInfo
-        OrtStatusCheck.ThrowIfError(api.CastTypeInfoToTensorInfo(typeInfo, &tensorInfo), $"reading the tensor type of '{name}'");
-        var (type, shape, symbols) = OrtTensorInfo.ReadTypeAndShape(tensorInfo, symbols: true);
-        return new OrtTensorInfo(name, type, shape, symbols);
+        catch (Ort.OnnxRuntimeException e)
+        {
+            throw OrtException.From(e, $"could not load ONNX model '{name}'");
+        }
     }
 
     private static Dictionary<string, int> IndexOf(OrtTensorInfo[] infos)

@@ -1,50 +1,49 @@
-using EdgeSam.Video.Onnx.Native;
+using Ort = Microsoft.ML.OnnxRuntime;
 
 namespace EdgeSam.Video.Onnx;
 
 /// <summary>
-/// Per-run settings (ORT's OrtRunOptions): a log tag, a log level, and a terminate flag another thread can raise
-/// to make runs using these options stop early with an error (e.g. on Ctrl+C). Reusable across runs.
+/// Per-run settings (the package's <c>RunOptions</c>): a log tag, a log level, and a terminate flag another thread can
+/// raise to make runs using these options stop early with an error (e.g. on Ctrl+C). Reusable across runs.
 /// </summary>
-public sealed unsafe class OrtRunOptions : IDisposable
+public sealed class OrtRunOptions : IDisposable
 {
-    private readonly OrtRunOptionsHandle _handle;
+    private readonly Ort.RunOptions _options;
 
     public OrtRunOptions()
     {
-        IntPtr raw;
-        OrtStatusCheck.ThrowIfError(OrtNative.Api.CreateRunOptions(&raw), "creating run options");
-        _handle = new OrtRunOptionsHandle(raw);
+        _ = OrtRuntime.Env;   // the environment carries the logging every ORT object reports through
+        _options = new Ort.RunOptions();
     }
 
-    internal OrtRunOptionsHandle Handle => _handle;
+    internal Ort.RunOptions Native
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_options.IsClosed, this);
+            return _options;
+        }
+    }
 
     /// <summary>Tag shown in ORT's log lines for runs using these options.</summary>
     public string Tag
     {
-        get
-        {
-            byte* tag;
-            OrtStatusCheck.ThrowIfError(OrtNative.Api.RunOptionsGetRunTag(_handle.Pointer, &tag), "reading the run tag");
-            return OrtApi.Utf8(tag);
-        }
+        get => Native.LogId;
         set
         {
             ArgumentNullException.ThrowIfNull(value);
-            fixed (byte* p = OrtNative.PinnedUtf8(value))
-                OrtStatusCheck.ThrowIfError(OrtNative.Api.RunOptionsSetRunTag(_handle.Pointer, p), "setting the run tag");
+            Native.LogId = value;
         }
     }
 
     /// <summary>Log severity for runs using these options.</summary>
-    public void SetLogSeverityLevel(OrtLoggingLevel level) =>
-        OrtStatusCheck.ThrowIfError(OrtNative.Api.RunOptionsSetRunLogSeverityLevel(_handle.Pointer, (int)level), "setting the run log level");
+    public void SetLogSeverityLevel(OrtLoggingLevel level) => Native.LogSeverityLevel = (Ort.OrtLoggingLevel)level;
 
     /// <summary>Makes current and later runs with these options fail as soon as possible (thread-safe).</summary>
-    public void Terminate() => OrtStatusCheck.ThrowIfError(OrtNative.Api.RunOptionsSetTerminate(_handle.Pointer), "terminating a run");
+    public void Terminate() => Native.Terminate = true;
 
     /// <summary>Clears <see cref="Terminate"/> so the options can be used again.</summary>
-    public void ClearTerminate() => OrtStatusCheck.ThrowIfError(OrtNative.Api.RunOptionsUnsetTerminate(_handle.Pointer), "clearing run termination");
+    public void ClearTerminate() => Native.Terminate = false;
 
-    public void Dispose() => _handle.Dispose();
+    public void Dispose() => _options.Dispose();
 }

@@ -1,5 +1,6 @@
+using System.Globalization;
 using System.Text;
-using EdgeSam.Video.Onnx.Native;
+using Ort = Microsoft.ML.OnnxRuntime;
 
 namespace EdgeSam.Video.Onnx;
 
@@ -18,9 +19,9 @@ public enum ExecutionDevice
 {
     /// <summary>ORT's CPU execution provider (always available).</summary>
     Cpu,
-    /// <summary>NVIDIA CUDA execution provider; needs a GPU build of ONNX Runtime (see <c>EDGESAM_ORT_LIB</c>).</summary>
+    /// <summary>NVIDIA CUDA execution provider; needs an NVIDIA GPU with CUDA 13 and cuDNN 9 installed.</summary>
     Cuda,
-    /// <summary>NVIDIA TensorRT execution provider, with CUDA for nodes TensorRT does not take; needs a GPU build.</summary>
+    /// <summary>NVIDIA TensorRT execution provider, with CUDA for nodes TensorRT does not take; needs TensorRT 10 besides CUDA 13 and cuDNN 9.</summary>
     TensorRt,
 }
 
@@ -82,41 +83,40 @@ public sealed class OrtSessionOptions
     internal const string CudaProvider = "CUDAExecutionProvider";
     internal const string TensorRtProvider = "TensorrtExecutionProvider";
 
-    /// <summary>Builds the native options; provider failures become one-line <see cref="EdgeSamException"/>s.</summary>
-    internal unsafe OrtSessionOptionsHandle CreateNative()
+    /// <summary>
+    /// The package's session options built from these settings; the caller disposes them once the session is open.
+    /// Provider failures become one-line <see cref="EdgeSamException"/>s naming what is missing.
+    /// </summary>
+    internal Ort.SessionOptions CreateNative()
     {
         if (IntraOpThreads < 0) throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "must be >= 0 (0 = ORT default)");
         if (InterOpThreads < 0) throw new ArgumentOutOfRangeException(nameof(InterOpThreads), InterOpThreads, "must be >= 0 (0 = ORT default)");
         if (!Enum.IsDefined(GraphOptimizationLevel)) throw new ArgumentOutOfRangeException(nameof(GraphOptimizationLevel));
         if (!Enum.IsDefined(ExecutionDevice)) throw new ArgumentOutOfRangeException(nameof(ExecutionDevice));
 
-        OrtApi api = OrtNative.Api;
-        IntPtr raw;
-        OrtStatusCheck.ThrowIfError(api.CreateSessionOptions(&raw), "creating session options");
-        var options = new OrtSessionOptionsHandle(raw);
+        _ = OrtRuntime.Env;   // created first, with this project's logging, before the package would create a default one
+        var options = new Ort.SessionOptions();
         try
         {
-            IntPtr p = options.Pointer;
-            OrtStatusCheck.ThrowIfError(api.SetIntraOpNumThreads(p, IntraOpThreads), "setting intra-op threads");
-            OrtStatusCheck.ThrowIfError(api.SetInterOpNumThreads(p, InterOpThreads), "setting inter-op threads");
-            OrtStatusCheck.ThrowIfError(api.SetSessionGraphOptimizationLevel(p, (int)GraphOptimizationLevel), "setting the graph optimisation level");
+            options.IntraOpNumThreads = IntraOpThreads;
+            options.InterOpNumThreads = InterOpThreads;
+            options.GraphOptimizationLevel = (Ort.GraphOptimizationLevel)(int)GraphOptimizationLevel;
             if (!AllowThreadSpinning)
             {
-                AddConfigEntry(api, p, "session.intra_op.allow_spinning", "0");
-                AddConfigEntry(api, p, "session.inter_op.allow_spinning", "0");
+                AddConfigEntry(options, "session.intra_op.allow_spinning", "0");
+                AddConfigEntry(options, "session.inter_op.allow_spinning", "0");
             }
-            foreach (var (key, value) in ConfigEntries) AddConfigEntry(api, p, key, value);
-            if (LogSeverityLevel is { } level)
-                OrtStatusCheck.ThrowIfError(api.SetSessionLogSeverityLevel(p, (int)level), "setting the session log level");
+            foreach (var (key, value) in ConfigEntries) AddConfigEntry(options, key, value);
+            if (LogSeverityLevel is { } level) options.LogSeverityLevel = (Ort.OrtLoggingLevel)level;
             switch (ExecutionDevice)
             {
                 case ExecutionDevice.Cuda:
-                    AppendCuda(api, p);
+                    AppendCuda(options);
                     break;
                 case ExecutionDevice.TensorRt:
                     // Provider order is preference order: TensorRT first, CUDA for the nodes TensorRT leaves (then CPU).
-                    AppendTensorRt(api, p);
-                    AppendCuda(api, p);
+                    AppendTensorRt(options);
+                    AppendCuda(options);
                     break;
             }
             return options;
@@ -128,88 +128,101 @@ public sealed class OrtSessionOptions
         }
     }
 
-    private static unsafe void AddConfigEntry(OrtApi api, IntPtr sessionOptions, string key, string value)
+    private static void AddConfigEntry(Ort.SessionOptions options, string key, string value)
     {
-        fixed (byte* k = OrtNative.PinnedUtf8(key))
-        fixed (byte* v = OrtNative.PinnedUtf8(value))
-            OrtStatusCheck.ThrowIfError(api.AddSessionConfigEntry(sessionOptions, k, v), $"setting session option {key}={value}");
-    }
-
-    private unsafe void AppendCuda(OrtApi api, IntPtr sessionOptions)
-    {
-        RequireProvider(CudaProvider, ExecutionDevice.Cuda);
-        IntPtr raw;
-        CheckProvider(api.CreateCUDAProviderOptions(&raw), CudaProvider);
-        using var cuda = new OrtCudaProviderOptionsHandle(raw);
-        var keys = new List<(string, string)> { ("device_id", DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture)) };
-        foreach (var (key, value) in CudaProviderOptions) keys.Add((key, value));
-        UpdateProviderOptions(api.UpdateCUDAProviderOptions, cuda.Pointer, keys, CudaProvider);
-        CheckProvider(api.SessionOptionsAppendExecutionProvider_CUDA_V2(sessionOptions, cuda.Pointer), CudaProvider);
-    }
-
-    private unsafe void AppendTensorRt(OrtApi api, IntPtr sessionOptions)
-    {
-        RequireProvider(TensorRtProvider, ExecutionDevice.TensorRt);
-        IntPtr raw;
-        CheckProvider(api.CreateTensorRTProviderOptions(&raw), TensorRtProvider);
-        using var trt = new OrtTensorRtProviderOptionsHandle(raw);
-        var keys = new List<(string, string)>
+        try
         {
-            ("device_id", DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("trt_fp16_enable", TensorRtFp16 ? "1" : "0"),
+            options.AddSessionConfigEntry(key, value);
+        }
+        catch (Ort.OnnxRuntimeException e)
+        {
+            throw OrtException.From(e, $"setting session option {key}={value}");
+        }
+    }
+
+    private void AppendCuda(Ort.SessionOptions options)
+    {
+        RequireProvider(CudaProvider);
+        var entries = new Dictionary<string, string> { ["device_id"] = DeviceId.ToString(CultureInfo.InvariantCulture) };
+        foreach (var (key, value) in CudaProviderOptions) entries[key] = value;
+        Append(CudaProvider, () =>
+        {
+            using var cuda = new Ort.OrtCUDAProviderOptions();
+            cuda.UpdateOptions(entries);
+            options.AppendExecutionProvider_CUDA(cuda);
+            return true;
+        });
+    }
+
+    private void AppendTensorRt(Ort.SessionOptions options)
+    {
+        RequireProvider(TensorRtProvider);
+        var entries = new Dictionary<string, string>
+        {
+            ["device_id"] = DeviceId.ToString(CultureInfo.InvariantCulture),
+            ["trt_fp16_enable"] = TensorRtFp16 ? "1" : "0",
         };
         if (!string.IsNullOrEmpty(TensorRtEngineCacheDirectory))
         {
             Directory.CreateDirectory(TensorRtEngineCacheDirectory);
-            keys.Add(("trt_engine_cache_enable", "1"));
-            keys.Add(("trt_engine_cache_path", Path.GetFullPath(TensorRtEngineCacheDirectory)));
+            entries["trt_engine_cache_enable"] = "1";
+            entries["trt_engine_cache_path"] = Path.GetFullPath(TensorRtEngineCacheDirectory);
         }
-        foreach (var (key, value) in TensorRtProviderOptions) keys.Add((key, value));
-        UpdateProviderOptions(api.UpdateTensorRTProviderOptions, trt.Pointer, keys, TensorRtProvider);
-        CheckProvider(api.SessionOptionsAppendExecutionProvider_TensorRT_V2(sessionOptions, trt.Pointer), TensorRtProvider);
+        foreach (var (key, value) in TensorRtProviderOptions) entries[key] = value;
+        Append(TensorRtProvider, () =>
+        {
+            using var trt = new Ort.OrtTensorRTProviderOptions();
+            trt.UpdateOptions(entries);
+            options.AppendExecutionProvider_Tensorrt(trt);
+            return true;
+        });
     }
 
-    /// <summary>Fails before touching provider options when the library was built without the provider.</summary>
-    private static void RequireProvider(string provider, ExecutionDevice device)
+    /// <summary>Fails before touching provider options when the native library was built without the provider.</summary>
+    private void RequireProvider(string provider)
     {
-        string[] available = OrtNative.AvailableProviders();
-        if (Array.IndexOf(available, provider) < 0)
+        IReadOnlyList<string> available = OrtRuntime.AvailableProviders;
+        if (!available.Contains(provider))
             throw new EdgeSamException(
-                $"ExecutionDevice.{device} needs {provider}, but the ONNX Runtime library {OrtNative.LibraryPath} (version {OrtNative.Version}) " +
-                $"only provides {string.Join(", ", available)}; set {OrtNative.LibraryEnvVar} to a GPU build of {OrtNative.LibraryFileName} " +
-                "(e.g. from the onnxruntime-gpu package, with CUDA/cuDNN/TensorRT installed) or use the CPU device.");
+                $"ExecutionDevice.{ExecutionDevice} needs {provider}, but ONNX Runtime {OrtRuntime.Version} only provides {string.Join(", ", available)}; " +
+                "use the CPU device.");
     }
 
     /// <summary>
-    /// A provider listed as built in can still fail to load: ORT loads it from provider libraries beside itself
-    /// (libonnxruntime_providers_shared.so, libonnxruntime_providers_cuda.so, ..._tensorrt.so) and needs CUDA/cuDNN/TensorRT.
+    /// Appends a provider, turning its failure into one line. ORT loads the provider's library
+    /// (libonnxruntime_providers_cuda.so, ..._tensorrt.so, beside libonnxruntime.so) at this point; when CUDA, cuDNN or
+    /// TensorRT are missing the loader's reason ("... with error: libcublasLt.so.13: cannot open shared object file ...")
+    /// is in the exception's message on some calls, and on others only in ORT's log line while the exception says
+    /// "Failed to load shared library"; so the log lines are captured and the reason is taken from whichever has it.
     /// </summary>
-    private void CheckProvider(IntPtr status, string provider)
+    private void Append(string provider, Func<bool> append)
     {
-        if (status == IntPtr.Zero) return;
-        OrtException e = OrtStatusCheck.ToException(status, null);
-        throw new EdgeSamException(
-            $"ExecutionDevice.{ExecutionDevice}: the ONNX Runtime library {OrtNative.LibraryPath} lists {provider} but could not enable it " +
-            $"({OrtNative.OneLine(e.OrtMessage)}); put its provider libraries (libonnxruntime_providers_shared.so and the CUDA/TensorRT ones) " +
-            $"beside it with CUDA/cuDNN/TensorRT installed, or set {OrtNative.LibraryEnvVar} to a GPU build of {OrtNative.LibraryFileName}.", e);
+        IReadOnlyList<string> logged = [];
+        try
+        {
+            OrtRuntime.CaptureErrors(append, out logged);
+        }
+        catch (Ort.OnnxRuntimeException e)
+        {
+            OrtException ort = OrtException.From(e, null);
+            string reason = LoaderReason([.. logged, OrtRuntime.OneLine(ort.OrtMessage)]);
+            string needs = provider == TensorRtProvider ? "TensorRT 10, CUDA 13 and cuDNN 9" : "CUDA 13 and cuDNN 9";
+            throw new EdgeSamException(
+                $"ExecutionDevice.{ExecutionDevice} is unavailable: ONNX Runtime {OrtRuntime.Version} could not enable {provider} ({reason}); " +
+                $"it needs an NVIDIA driver with {needs} installed, their libraries on the loader path (e.g. LD_LIBRARY_PATH); or use the CPU device.", ort);
+        }
     }
 
-    private unsafe void UpdateProviderOptions(delegate* unmanaged[Cdecl]<IntPtr, byte**, byte**, nuint, IntPtr> update,
-        IntPtr providerOptions, List<(string Key, string Value)> entries, string provider)
+    /// <summary>The dynamic loader's reason from the last message that has one, else the last message.</summary>
+    private static string LoaderReason(string[] messages)
     {
-        var pinned = new List<byte[]>(entries.Count * 2);
-        byte** keys = stackalloc byte*[entries.Count];
-        byte** values = stackalloc byte*[entries.Count];
-        for (int i = 0; i < entries.Count; i++)
+        const string marker = "with error: ";
+        for (int i = messages.Length - 1; i >= 0; i--)
         {
-            byte[] k = OrtNative.PinnedUtf8(entries[i].Key), v = OrtNative.PinnedUtf8(entries[i].Value);
-            pinned.Add(k);
-            pinned.Add(v);
-            fixed (byte* kp = k) keys[i] = kp;   // arrays are on the pinned object heap: the address outlives `fixed`
-            fixed (byte* vp = v) values[i] = vp;
+            int at = messages[i].LastIndexOf(marker, StringComparison.Ordinal);
+            if (at >= 0) return messages[i][(at + marker.Length)..].Trim();
         }
-        CheckProvider(update(providerOptions, keys, values, (nuint)entries.Count), provider);
-        GC.KeepAlive(pinned);
+        return messages[^1];
     }
 
     public override string ToString()

@@ -1,5 +1,5 @@
 using System.Text;
-using EdgeSam.Video.Onnx.Native;
+using Ort = Microsoft.ML.OnnxRuntime;
 
 namespace EdgeSam.Video.Onnx;
 
@@ -56,31 +56,19 @@ public sealed record OrtTensorInfo(string Name, TensorElementType ElementType, l
         return sb.Append(']').ToString();
     }
 
-    /// <summary>Reads type and shape from an OrtTensorTypeAndShapeInfo (not released here).</summary>
-    internal static unsafe (TensorElementType Type, long[] Shape, string?[] Symbols) ReadTypeAndShape(IntPtr info, bool symbols)
+    /// <summary>An input or output as the package's session metadata describes it (dims -1 where dynamic).</summary>
+    internal static OrtTensorInfo FromMetadata(string name, Ort.NodeMetadata meta)
     {
-        OrtApi api = OrtNative.Api;
-        int type;
-        nuint rank;
-        OrtStatusCheck.ThrowIfError(api.GetTensorElementType(info, &type), "reading a tensor element type");
-        OrtStatusCheck.ThrowIfError(api.GetDimensionsCount(info, &rank), "reading a tensor rank");
-        var shape = new long[(int)rank];
-        var names = symbols ? new string?[(int)rank] : [];
-        if (rank > 0)
+        if (meta.OnnxValueType != Ort.OnnxValueType.ONNX_TYPE_TENSOR) return new OrtTensorInfo(name, TensorElementType.Undefined, [], []);
+        int[] dims = meta.Dimensions;
+        string[] symbols = meta.SymbolicDimensions;
+        var shape = new long[dims.Length];
+        var names = new string?[dims.Length];
+        for (int i = 0; i < dims.Length; i++)
         {
-            fixed (long* s = shape)
-                OrtStatusCheck.ThrowIfError(api.GetDimensions(info, s, rank), "reading tensor dimensions");
-            if (symbols)
-            {
-                byte** p = stackalloc byte*[(int)rank];
-                OrtStatusCheck.ThrowIfError(api.GetSymbolicDimensions(info, p, rank), "reading symbolic dimensions");
-                for (int i = 0; i < (int)rank; i++)
-                {
-                    string s = OrtApi.Utf8(p[i]);
-                    names[i] = s.Length == 0 ? null : s;
-                }
-            }
+            shape[i] = dims[i] < 0 ? -1 : dims[i];
+            names[i] = i < symbols.Length && !string.IsNullOrEmpty(symbols[i]) ? symbols[i] : null;
         }
-        return ((TensorElementType)type, shape, names);
+        return new OrtTensorInfo(name, (TensorElementType)(int)meta.ElementDataType, shape, names);
     }
 }

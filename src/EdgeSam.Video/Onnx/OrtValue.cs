@@ -1,35 +1,47 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using EdgeSam.Video.Onnx.Native;
+using Ort = Microsoft.ML.OnnxRuntime;
 
 namespace EdgeSam.Video.Onnx;
 
 /// <summary>
-/// A tensor ORT can read or write: either over caller memory (no copy) or allocated by ORT as a run output.
+/// A tensor ORT can read or write: either over caller memory (no copy) or allocated by ORT as a run output. A thin
+/// layer over the package's <c>OrtValue</c> that keeps the type and shape (read once, not per access) and checks
+/// buffer against shape when created.
 /// <para>
-/// Ownership: <see cref="CreateTensor{T}(Memory{T}, ReadOnlySpan{long})"/> pins the caller's memory and the value's
-/// native handle holds that pin until the value is released (Dispose, or the finalizer as a last resort), so the buffer
-/// cannot move while ORT may touch it; the caller keeps owning the buffer and must not reuse it for something else
-/// while the value is alive. <see cref="CreateTensor(IntPtr, long, TensorElementType, ReadOnlySpan{long})"/> takes
-/// native memory the caller keeps alive and fixed itself. Values returned by <see cref="OrtInferenceSession.Run(ReadOnlySpan{NamedOrtValue}, OrtRunOptions?)"/>
-/// own ORT-allocated memory, freed on Dispose; spans from <see cref="GetTensorSpan{T}"/> are valid only until then.
+/// Ownership: <see cref="CreateTensor{T}(Memory{T}, ReadOnlySpan{long})"/> pins the caller's memory and holds that pin
+/// until the value is disposed, so the buffer cannot move while ORT may touch it; the caller keeps owning the buffer and
+/// must not reuse it for something else while the value is alive. <see cref="CreateTensor(IntPtr, long, TensorElementType, ReadOnlySpan{long})"/>
+/// takes native memory the caller keeps alive and fixed itself. Values returned by
+/// <see cref="OrtInferenceSession.Run(ReadOnlySpan{NamedOrtValue}, OrtRunOptions?)"/> own ORT-allocated memory, freed
+/// on Dispose; spans from <see cref="GetTensorSpan{T}"/> are valid only until then.
 /// </para>
 /// </summary>
 public sealed unsafe class OrtValue : IDisposable
 {
-    private readonly OrtValueHandle _handle;
+    private static long _live;
+
+    private readonly Ort.OrtValue _value;
     private readonly long[] _shape;
     private readonly void* _data;
+    private MemoryHandle _pin;
+    private int _disposed;
 
-    private OrtValue(OrtValueHandle handle, TensorElementType type, long[] shape, void* data, bool ortAllocated)
+    private OrtValue(Ort.OrtValue value, TensorElementType type, long[] shape, void* data, bool ortAllocated, MemoryHandle pin)
     {
-        _handle = handle;
+        _value = value;
         ElementType = type;
         _shape = shape;
         _data = data;
+        _pin = pin;
         IsOrtAllocated = ortAllocated;
         ElementCount = ShapeElementCount(shape);
+        Interlocked.Increment(ref _live);
     }
+
+    /// <summary>Values created and not yet disposed, process-wide (a leak check for tests and benchmarks).</summary>
+    internal static long LiveCount => Interlocked.Read(ref _live);
 
     public TensorElementType ElementType { get; }
 
@@ -41,9 +53,17 @@ public sealed unsafe class OrtValue : IDisposable
     /// <summary>True for run outputs ORT allocated; false for tensors over caller memory.</summary>
     public bool IsOrtAllocated { get; }
 
-    public bool IsDisposed => _handle.IsClosed;
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
-    internal OrtValueHandle Handle => _handle;
+    /// <summary>The package's value, for <see cref="OrtInferenceSession"/>'s runs.</summary>
+    internal Ort.OrtValue Native
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(IsDisposed, this);
+            return _value;
+        }
+    }
 
     /// <summary>A tensor over <paramref name="data"/> (pinned until this value is disposed). data.Length must equal prod(shape).</summary>
     public static OrtValue CreateTensor<T>(T[] data, params long[] shape) where T : unmanaged
@@ -89,50 +109,43 @@ public sealed unsafe class OrtValue : IDisposable
 
     private static OrtValue Create(IntPtr data, long byteLength, TensorElementType type, ReadOnlySpan<long> shape, MemoryHandle pin)
     {
-        OrtApi api = OrtNative.Api;
-        IntPtr memInfo = OrtNative.CpuMemoryInfo.Pointer;
-        IntPtr raw;
-        fixed (long* s = shape)
-            OrtStatusCheck.ThrowIfError(
-                api.CreateTensorWithDataAsOrtValue(memInfo, (void*)data, (nuint)byteLength, s, (nuint)shape.Length, (int)type, &raw),
-                $"creating a {OrtTensorInfo.Describe(type, shape)} tensor");
-        return new OrtValue(new OrtValueHandle(raw, pin), type, shape.ToArray(), (void*)data, ortAllocated: false);
-    }
-
-    /// <summary>Wraps a value ORT allocated (takes ownership: released on Dispose, also when this throws).</summary>
-    internal static OrtValue FromOrtOutput(IntPtr raw)
-    {
-        var handle = new OrtValueHandle(raw);
+        long[] dims = shape.ToArray();
+        Ort.OrtValue value;
         try
         {
-            OrtApi api = OrtNative.Api;
-            int isTensor;
-            OrtStatusCheck.ThrowIfError(api.IsTensor(raw, &isTensor), "inspecting a run output");
-            if (isTensor == 0) throw new NotSupportedException("the model returned a non-tensor output (sequence or map), which this binding does not read.");
-            IntPtr info;
-            OrtStatusCheck.ThrowIfError(api.GetTensorTypeAndShape(raw, &info), "reading a run output's shape");
-            (TensorElementType type, long[] shape, _) = ReadInfo(info);
-            void* data;
-            OrtStatusCheck.ThrowIfError(api.GetTensorMutableData(raw, &data), "reading a run output's data");
-            return new OrtValue(handle, type, shape, data, ortAllocated: true);
+            // CPU memory described by the package's default memory info: ORT reads and writes it in place, no copy.
+            value = Ort.OrtValue.CreateTensorValueWithData(Ort.OrtMemoryInfo.DefaultInstance, (Ort.Tensors.TensorElementType)(int)type, dims, data, byteLength);
+        }
+        catch (Ort.OnnxRuntimeException e)
+        {
+            throw OrtException.From(e, $"creating a {OrtTensorInfo.Describe(type, shape)} tensor");
+        }
+        return new OrtValue(value, type, dims, (void*)data, ortAllocated: false, pin);
+    }
+
+    /// <summary>Wraps a value ORT allocated as a run output (takes ownership: disposed with this, also when this throws).</summary>
+    internal static OrtValue FromOrtOutput(Ort.OrtValue value)
+    {
+        try
+        {
+            if (!value.IsTensor) throw new NotSupportedException("the model returned a non-tensor output (sequence or map), which this layer does not read.");
+            Ort.OrtTensorTypeAndShapeInfo info = value.GetTensorTypeAndShape();
+            var type = (TensorElementType)(int)info.ElementDataType;
+            if (TensorElementTypes.SizeOf(type) == 0) throw new NotSupportedException($"the model returned a {TensorElementTypes.Name(type)} tensor, which this layer does not read.");
+            void* data = Unsafe.AsPointer(ref MemoryMarshal.GetReference(value.GetTensorMutableRawData()));
+            return new OrtValue(value, type, info.Shape, data, ortAllocated: true, default);
         }
         catch
         {
-            handle.Dispose();
+            value.Dispose();
             throw;
-        }
-
-        static (TensorElementType, long[], string?[]) ReadInfo(IntPtr info)
-        {
-            using var h = new OrtTensorTypeAndShapeInfoHandle(info);
-            return OrtTensorInfo.ReadTypeAndShape(h.Pointer, symbols: false);
         }
     }
 
     /// <summary>The elements, writable, over the tensor's memory (caller buffer or ORT's); valid until Dispose.</summary>
     public Span<T> GetTensorSpan<T>() where T : unmanaged
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
         TensorElementType requested = TensorElementTypes.Of<T>();
         if (requested != ElementType)
             throw new InvalidOperationException($"tensor holds {TensorElementTypes.Name(ElementType)} elements, not {TensorElementTypes.Name(requested)}");
@@ -146,8 +159,26 @@ public sealed unsafe class OrtValue : IDisposable
     /// <summary>A managed copy of the elements.</summary>
     public T[] ToArray<T>() where T : unmanaged => GetTensorSpan<T>().ToArray();
 
-    /// <summary>Releases the native value, then (for caller memory) the pin.</summary>
-    public void Dispose() => _handle.Dispose();
+    /// <summary>Releases the native value, then (for caller memory) the pin. Safe to call twice.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _value.Dispose();
+        _pin.Dispose();
+        Interlocked.Decrement(ref _live);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// A value nobody disposed: its pin would hold the caller's array in place forever. Unreachable, it can be in no run,
+    /// so the pin is released here; the package's value has its own finalizer for the native side.
+    /// </summary>
+    ~OrtValue()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _pin.Dispose();
+        Interlocked.Decrement(ref _live);
+    }
 
     public override string ToString() => OrtTensorInfo.Describe(ElementType, _shape) + (IsOrtAllocated ? " (ORT memory)" : " (caller memory)");
 

@@ -8,7 +8,7 @@ public class DavisDatasetTests
     private static readonly string[] MirrorSequences =
         ["blackswan", "bmx-trees", "breakdance", "car-shadow", "dog", "drift-chicane", "horsejump-high", "libby", "motocross-jump", "soapbox"];
 
-    [Fact]
+    [MirrorFact]
     public void Davis2016_mirror_lists_its_val_sequences_with_frames_and_single_object_annotations()
     {
         var ds = new DavisDataset(TestPaths.Davis2016, DavisYear.Davis2016);
@@ -51,7 +51,7 @@ public class DavisDatasetTests
         return root;
     }
 
-    [Fact]
+    [MirrorFact]
     public void Davis2017_tree_gives_palette_ids_and_2016_reading_merges_them()
     {
         string root = Make2017Tree();
@@ -69,7 +69,7 @@ public class DavisDatasetTests
         Assert.Equal(official2016.Data, merged.Data);
     }
 
-    [Fact]
+    [MirrorFact]
     public void Bad_roots_splits_and_names_are_one_line_errors()
     {
         string root = Make2017Tree();

@@ -19,7 +19,7 @@ public class GetDavisScriptTests
         return (p.ExitCode, err);
     }
 
-    [Fact]
+    [MirrorFact]
     public void Mirror_mode_links_davis2016_and_reports_a_missing_edition_in_one_line()
     {
         string dest = TestPaths.NewTempDir("getdavis");

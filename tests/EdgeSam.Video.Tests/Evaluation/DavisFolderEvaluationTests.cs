@@ -39,7 +39,7 @@ public class DavisFolderEvaluationTests
         return dir;
     }
 
-    [Fact]
+    [MirrorFact]
     public void Cli_eval_davis_2016_prints_tables_and_writes_json_and_plots()
     {
         string res = CopyGroundTruthAsResults("car-shadow", "motocross-jump");
@@ -73,7 +73,7 @@ public class DavisFolderEvaluationTests
         Assert.Equal(PngColorType.Rgb, plot.ColorType);
     }
 
-    [Fact]
+    [MirrorFact]
     public void Missing_extra_and_resized_result_frames_are_one_line_errors_naming_sequence_and_frame()
     {
         string res = CopyGroundTruthAsResults("car-shadow");
@@ -179,7 +179,7 @@ public class DavisFolderEvaluationTests
         Assert.Contains("object id 3", ex.Message);
     }
 
-    [Fact]
+    [MirrorFact]
     public void Bench_eval_reports_wall_cpu_and_ratio()
     {
         var (code, output, err) = RunCli("bench", "eval", "--root", TestPaths.Davis2016, "--sequences", "car-shadow", "--runs", "1", "--threads", "2");
@@ -200,7 +200,7 @@ public class DavisFolderEvaluationTests
         Assert.Contains("--baseline-seconds 0 must be a positive", err);
     }
 
-    [Fact]
+    [MirrorFact]
     public void Results_are_the_same_for_any_thread_count()
     {
         string res = Path.Combine(TestPaths.Shared, "reference", "davis-eval", "osvos-davis2017-val");

@@ -17,7 +17,7 @@ public class DavisParityTests(Xunit.Abstractions.ITestOutputHelper output)
 
     public static TheoryData<string> Predictions => new() { "gt_copy", "empty_after_first", "shift_right10", "erode_all", "osvos17_binarized" };
 
-    [Theory]
+    [MirrorTheory]
     [MemberData(nameof(Predictions))]
     public void Scores_equal_the_official_toolkit(string prediction)
     {

@@ -20,7 +20,7 @@ public class ExportCommandTests
         return (rc, output.ToString(), error.ToString());
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task Export_svg_writes_files_and_reports_shape_figures()
     {
         var (masks, frames) = ExportFixtures.Subset("breakdance", 4, max: 6);
@@ -33,7 +33,7 @@ public class ExportCommandTests
         Assert.Equal(6, Directory.GetFiles(Path.Combine(outDir, "breakdance_svg"), "*.svg").Length);
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task Export_ae_to_a_named_file()
     {
         var (masks, _) = ExportFixtures.Subset("blackswan", 10, max: 3);
@@ -44,7 +44,7 @@ public class ExportCommandTests
         Assert.Contains(", 3 / 25, 25);", File.ReadAllText(file));
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task Interactive_console_shows_progress_and_the_summary()
     {
         var (masks, _) = ExportFixtures.Subset("car-shadow", 10, max: 3);

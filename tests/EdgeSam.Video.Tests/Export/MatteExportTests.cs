@@ -29,7 +29,7 @@ public class MatteExportTests
         return alpha;
     }
 
-    [Fact]
+    [MirrorFact]
     public void Alpha_png_carries_original_pixels_and_the_mask_as_alpha()
     {
         var (masks, frames) = ExportFixtures.Subset("blackswan", 10, max: 3);
@@ -55,7 +55,7 @@ public class MatteExportTests
         }
     }
 
-    [Fact]
+    [MirrorFact]
     public void Feathered_soft_matte_only_alpha_equals_a_direct_2d_convolution()
     {
         var (masks, _) = ExportFixtures.Subset("breakdance", 10, max: 2);
@@ -99,7 +99,7 @@ public class MatteExportTests
         return o;
     }
 
-    [Fact]
+    [MirrorFact]
     public void ProRes_4444_has_a_yuva_alpha_that_decodes_to_the_mask()
     {
         var (masks, frames) = ExportFixtures.Subset("motocross-jump", 10, max: 3);
@@ -246,7 +246,7 @@ public class MatteExportTests
         Assert.Equal([2], only2.ObjectIds);
     }
 
-    [Fact]
+    [MirrorFact]
     public void Bad_requests_are_one_line_errors_and_leave_nothing_behind()
     {
         var (masks, _) = ExportFixtures.Subset("blackswan", 25, max: 2);
@@ -263,7 +263,7 @@ public class MatteExportTests
         Assert.Equal(ExportFormat.AfterEffects, ExportFormats.Parse("AE"));
     }
 
-    [Fact]
+    [MirrorFact]
     public void A_cancelled_export_leaves_no_output()
     {
         var (masks, frames) = ExportFixtures.Subset("blackswan", 25, max: 2);

@@ -14,7 +14,7 @@ public class ShapeExportTests(ITestOutputHelper output)
     private ExportResult Run(string masks, ExportFormat format, string outPath, int smooth = 0, string? frames = null, KeyMode keys = KeyMode.All) =>
         RotoExporter.Export(new ExportRequest(masks, format, outPath, Frames: frames, Smooth: smooth, Keys: keys));
 
-    [Fact]
+    [MirrorFact]
     public void Svg_round_trips_with_iou_above_097()
     {
         foreach (string seq in ExportFixtures.Sequences)
@@ -39,7 +39,7 @@ public class ShapeExportTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [MirrorFact]
     public void Json_round_trips_with_iou_above_097_and_constant_vertex_counts_per_track()
     {
         foreach (string seq in ExportFixtures.Sequences)
@@ -107,7 +107,7 @@ public class ShapeExportTests(ITestOutputHelper output)
         Assert.Equal(100.0 * autoKeys / keys, a.Shapes!.KeysPer100Frames, 6);
     }
 
-    [Fact]
+    [MirrorFact]
     public void Nuke_script_is_balanced_with_a_key_per_frame_for_every_control_point()
     {
         var (masks, frames) = ExportFixtures.Subset("blackswan", 5);
@@ -155,7 +155,7 @@ public class ShapeExportTests(ITestOutputHelper output)
     private static float ParseNukeFloat(string s) =>
         s == "0" ? 0f : BitConverter.UInt32BitsToSingle(Convert.ToUInt32(s[1..], 16));
 
-    [Fact]
+    [MirrorFact]
     public void Smoothing_reduces_jitter_on_a_full_davis_sequence()
     {
         string masks = Path.Combine(TestPaths.Davis2016, "Annotations", "480p", "blackswan");

@@ -8,7 +8,7 @@ public class BenchGraphCutCommandTests
 {
     private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args).GetAwaiter().GetResult();
 
-    [Fact]
+    [MirrorFact]
     public void ScoresADavisSequenceAndWritesJson()
     {
         string dir = TestPaths.NewTempDir("gcbench");
@@ -27,7 +27,7 @@ public class BenchGraphCutCommandTests
         Assert.Empty(Directory.GetFiles(dir, "*.tmp-*"));
     }
 
-    [Fact]
+    [MirrorFact]
     public void BadInputIsOneLineAndExitTwo()
     {
         var (code, _, err) = Run("bench", "graphcut", "--root", TestPaths.NewTempDir("notdavis"));
@@ -48,7 +48,7 @@ public class BenchGraphCutCommandTests
         Assert.Contains("--json", err);
     }
 
-    [Fact]
+    [MirrorFact]
     public void TheEarlierTopLevelNameStillRunsButIsNotListed()
     {
         // Scripts written against the top-level `bench-graphcut` keep working; help lists only `bench graphcut`.

@@ -207,7 +207,7 @@ public class GraphCutSegmenterTests
         Assert.Equal("graphcut", new GraphCutSegmenter().Name);
     }
 
-    [Fact]
+    [MirrorFact]
     public void SegmentsDavisBlackswanFromItsGroundTruthPoints()
     {
         DavisSequence seq = new DavisDataset(TestPaths.Davis2016, DavisYear.Davis2016, allSequences: true).Sequence("blackswan");

@@ -138,7 +138,7 @@ public class FrameSourceTests
         Assert.Contains("22x10", e.Message);
     }
 
-    [Fact]
+    [MirrorFact]
     public void Davis_jpeg_folder_reads_854x480_frames()
     {
         string seq = Path.Combine(TestPaths.Davis2016, "JPEGImages", "480p", "blackswan");

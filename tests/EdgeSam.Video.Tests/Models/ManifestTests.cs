@@ -68,7 +68,7 @@ public class ManifestTests
         Assert.Contains("edge_sam_3x_encoder", ex.Message);
     }
 
-    [Fact]
+    [MirrorFact]
     public void Mirror_xfeat_files_match_size_sha256_and_signature()
     {
         var store = new ModelStore(new ModelStoreOptions { CacheDirectory = TestPaths.NewTempDir("emptycache"), MirrorDirectory = TestPaths.ModelMirror });

@@ -11,7 +11,7 @@ public class ModelsCommandTests
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    [Fact]
+    [MirrorFact]
     public async Task Verify_lists_mirror_xfeat_ok_and_edgesam_missing_with_the_download_hint()
     {
         string cache = TestPaths.NewTempDir("cli-cache");
@@ -36,7 +36,7 @@ public class ModelsCommandTests
         Assert.Contains("3 ok, 7 missing, 0 mismatched", lines);
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task Verify_exits_1_on_a_corrupt_cached_model_and_names_the_problem()
     {
         string cache = TestPaths.NewTempDir("cli-corrupt");
@@ -53,7 +53,7 @@ public class ModelsCommandTests
         Assert.Contains("models fetch xfeat_320x160 --force", line);
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task List_shows_every_model_and_where_it_was_found()
     {
         var (code, output, _) = await Run("models", "list", "--cache", TestPaths.NewTempDir("cli-list"), "--mirror", TestPaths.ModelMirror);
@@ -77,7 +77,7 @@ public class ModelsCommandTests
         Assert.StartsWith("error: unknown model 'sam_hq'", err);
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task Fetch_of_a_model_in_the_mirror_reports_it_without_downloading()
     {
         var (code, output, _) = await Run("models", "fetch", "xfeat_256x256", "--cache", TestPaths.NewTempDir("cli-fetch2"), "--mirror", TestPaths.ModelMirror);

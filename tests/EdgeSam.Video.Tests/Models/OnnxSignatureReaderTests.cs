@@ -6,7 +6,7 @@ namespace EdgeSam.Video.Tests.Models;
 
 public class OnnxSignatureReaderTests
 {
-    [Theory]
+    [MirrorTheory]
     [InlineData("xfeat_256x256", 256, 256, "763")]
     [InlineData("xfeat_320x160", 320, 160, "735")]
     [InlineData("xfeat_320x224", 320, 224, "791")]
@@ -36,7 +36,7 @@ public class OnnxSignatureReaderTests
         Assert.Equal(["'y' int64 [N]", "'ok' bool []"], s.Outputs.Select(t => t.ToString()));
     }
 
-    [Fact]
+    [MirrorFact]
     public void Truncated_or_foreign_files_give_one_line()
     {
         byte[] real = File.ReadAllBytes(Path.Combine(TestPaths.ModelMirror, "xfeat", "xfeat_256x256.onnx"));
@@ -84,7 +84,7 @@ public class OnnxSignatureReaderTests
 /// <summary>The managed reader and ONNX Runtime must see the same signature; the ORT adapter feeds the same check.</summary>
 public class OrtSignatureTests
 {
-    [Theory]
+    [MirrorTheory]
     [InlineData("xfeat_256x256")]
     [InlineData("xfeat_320x160")]
     [InlineData("xfeat_320x224")]

@@ -1,10 +1,9 @@
 using EdgeSam.Video.Onnx;
 using EdgeSam.Video.Onnx.Builder;
-using EdgeSam.Video.Onnx.Native;
 
 namespace EdgeSam.Video.Tests.Onnx;
 
-/// <summary>Models built with <see cref="OnnxGraphBuilder"/> run through the binding: numbers, metadata, errors, ownership.</summary>
+/// <summary>Models built with <see cref="OnnxGraphBuilder"/> run through the ONNX Runtime layer: numbers, metadata, errors, ownership.</summary>
 public class OrtSessionTests
 {
     private static readonly OrtSessionOptions Cpu1 = OrtSessionOptions.SingleThreadedCpu();
@@ -203,7 +202,7 @@ public class OrtSessionTests
         var s = OrtInferenceSession.FromBytes(OrtTestModels.Add(), "add", Cpu1);
         var v = OrtValue.CreateTensor(new float[6], 2, 3);
         var ro = new OrtRunOptions();
-        OrtSessionOptionsHandle nativeOptions = Cpu1.CreateNative();
+        Microsoft.ML.OnnxRuntime.SessionOptions nativeOptions = Cpu1.CreateNative();
         OrtRunOutputs r = s.Run([("a", v), ("b", v)], ro);
 
         r.Dispose(); r.Dispose();
@@ -283,20 +282,28 @@ public class OrtSessionTests
         Assert.Null(plain.CustomMetadata("window_length"));
     }
 
-    [Theory]
-    [InlineData(ExecutionDevice.Cuda)]
-    [InlineData(ExecutionDevice.TensorRt)]
-    public void Gpu_devices_with_the_cpu_library_fail_in_one_line_naming_the_library_and_variable(ExecutionDevice device)
+    [NoCudaFact]
+    public void Cuda_without_its_libraries_fails_in_one_line_naming_the_missing_library()
     {
-        var options = new OrtSessionOptions { ExecutionDevice = device };
+        var options = new OrtSessionOptions { ExecutionDevice = ExecutionDevice.Cuda };
         var e = Assert.ThrowsAny<EdgeSamException>(() => OrtInferenceSession.FromBytes(OrtTestModels.Add(), "add", options));
-        Assert.Contains("EDGESAM_ORT_LIB", e.Message);
-        Assert.Contains(OrtRuntime.LibraryPath, e.Message);
-        Assert.Contains($"ExecutionDevice.{device}", e.Message);
-        Assert.DoesNotContain('\n', e.Message);
+        Assert.Equal(
+            $"ExecutionDevice.Cuda is unavailable: ONNX Runtime {OrtRuntime.Version} could not enable CUDAExecutionProvider " +
+            "(libcublasLt.so.13: cannot open shared object file: No such file or directory); it needs an NVIDIA driver with CUDA 13 " +
+            "and cuDNN 9 installed, their libraries on the loader path (e.g. LD_LIBRARY_PATH); or use the CPU device.", e.Message);
     }
 
-    [Fact]
+    [NoCudaFact]
+    public void TensorRt_without_its_libraries_fails_in_one_line_naming_the_missing_library()
+    {
+        var options = new OrtSessionOptions { ExecutionDevice = ExecutionDevice.TensorRt };
+        var e = Assert.ThrowsAny<EdgeSamException>(() => OrtInferenceSession.FromBytes(OrtTestModels.Add(), "add", options));
+        Assert.Matches(@"^ExecutionDevice\.TensorRt is unavailable: ONNX Runtime [0-9.]+ could not enable TensorrtExecutionProvider " +
+            @"\(lib[a-zA-Z]+\.so\.\d+: cannot open shared object file: No such file or directory\); it needs an NVIDIA driver with " +
+            @"TensorRT 10, CUDA 13 and cuDNN 9 installed, their libraries on the loader path \(e\.g\. LD_LIBRARY_PATH\); or use the CPU device\.$", e.Message);
+    }
+
+    [MirrorFact]
     public void Real_xfeat_model_runs_once_with_the_documented_shapes()
     {
         string path = Path.Combine(TestPaths.ModelMirror, "xfeat", "xfeat_320x224.onnx");

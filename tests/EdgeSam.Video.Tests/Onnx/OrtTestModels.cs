@@ -3,7 +3,7 @@ using EdgeSam.Video.Onnx.Builder;
 
 namespace EdgeSam.Video.Tests.Onnx;
 
-/// <summary>Tiny models built with <see cref="OnnxGraphBuilder"/> for the binding tests.</summary>
+/// <summary>Tiny models built with <see cref="OnnxGraphBuilder"/> for the ONNX Runtime layer tests.</summary>
 internal static class OrtTestModels
 {
     /// <summary>c = a + b, all float[2,3].</summary>

@@ -45,7 +45,7 @@ public class DemoCommandTests(ITestOutputHelper output)
         Assert.Contains("J (IoU)", outText.ToString());
     }
 
-    [Fact]
+    [MirrorFact]
     public void FindsTheDavisMirrorBesideTheClone() =>
         Assert.Equal(Path.GetFullPath(TestPaths.Davis2016), Cli.Commands.Demo.DemoCommand.FindDavis2016());
 }

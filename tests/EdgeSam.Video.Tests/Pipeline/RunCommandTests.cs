@@ -68,7 +68,7 @@ public class RunCommandTests(ITestOutputHelper output)
 
     /// <summary><c>run davis --year 2017</c>: every object of the first frame is followed with its own id, the output is
     /// a palette PNG per frame holding both ids, and the 2017 evaluator scores each object.</summary>
-    [Fact]
+    [MirrorFact]
     public async Task RunDavis2017_FollowsEachObjectWithItsId()
     {
         string root = MiniDavis2017(), results = TestPaths.NewTempDir("rundavis2017");
@@ -106,7 +106,7 @@ public class RunCommandTests(ITestOutputHelper output)
         return (rc, stdout + stderr.ToString());
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task RunDavis_ShardsSplitTheSortedList_RerunSkipsFinished_RedoesPartial_ResultsScore()
     {
         string root = MiniDavis(), results = TestPaths.NewTempDir("rundavis");
@@ -169,7 +169,7 @@ public class RunCommandTests(ITestOutputHelper output)
         Assert.Contains("'nope' is not in the split", text);
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task RunYtvos_LaterObjectsStartAtTheirFirstFrame_AndTheSubmissionIsWritten()
     {
         // One video from blackswan's first 5 frames named like YouTube-VOS valid (every 5th frame): object 1 given

@@ -25,7 +25,7 @@ public class SegmentCommandTests(ITestOutputHelper output)
     internal static Mask Truth(string sequence, string frame) =>
         PngCodec.ReadMask(Path.Combine(TestPaths.Davis2016, "Annotations", "480p", sequence, frame + ".png"));
 
-    [Fact]
+    [MirrorFact]
     public async Task Segment_First20FramesOfBlackswan_GraphCutLk_MatchesGroundTruth()
     {
         const string seq = "blackswan";
@@ -59,7 +59,7 @@ public class SegmentCommandTests(ITestOutputHelper output)
     /// <c>--prior-motion dense</c> end to end on the first frames of breakdance (a dancer whose limbs move unlike the
     /// body): the masks are scored against the ground truth, so a dense carry that broke the prior would show.
     /// </summary>
-    [Fact]
+    [MirrorFact]
     public async Task Segment_DensePriorMotion_FollowsADancer()
     {
         const string seq = "breakdance";
@@ -90,7 +90,7 @@ public class SegmentCommandTests(ITestOutputHelper output)
 
     /// <summary><c>--seed</c> reaches the query-point sampler: one seed gives the same masks twice, another seed other
     /// points and so other masks (the graph cut's hard seeds sit at the points).</summary>
-    [Fact]
+    [MirrorFact]
     public async Task Segment_Seed_IsReproducible_AndChangesThePoints()
     {
         const string seq = "dog";

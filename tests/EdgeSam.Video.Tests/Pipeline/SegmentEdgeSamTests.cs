@@ -13,7 +13,7 @@ namespace EdgeSam.Video.Tests.Pipeline;
 /// </summary>
 public class SegmentEdgeSamTests
 {
-    [Fact]
+    [MirrorFact]
     public async Task Segment_with_EdgeSam_contract_models_writes_the_decoders_masks()
     {
         string input = SegmentCommandTests.FirstFrames("blackswan", 6);
@@ -39,7 +39,7 @@ public class SegmentEdgeSamTests
         }
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task Only_one_of_encoder_and_decoder_is_a_one_line_error()
     {
         string input = SegmentCommandTests.FirstFrames("blackswan", 2);
@@ -53,7 +53,7 @@ public class SegmentEdgeSamTests
 
     /// <summary>A typo in --encoder/--decoder names the file, with or without --segmenter edgesam: no silent fall-back
     /// to the graph cut (auto) and no "not installed, run models fetch" hint about a store model the user did not ask for.</summary>
-    [Theory]
+    [MirrorTheory]
     [InlineData("auto")]
     [InlineData("edgesam")]
     public async Task Missing_explicit_model_file_is_named(string segmenter)
@@ -74,7 +74,7 @@ public class SegmentEdgeSamTests
     }
 
     /// <summary>segment with several frames in the encoder at once writes the very masks of one frame at a time.</summary>
-    [Fact]
+    [MirrorFact]
     public async Task Encoder_workers_do_not_change_the_masks()
     {
         string input = SegmentCommandTests.FirstFrames("blackswan", 8);

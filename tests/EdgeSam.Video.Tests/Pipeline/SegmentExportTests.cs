@@ -6,7 +6,7 @@ namespace EdgeSam.Video.Tests.Pipeline;
 /// <summary><c>segment --export</c> writes the compositing exports from the finished masks.</summary>
 public class SegmentExportTests
 {
-    [Fact]
+    [MirrorFact]
     public async Task Segment_with_export_writes_svg_frames_and_json_shapes()
     {
         const string seq = "blackswan";

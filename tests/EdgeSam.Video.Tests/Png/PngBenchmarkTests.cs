@@ -9,7 +9,7 @@ public class PngBenchmarkTests(ITestOutputHelper output)
     /// Runs the benchmark routine on a few DAVIS annotations (EDGESAM_PNG_BENCH_FILES raises the count for a real
     /// measurement) and prints the figures; it checks that the routine works, not how fast it is.
     /// </summary>
-    [Fact]
+    [MirrorFact]
     public void Benchmark_routine_reports_every_operation()
     {
         int files = int.TryParse(Environment.GetEnvironmentVariable("EDGESAM_PNG_BENCH_FILES"), out int n) ? n : 5;

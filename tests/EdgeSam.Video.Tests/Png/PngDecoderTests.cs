@@ -91,7 +91,7 @@ public class PngDecoderTests
         }
     }
 
-    [Fact]
+    [MirrorFact]
     public void Davis2016_first_annotations_are_exactly_0_and_255_and_match_ffmpeg()
     {
         string ann = Path.Combine(TestPaths.Davis2016, "Annotations", "480p");
@@ -111,7 +111,7 @@ public class PngDecoderTests
         }
     }
 
-    [Fact]
+    [MirrorFact]
     public void Davis2017_palette_annotation_gives_objects_1_and_2_whose_union_is_the_2016_mask()
     {
         string path = Path.Combine(TestPaths.Shared, "datasets", "DAVIS2017-firstframe", "Annotations", "480p", "bmx-trees", "00000.png");

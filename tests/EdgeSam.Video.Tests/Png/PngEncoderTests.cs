@@ -62,7 +62,7 @@ public class PngEncoderTests
         Assert.Empty(Directory.GetFiles(dir, "*.tmp-*"));
     }
 
-    [Fact]
+    [MirrorFact]
     public void Label_files_carry_the_same_palette_as_official_davis_results()
     {
         string osvos = Path.Combine(TestPaths.Shared, "reference", "davis-eval", "osvos-davis2017-val", "bmx-trees", "00000.png");

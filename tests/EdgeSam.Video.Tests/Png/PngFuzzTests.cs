@@ -35,7 +35,7 @@ public class PngFuzzTests(ITestOutputHelper output)
         ];
     }
 
-    [Fact]
+    [MirrorFact]
     public void Mutated_pngs_only_ever_decode_or_throw_EdgeSamException()
     {
         const int Cases = 6000;

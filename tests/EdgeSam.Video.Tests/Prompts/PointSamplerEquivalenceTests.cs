@@ -109,7 +109,7 @@ public class PointSamplerEquivalenceTests
                         AssertSame(mask, img, target, count, method, seed, 0, name);
     }
 
-    [Fact]
+    [MirrorFact]
     public void DavisFrames_TheProbeAndEveryMethod()
     {
         string annotations = Path.Combine(TestPaths.Davis2016, "Annotations", "480p");

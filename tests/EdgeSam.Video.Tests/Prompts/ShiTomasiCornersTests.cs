@@ -46,7 +46,7 @@ public class ShiTomasiCornersTests
         Assert.Equal(12 * 3 * 3 * 6, cases);
     }
 
-    [Fact]
+    [MirrorFact]
     public void Detect_MatchesTheScalarReference_OnADavisFrame()
     {
         Mask m = PngCodec.ReadMask(Path.Combine(TestPaths.Davis2016, "Annotations", "480p", "dog", "00000.png"));

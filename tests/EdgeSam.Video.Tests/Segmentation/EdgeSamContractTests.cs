@@ -9,7 +9,7 @@ public class EdgeSamContractTests
     private static string ContractDir => Path.Combine(TestPaths.Shared, "reference", "edgesam-contract");
     private static JsonElement Contract => JsonDocument.Parse(File.ReadAllText(Path.Combine(ContractDir, "edgesam-contract.json"))).RootElement;
 
-    [Fact]
+    [MirrorFact]
     public void Preprocess_shapes_are_exact()
     {
         int n = 0;
@@ -24,7 +24,7 @@ public class EdgeSamContractTests
         Assert.True(n >= 9);
     }
 
-    [Fact]
+    [MirrorFact]
     public void Coordinates_map_exactly_into_the_input_frame()
     {
         JsonElement c = Contract.GetProperty("apply_coords_480x854");
@@ -52,7 +52,7 @@ public class EdgeSamContractTests
         return low;
     }
 
-    [Fact]
+    [MirrorFact]
     public void Postprocess_matches_samples_and_areas()
     {
         JsonElement pp = Contract.GetProperty("postprocess");

@@ -25,7 +25,7 @@ public class EdgeSamGoldenTests(ITestOutputHelper output)
         return path;
     }
 
-    [Fact]
+    [MirrorFact]
     public void Decoded_and_resized_frame_matches_the_reference_within_one_grey_level()
     {
         JsonElement c = Contract.GetProperty("blackswan_00000");
@@ -55,7 +55,7 @@ public class EdgeSamGoldenTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [MirrorFact]
     public void Input_tensor_statistics_and_samples_match_within_1e4()
     {
         JsonElement c = Contract.GetProperty("blackswan_00000");
@@ -87,7 +87,7 @@ public class EdgeSamGoldenTests(ITestOutputHelper output)
         Assert.True(worst < 1e-4, $"max difference {worst}");
     }
 
-    [Fact]
+    [MirrorFact]
     public void Postprocessed_masks_are_identical_to_the_reference()
     {
         JsonElement[] masks = Contract.GetProperty("postprocess").GetProperty("masks").EnumerateArray().ToArray();

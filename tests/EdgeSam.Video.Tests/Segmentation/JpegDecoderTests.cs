@@ -45,7 +45,7 @@ public class JpegDecoderTests
         Assert.True(mean < 2.0, $"{pixFmt}: mean difference {mean:F2} grey levels vs ffmpeg");
     }
 
-    [Fact]
+    [MirrorFact]
     public void Davis_frames_decode_close_to_ffmpeg()
     {
         string path = Path.Combine(TestPaths.Davis2016, "JPEGImages", "480p", "dog", "00000.jpg");
@@ -75,7 +75,7 @@ public class JpegDecoderTests
         throw new InvalidOperationException("marker not found");
     }
 
-    [Fact]
+    [MirrorFact]
     public void Mutated_files_only_ever_decode_or_raise_EdgeSamException()
     {
         // Small files keep thousands of cases fast: a corner of a DAVIS frame re-encoded 4:2:0, and a 4:4:4 one.

@@ -8,7 +8,7 @@ public class TrackBenchCommandTests
 {
     private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args).GetAwaiter().GetResult();
 
-    [Fact]
+    [MirrorFact]
     public void ScoresLkOnADavisSequenceAndWritesJson()
     {
         string dir = TestPaths.NewTempDir("trackbench");
@@ -36,7 +36,7 @@ public class TrackBenchCommandTests
         Assert.Empty(Directory.GetFiles(dir, "*.tmp-*"));
     }
 
-    [Fact]
+    [MirrorFact]
     public void PointsCsvHoldsOneRowPerPointConsistentWithTheJson()
     {
         string dir = TestPaths.NewTempDir("trackbench-csv");
@@ -69,7 +69,7 @@ public class TrackBenchCommandTests
         Assert.Single(err.Trim().Split('\n'));
     }
 
-    [Fact]
+    [MirrorFact]
     public void LostMotionOptionsAreParsedAndCheckedInOneLine()
     {
         var (code, _, err) = Run("track-bench", "davis", "--root", TestPaths.Davis2016, "--sequences", "car-shadow", "--lost-motion", "sideways");
@@ -83,7 +83,7 @@ public class TrackBenchCommandTests
         Assert.Single(err.Trim().Split('\n'));
     }
 
-    [Fact]
+    [MirrorFact]
     public void BadInputIsOneLineAndExitTwo()
     {
         var (code, _, err) = Run("track-bench", "davis", "--root", TestPaths.NewTempDir("notdavis"));

@@ -48,7 +48,7 @@ public class TrackerSelectionTests
         Assert.Equal(tapir, PipelineFactory.InstalledTapir(Store(mirror)));
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task Lk_with_a_tracker_model_is_a_one_line_error()
     {
         string input = SegmentCommandTests.FirstFrames("blackswan", 2);
@@ -64,7 +64,7 @@ public class TrackerSelectionTests
 
     /// <summary>segment end to end with each ONNX tracker adapter (synthetic models of the contracts, translating every
     /// point by a constant step): the run completes and writes a mask per frame.</summary>
-    [Theory]
+    [MirrorTheory]
     [InlineData("onnx-window")]
     [InlineData("tapir")]
     public async Task Segment_runs_with_the_onnx_tracker_adapters(string tracker)
@@ -89,9 +89,9 @@ public class TrackerSelectionTests
         }
     }
 
-    /// <summary>--device reaches the ONNX trackers: with this CPU build of ONNX Runtime, asking for CUDA fails in one
-    /// line naming the device (before, the trackers silently ran on the CPU).</summary>
-    [Theory]
+    /// <summary>--device reaches the ONNX trackers: without CUDA's libraries, asking for CUDA fails in one line naming
+    /// the device and the missing library (before, the trackers silently ran on the CPU).</summary>
+    [NoCudaTheory(NeedsMirror = true)]
     [InlineData(TrackerKind.XFeat)]
     [InlineData(TrackerKind.OnnxWindow)]
     [InlineData(TrackerKind.Tapir)]
@@ -106,11 +106,12 @@ public class TrackerSelectionTests
         };
         using (TrackerFactory.Create(kind, options)) { }
         var e = Assert.ThrowsAny<EdgeSamException>(() => TrackerFactory.Create(kind, options with { Device = EdgeSam.Video.Onnx.ExecutionDevice.Cuda }).Dispose());
-        Assert.Contains("ExecutionDevice.Cuda", e.Message);
+        Assert.StartsWith("ExecutionDevice.Cuda is unavailable: ", e.Message);
+        Assert.Contains("libcublasLt.so.13", e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
 
-    [Fact]
+    [NoCudaFact(NeedsMirror = true)]
     public async Task Segment_device_applies_to_the_xfeat_tracker()
     {
         string input = SegmentCommandTests.FirstFrames("blackswan", 2);
@@ -119,11 +120,12 @@ public class TrackerSelectionTests
             "--segmenter", "graphcut", "--tracker", "xfeat", "--tracker-model", Path.Combine(TestPaths.ModelMirror, "xfeat", "xfeat_320x224.onnx"),
             "--device", "cuda"], ctx);
         Assert.Equal(CliApp.ExitUserError, rc);
-        Assert.Contains("ExecutionDevice.Cuda", stderr.ToString());
+        Assert.Contains("ExecutionDevice.Cuda is unavailable: ", stderr.ToString());
+        Assert.Contains("libcublasLt.so.13", stderr.ToString());
         Assert.Single(stderr.ToString().Trim().Split('\n'));
     }
 
-    [Theory]
+    [MirrorTheory]
     [InlineData("lk", "--window-length", "8", "apply to --tracker onnx-window only")]
     [InlineData("onnx-window", "--window-size", "512by384", "--window-size '512by384' is not WxH")]
     public async Task Window_flags_are_checked(string tracker, string flag, string value, string says)

@@ -25,7 +25,7 @@ public class XFeatTrackerTests(ITestOutputHelper log)
         return dst;
     }
 
-    [Fact]
+    [MirrorFact]
     public void DescriptorsOfAShiftedFrameMatchAtTheShiftedPosition()
     {
         using var model = new XFeatModel(Path.Combine(ModelFolder, "xfeat_320x224.onnx"), 1);
@@ -57,7 +57,7 @@ public class XFeatTrackerTests(ITestOutputHelper log)
 
     private static float Dot(float[] a, float[] b) { float s = 0; for (int i = 0; i < a.Length; i++) s += a[i] * b[i]; return s; }
 
-    [Fact]
+    [MirrorFact]
     public void TracksALargeShiftToTheRightPlace()
     {
         RgbImage a = DavisFrame("dog", 0);
@@ -78,7 +78,7 @@ public class XFeatTrackerTests(ITestOutputHelper log)
 
 public class XFeatTrackScoreTests
 {
-    [Fact]
+    [MirrorFact]
     public void KeepsBlackswanPointsOnTheSwan()
     {
         // TrackScore@8 on one easy DAVIS sequence (6 windows x 8 points): every visible point must stay on the swan.

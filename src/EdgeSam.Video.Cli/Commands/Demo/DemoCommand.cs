@@ -106,7 +106,8 @@ internal static class DemoCommand
                 await job.RunAsync(progress, cancel);
                 return 0;
             });
-            foreach (PropagationStats st in job.Stats) ConsoleLines.Line(ctx, $"demo: {st}");
+            if (s.Pipeline.Verbose)
+                foreach (PropagationStats st in job.Stats) ConsoleLines.Line(ctx, $"demo: {st}");
             if (job.RestartScores.Count > 0) ConsoleLines.Line(ctx, $"demo: {SegmentJob.DescribeRestarts(job)}");
             if (scored > 0)
             {

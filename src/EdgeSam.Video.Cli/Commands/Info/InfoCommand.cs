@@ -15,6 +15,8 @@ internal static class InfoCommand
             string version = typeof(EdgeSamException).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?";
             ctx.Console.WriteLine($"edgesam-video {version}");
             ctx.Console.WriteLine($".NET {Environment.Version} on {System.Runtime.InteropServices.RuntimeInformation.OSDescription} ({Environment.ProcessorCount} cores)");
+            // Built-in providers, not usable ones: CUDA and TensorRT load their libraries only when a session asks for them.
+            ctx.Console.WriteLine($"ONNX Runtime {Onnx.OrtRuntime.Version}, execution providers: {string.Join(", ", Onnx.OrtRuntime.AvailableProviders)}");
             return 0;
         });
         return cmd;

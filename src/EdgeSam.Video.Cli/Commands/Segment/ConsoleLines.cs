@@ -12,6 +12,12 @@ internal static class ConsoleLines
         else ctx.Console.Profile.Out.Writer.WriteLine(text);
     }
 
+    /// <summary>A note shown once per command, however many pipelines (restarts, parallel runs, sequences) hit it.</summary>
+    public static void NoteOnce(CliContext ctx, string text)
+    {
+        if (ctx.FirstTime(text)) Note(ctx, text);
+    }
+
     public static void Note(CliContext ctx, string text)
     {
         if (ctx.Interactive) ctx.Console.MarkupLine($"[yellow]note:[/] {Markup.Escape(text)}");

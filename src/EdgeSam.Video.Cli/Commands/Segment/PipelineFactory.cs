@@ -297,6 +297,28 @@ internal static class PipelineFactory
         return new VideoSegmenter(segmenter, tracker, options, ownsComponents: true);
     }
 
+    /// <summary>
+    /// The graph cut, saying once per command why it was chosen. The graph cut has no GPU path, so a GPU device must have
+    /// an ONNX tracker to run; with lk nothing would use it and the run would be a CPU run under a GPU label: refused.
+    /// </summary>
+    private static GraphCutSegmenter GraphCut(PipelineSettings s, CliContext ctx, ModelEntry? edgeSamMissing)
+    {
+        string notInstalled = edgeSamMissing is null ? "" : $"EdgeSAM is not installed ('edgesam-video models fetch {edgeSamMissing.Name}')";
+        if (s.Device != DeviceChoice.Cpu)
+        {
+            string device = $"--device {s.Device.ToString().ToLowerInvariant()}";
+            TrackerKind? tracker = TrackerKinds.TryParse(s.Tracker);
+            if (tracker == TrackerKind.Lk)
+                throw new EdgeSamException(
+                    $"{device}: nothing would run on the GPU: the graph-cut segmenter{(edgeSamMissing is null ? "" : $" ({notInstalled})")} and the lk tracker " +
+                    "have no GPU path; use --device cpu, or give the GPU a model: --segmenter edgesam or --tracker xfeat.");
+            if (tracker is { } kind)
+                ConsoleLines.NoteOnce(ctx, $"{device} runs the {kind.CliName()} tracker; the graph cut runs on the CPU.");
+        }
+        if (edgeSamMissing is not null) ConsoleLines.NoteOnce(ctx, $"{notInstalled}; using the weights-free graph cut.");
+        return new GraphCutSegmenter();
+    }
+
     private static Onnx.ExecutionDevice OrtDevice(DeviceChoice d) => d switch
     {
         DeviceChoice.Cuda => Onnx.ExecutionDevice.Cuda,
@@ -382,11 +404,7 @@ internal static class PipelineFactory
     private static IPromptSegmenter CreateSegmenter(PipelineSettings s, CliContext ctx)
     {
         if (s.Segmenter == SegmenterChoice.GraphCut)
-        {
-            if (s.Device != DeviceChoice.Cpu)
-                ConsoleLines.Note(ctx, $"--device {s.Device.ToString().ToLowerInvariant()} has no effect on the graph cut, which runs on the CPU.");
-            return new GraphCutSegmenter();
-        }
+            return GraphCut(s, ctx, edgeSamMissing: null);
         if ((s.EncoderPath is null) != (s.DecoderPath is null))
             throw new EdgeSamException("give both --encoder and --decoder (EdgeSAM's two ONNX files), or neither to use the model store.");
         // An explicit file that is not there is the user's typo, not a model to fetch: name it rather than falling back.
@@ -400,11 +418,9 @@ internal static class PipelineFactory
         ModelEntry? missing = enc.Path is null ? encEntry : dec.Path is null ? decEntry : null;
         if (missing is not null)
         {
-            string why = $"EdgeSAM is not available (model {missing.Name} is not installed; {store.MissingHint(missing)})";
             if (s.Segmenter == SegmenterChoice.EdgeSam)
-                throw new EdgeSamException($"--segmenter edgesam: {why}; or use --segmenter graphcut.");
-            ConsoleLines.Note(ctx, $"{why}; using the weights-free graph-cut segmenter.");
-            return new GraphCutSegmenter();
+                throw new EdgeSamException($"--segmenter edgesam: EdgeSAM is not available (model {missing.Name} is not installed; {store.MissingHint(missing)}); or use --segmenter graphcut.");
+            return GraphCut(s, ctx, edgeSamMissing: missing);
         }
         (string encoder, string decoder) = (enc.Path!, dec.Path!);
         Onnx.ExecutionDevice device = OrtDevice(s.Device);

@@ -37,6 +37,8 @@ internal sealed record PipelineSettings
     public string? TrackerModel { get; init; }
     public SegmenterChoice Segmenter { get; init; } = SegmenterChoice.Auto;
     public DeviceChoice Device { get; init; } = DeviceChoice.Cpu;
+    /// <summary>Diagnostics for developers (per-stage busy time and thread CPU) besides the user's lines.</summary>
+    public bool Verbose { get; init; }
     public EdgeSamVariant EdgeSamVariant { get; init; } = EdgeSamVariant.EdgeSam3x;
     /// <summary>Explicit EdgeSAM encoder / decoder files (else the model store).</summary>
     public string? EncoderPath { get; init; }
@@ -136,7 +138,8 @@ internal sealed class PipelineOptions
         Description = "Prompt segmenter: edgesam or graphcut (weights-free). Default: EdgeSAM when installed, else graphcut.",
         DefaultValueFactory = _ => "auto",
     };
-    private readonly Option<string> _device = new("--device") { Description = "cpu, cuda or tensorrt (ONNX parts; GPU needs EDGESAM_ORT_LIB pointing at a GPU build of ONNX Runtime).", DefaultValueFactory = _ => "cpu" };
+    private readonly Option<string> _device = new("--device") { Description = "cpu, cuda or tensorrt: where the ONNX models (EdgeSAM, xfeat/onnx-window/tapir trackers) run; the GPU needs CUDA 13 + cuDNN 9 (TensorRT 10 for tensorrt).", DefaultValueFactory = _ => "cpu" };
+    private readonly Option<bool> _verbose = new("--verbose") { Description = "Also print diagnostics: per-stage busy time and thread CPU of each pass." };
     private readonly Option<string> _edgesamModel = new("--edgesam-model") { Description = "EdgeSAM weights: edge_sam_3x (default) or edge_sam.", DefaultValueFactory = _ => "edge_sam_3x" };
     private readonly Option<string?> _encoder = new("--encoder") { Description = "EdgeSAM encoder ONNX file (instead of the model store)." };
     private readonly Option<string?> _decoder = new("--decoder") { Description = "EdgeSAM decoder ONNX file (instead of the model store)." };
@@ -260,7 +263,7 @@ internal sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _windowLength, _windowOverlap, _windowSize, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _seed, _restarts, _parallelRuns, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _redetect, _reference, _motionEvidence, _encoderThreads, _encoderWorkers, _decoderThreads })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _windowLength, _windowOverlap, _windowSize, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _seed, _restarts, _parallelRuns, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _redetect, _reference, _motionEvidence, _encoderThreads, _encoderWorkers, _decoderThreads, _verbose })
             command.Add(o);
     }
 
@@ -333,6 +336,7 @@ internal sealed class PipelineOptions
                 : null,
             Segmenter = r.GetValue(_segmenter) switch { "edgesam" => SegmenterChoice.EdgeSam, "graphcut" => SegmenterChoice.GraphCut, _ => SegmenterChoice.Auto },
             Device = r.GetValue(_device) switch { "cuda" => DeviceChoice.Cuda, "tensorrt" => DeviceChoice.TensorRt, _ => DeviceChoice.Cpu },
+            Verbose = r.GetValue(_verbose),
             EdgeSamVariant = r.GetValue(_edgesamModel) == "edge_sam" ? EdgeSamVariant.EdgeSam : EdgeSamVariant.EdgeSam3x,
             EncoderPath = r.GetValue(_encoder),
             DecoderPath = r.GetValue(_decoder),

@@ -123,7 +123,8 @@ internal static class SegmentCommand
             await job.RunAsync(progress, cancel);
             return 0;
         });
-        foreach (PropagationStats st in job.Stats) ConsoleLines.Line(ctx, $"segment: {st}");
+        if (s.Pipeline.Verbose)
+            foreach (PropagationStats st in job.Stats) ConsoleLines.Line(ctx, $"segment: {st}");
         if (job.RestartScores.Count > 0) ConsoleLines.Line(ctx, $"segment: {SegmentJob.DescribeRestarts(job)}");
         // Corrections go on under the seed of the run that was kept.
         session.SamplerSeed += job.ChosenRestart;

@@ -3,7 +3,7 @@ namespace EdgeSam.Video.Onnx.Builder;
 /// <summary>
 /// Builds a small ONNX model in memory and writes its <c>ModelProto</c> bytes with a hand-written protobuf encoder
 /// (no ONNX/protobuf package). Meant for synthetic test and benchmark models: fake encoders/decoders with the real
-/// input/output contract, tiny graphs that check the runtime binding.
+/// input/output contract, tiny graphs that check the ONNX Runtime layer.
 /// <example><code>
 /// var b = new OnnxGraphBuilder("add");
 /// b.AddInput("x", TensorElementType.Float, "batch", 4)

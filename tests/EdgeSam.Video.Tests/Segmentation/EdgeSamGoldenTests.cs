@@ -1,6 +1,5 @@
 using System.Text.Json;
 using EdgeSam.Video.Media;
-using EdgeSam.Video.Media.Jpeg;
 using EdgeSam.Video.Segmentation.EdgeSam;
 using Xunit.Abstractions;
 
@@ -30,7 +29,7 @@ public class EdgeSamGoldenTests(ITestOutputHelper output)
     {
         JsonElement c = Contract.GetProperty("blackswan_00000");
         string jpg = Path.Combine(TestPaths.Shared, "datasets", c.GetProperty("source").GetString()!);
-        RgbImage frame = JpegDecoder.Decode(jpg);
+        RgbImage frame = CvImage.Decode(jpg);
         Assert.Equal([480, 854], new[] { frame.Height, frame.Width });
         (int h, int w) = EdgeSamTransforms.PreprocessShape(frame.Height, frame.Width);
         Assert.Equal([c.GetProperty("resized_hw")[0].GetInt32(), c.GetProperty("resized_hw")[1].GetInt32()], new[] { h, w });

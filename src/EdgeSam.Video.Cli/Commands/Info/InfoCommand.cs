@@ -15,6 +15,8 @@ internal static class InfoCommand
             string version = typeof(EdgeSamException).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?";
             ctx.Console.WriteLine($"edgesam-video {version}");
             ctx.Console.WriteLine($".NET {Environment.Version} on {System.Runtime.InteropServices.RuntimeInformation.OSDescription} ({Environment.ProcessorCount} cores)");
+            ctx.Console.WriteLine($"OpenCV {EdgeSam.Video.Media.MediaVersions.OpenCv()}");
+            ctx.Console.WriteLine($"ffmpeg {EdgeSam.Video.Media.MediaVersions.Ffmpeg()}");
             return 0;
         });
         return cmd;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One idempotent setup step shared by the launcher (./edgesam-video) and the test command (tests/run.sh):
-#   1. ffmpeg/ffprobe from Debian's packages, if missing; for the test command (EDGESAM_BOOTSTRAP_TESTS=1, set by
-#      tests/run.sh) also chromium, which the studio's browser tests drive through Playwright;
+#   1. ffmpeg/ffprobe and libgtk-3-0 (which OpenCvSharp4's native libOpenCvSharpExtern.so links against) from Debian's
+#      packages, if missing; for the test command (EDGESAM_BOOTSTRAP_TESTS=1, set by tests/run.sh) also chromium, which
+#      the studio's browser tests drive through Playwright;
 #   2. restore + Release build of the solution when any source changed since the last build (NuGet brings ONNX Runtime:
 #      Microsoft.ML.OnnxRuntime.Gpu.Linux puts libonnxruntime.so and its CUDA/TensorRT providers in each bin/'s
 #      runtimes/linux-x64/native/, where the managed package finds them; CPU use needs only glibc and libstdc++).
@@ -23,23 +24,27 @@ flock 9
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
 
-# 1. ffmpeg
+# 1. ffmpeg, and the shared libraries OpenCV's native build needs at run time (GTK 3 for its highgui module).
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get install -y -q "$@" >"$native/apt.log" 2>&1 \
+    || { as_root apt-get update -q >>"$native/apt.log" 2>&1 && as_root apt-get install -y -q "$@" >>"$native/apt.log" 2>&1; } \
+    || die "could not install $* with apt-get (see $native/apt.log); install by hand: apt-get install $*"
+}
 if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
   say "installing ffmpeg (apt)..."
-  export DEBIAN_FRONTEND=noninteractive
-  as_root apt-get install -y -q ffmpeg >"$native/apt.log" 2>&1 \
-    || { as_root apt-get update -q >>"$native/apt.log" 2>&1 && as_root apt-get install -y -q ffmpeg >>"$native/apt.log" 2>&1; } \
-    || die "could not install ffmpeg with apt-get (see $native/apt.log); install it by hand: apt-get install ffmpeg"
+  apt_install ffmpeg
+fi
+if ! ldconfig -p 2>/dev/null | grep -q 'libgtk-3\.so\.0'; then
+  say "installing libgtk-3-0 (apt; OpenCV's native library links against it)..."
+  apt_install libgtk-3-0
 fi
 
 # 1b. chromium, for the tests only (a user of the tool never needs it): Playwright cannot download its own browser here,
 #     so the studio's browser tests use Debian's.
 if [ "${EDGESAM_BOOTSTRAP_TESTS:-}" = 1 ] && ! command -v chromium >/dev/null; then
   say "installing chromium (apt, for the studio's browser tests)..."
-  export DEBIAN_FRONTEND=noninteractive
-  as_root apt-get install -y -q chromium >>"$native/apt.log" 2>&1 \
-    || { as_root apt-get update -q >>"$native/apt.log" 2>&1 && as_root apt-get install -y -q chromium >>"$native/apt.log" 2>&1; } \
-    || die "could not install chromium with apt-get (see $native/apt.log); install it by hand: apt-get install chromium"
+  apt_install chromium
 fi
 
 # The npm-fetched ONNX Runtime of earlier versions is no longer used.
@@ -64,4 +69,13 @@ if [ -n "$changed" ]; then
     die "build failed (full log: $log)"
   fi
   mv "$stamp.new" "$stamp"
+fi
+
+# 3. OpenCV's native library must find every library it links against (checked once per build; ldd is quick).
+if [ ! -f "$native/opencv.checked" ] || [ "$stamp" -nt "$native/opencv.checked" ]; then
+  so="$root/src/EdgeSam.Video.Cli/bin/Release/net10.0/runtimes/linux-x64/native/libOpenCvSharpExtern.so"
+  [ -f "$so" ] || die "the build has no $so (is the OpenCvSharp4 runtime package restored?)"
+  missing="$(ldd "$so" 2>/dev/null | awk '/not found/ {print $1}' | tr '\n' ' ')"
+  [ -z "$missing" ] || die "libOpenCvSharpExtern.so cannot find: $missing(install the Debian packages providing them)"
+  touch "$native/opencv.checked"
 fi

@@ -152,13 +152,33 @@ internal sealed partial class FfmpegProcess : IDisposable
 
     internal static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
 
-    /// <summary>Runs a tool to completion and returns its stdout as text (for ffprobe's JSON).</summary>
-    public static string RunForText(string tool, IEnumerable<string> args, string what, CancellationToken cancel)
+    /// <summary>How long an ffprobe run may take before it is killed: a probe reads headers, an index demuxes
+    /// (never decodes) the stream, both seconds even for hours of video on a local disk; far longer means a stalled
+    /// source (a FIFO nobody writes, a hung network mount).</summary>
+    internal static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(120);
+
+    /// <summary>Runs a tool to completion and returns its stdout as text (for ffprobe's JSON); killed and reported as
+    /// one line when it runs past <paramref name="timeout"/> (default <see cref="ProbeTimeout"/>).</summary>
+    public static string RunForText(string tool, IEnumerable<string> args, string what, CancellationToken cancel, TimeSpan? timeout = null)
     {
-        using var p = Start(tool, args, redirectStdin: false, cancel);
-        using var reader = new StreamReader(p.StandardOutput);
-        string text = reader.ReadToEnd();
-        p.WaitForSuccess(what, cancel);
-        return text;
+        TimeSpan limit = timeout ?? ProbeTimeout;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        deadline.CancelAfter(limit);
+        try
+        {
+            using var p = Start(tool, args, redirectStdin: false, deadline.Token);
+            using var reader = new StreamReader(p.StandardOutput);
+            string text = reader.ReadToEnd();
+            p.WaitForSuccess(what, deadline.Token);
+            return text;
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            throw new EdgeSamException($"{tool} did not finish within {limit.TotalSeconds:0} s on {what}; is it a pipe, a device or a stalled network path? Give a regular video file.");
+        }
+        catch (EdgeSamException) when (deadline.IsCancellationRequested && !cancel.IsCancellationRequested)
+        {
+            throw new EdgeSamException($"{tool} did not finish within {limit.TotalSeconds:0} s on {what}; is it a pipe, a device or a stalled network path? Give a regular video file.");
+        }
     }
 }

@@ -1,17 +1,12 @@
-using System.Globalization;
-using System.Text;
-
 namespace EdgeSam.Video.Media;
 
 /// <summary>
 /// Frames of a folder of images (<c>.jpg .jpeg .png .bmp</c>) in natural order (<c>frame2</c> before <c>frame10</c>).
 /// Numbering may have gaps (YouTube-VOS: <c>00000, 00005, 00010</c>): the index is the position in that order and
 /// <see cref="FrameName"/> gives the file stem. All frames must have one size (checked from the file headers when
-/// opened). JPEG and PNG frames are decoded in managed code: baseline JPEG with libjpeg-turbo's default arithmetic
-/// (<see cref="Jpeg.JpegDecoder"/>), so frames are bit-identical to what Pillow/OpenCV give the reference Python
-/// pipelines (ffmpeg's JPEG decoder differs by up to ~30 grey levels), two frames decoded ahead on the thread pool.
-/// Other files (BMP, progressive JPEG) go through one ffmpeg process per run of files of one codec (the concat demuxer
-/// fed a file list on stdin).
+/// opened). Frames are decoded by OpenCV (<see cref="CvImage"/>; JPEG pixel for pixel as Pillow decodes it, which the
+/// reference Python pipelines use), two frames decoded ahead on the thread pool; a file OpenCV cannot decode goes
+/// through ffmpeg (<see cref="ImageFile.ReadRgb"/>), which names it when it fails too.
 /// </summary>
 public sealed class FrameFolderSource : IFrameSource
 {
@@ -74,27 +69,12 @@ public sealed class FrameFolderSource : IFrameSource
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         int end = (int)Math.Min((long)start + count, _files.Length);
         if (start >= end) return [];
-        return ReadRuns(start, end, cancel);
+        return ReadDecoded(start, end, cancel);
     }
 
-    private IEnumerable<RgbImage> ReadRuns(int start, int end, CancellationToken cancel)
-    {
-        // The concat demuxer keeps the first file's decoder, so each run of one codec gets its own process.
-        for (int runStart = start; runStart < end;)
-        {
-            string kind = CodecOf(_files[runStart]);
-            int runEnd = runStart + 1;
-            while (runEnd < end && CodecOf(_files[runEnd]) == kind) runEnd++;
-            IEnumerable<RgbImage> run = kind is "jpeg" or ".png" ? ReadManaged(runStart, runEnd, cancel) : ReadRun(runStart, runEnd, cancel);
-            foreach (RgbImage img in run)
-                yield return img;
-            runStart = runEnd;
-        }
-    }
-
-    /// <summary>Managed decoding with a lookahead of two frames (bounded memory; abandoning the enumeration just lets
+    /// <summary>Decoding with a lookahead of two frames (bounded memory; abandoning the enumeration just lets
     /// the in-flight decodes finish).</summary>
-    private IEnumerable<RgbImage> ReadManaged(int start, int end, CancellationToken cancel)
+    private IEnumerable<RgbImage> ReadDecoded(int start, int end, CancellationToken cancel)
     {
         const int lookahead = 2;
         var pending = new Queue<Task<RgbImage>>();
@@ -112,51 +92,11 @@ public sealed class FrameFolderSource : IFrameSource
     {
         cancel.ThrowIfCancellationRequested();
         string file = _files[index];
-        RgbImage img;
-        if (CodecOf(file) == "jpeg")
-        {
-            try { img = Jpeg.JpegDecoder.Decode(File.ReadAllBytes(file), file); }
-            catch (Jpeg.JpegUnsupportedException) { img = ImageFile.ReadRgb(file, cancel); }
-        }
-        else
-        {
-            img = PngCodec.Read(file).ToRgb(file);
-        }
+        RgbImage img = ImageFile.ReadRgb(file, cancel);
         if (img.Width != Width || img.Height != Height)
             throw new EdgeSamException($"frame {Path.GetFileName(file)} in {Folder} decodes to {img.Width}x{img.Height}, the folder's frames are {Width}x{Height}; resize it.");
         return img;
     }, cancel);
-
-    private IEnumerable<RgbImage> ReadRun(int start, int end, CancellationToken cancel)
-    {
-        var list = new StringBuilder("ffconcat version 1.0\n");
-        string duration = (1.0 / FrameRate).ToString("0.######", CultureInfo.InvariantCulture);
-        for (int i = start; i < end; i++)
-        {
-            // file: protocol because the list itself comes through pipe:, which relative paths would inherit;
-            // a quote in a name is closed, escaped and reopened (concat's shell-like quoting).
-            list.Append("file 'file:").Append(_files[i].Replace("'", "'\\''")).Append("'\n");
-            list.Append("duration ").Append(duration).Append('\n');
-        }
-        List<string> args = ImageFile.DecodeArgs(
-            ["-f", "concat", "-safe", "0", "-protocol_whitelist", "file,pipe", "-i", "pipe:0"], Width, Height);
-        args.Remove("-nostdin");
-        string what = end - start == 1 ? _files[start] : $"{Folder} (frames {_stems[start]}..{_stems[end - 1]})";
-        int produced = 0;
-        foreach (RgbImage img in RawFramePipe.Stream(args, list.ToString(), Width, Height, end - start, what, cancel))
-        {
-            produced++;
-            yield return img;
-        }
-        if (produced != end - start)
-            throw new EdgeSamException($"ffmpeg decoded {produced} of {end - start} frames from {what}; a frame file may be damaged.");
-    }
-
-    private static string CodecOf(string file) => Path.GetExtension(file).ToLowerInvariant() switch
-    {
-        ".jpg" or ".jpeg" => "jpeg",
-        var e => e,
-    };
 
     public void Dispose() { }
 }

@@ -18,10 +18,16 @@ public static class FrameSources
         options ??= new FrameSourceOptions();
         if (path.Length == 0)
             throw new EdgeSamException("no input given: pass a video file or a folder of frames.");
+        if (path == "-")
+            throw new EdgeSamException("reading a video from standard input is not supported: it is read more than once (probing, seeking), so save it to a file first (e.g. ffmpeg -i pipe:0 -c copy clip.mkv) and pass that.");
         if (Directory.Exists(path))
             return FrameFolderSource.Open(path, options.FolderFrameRate);
         if (!File.Exists(path))
             throw new EdgeSamException($"input not found: {path}; give an existing video file or folder of frames.");
+        // A FIFO, a pipe (/dev/stdin) or a device reports no size: ffprobe and every later read would open it again,
+        // hanging on a FIFO without a writer or reading whatever is left of a pipe. An empty regular file is no video.
+        if (new FileInfo(path).Length == 0)
+            throw new EdgeSamException($"{path} is empty or not a regular file (a pipe, FIFO or device): the video is read more than once, so save it to a regular file first (e.g. ffmpeg -i pipe:0 -c copy clip.mkv) and pass that.");
         try
         {
             return VideoFrameSource.Open(path, cancel);

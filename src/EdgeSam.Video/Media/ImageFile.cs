@@ -10,8 +10,8 @@ public static class ImageFile
         new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".png", ".bmp" };
 
     /// <summary>
-    /// Decodes <paramref name="path"/> (the first frame, for videos) to RGB24. Baseline JPEG and PNG are decoded in managed
-    /// code (JPEG bit-identical to libjpeg-turbo, as Python pipelines see it); everything else through ffmpeg.
+    /// Decodes <paramref name="path"/> (the first frame, for videos) to RGB24: through OpenCV's <c>imdecode</c>
+    /// (<see cref="CvImage"/>: JPEG pixel for pixel as Pillow decodes it, PNG, BMP, WebP, TIFF), else through ffmpeg.
     /// </summary>
     public static RgbImage ReadRgb(string path, CancellationToken cancel = default)
     {
@@ -19,14 +19,16 @@ public static class ImageFile
         string full = Path.GetFullPath(path);
         if (!File.Exists(full))
             throw new EdgeSamException($"image not found: {path}; check the path.");
-        string ext = Path.GetExtension(full).ToLowerInvariant();
-        if (ext is ".jpg" or ".jpeg")
+        byte[] data;
+        try
         {
-            try { return Jpeg.JpegDecoder.Decode(File.ReadAllBytes(full), full); }
-            catch (Jpeg.JpegUnsupportedException) { }
+            data = File.ReadAllBytes(full);
         }
-        else if (ext == ".png")
-            return PngCodec.Read(full).ToRgb(full);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new EdgeSamException($"cannot read {path}: {FfmpegProcess.OneLine(e.Message)}", e);
+        }
+        if (CvImage.TryDecode(data) is { } decoded) return decoded;
         (int w, int h) = Size(full, cancel);
         foreach (RgbImage img in RawFramePipe.Stream(DecodeArgs(["-i", full], w, h), null, w, h, 1, full, cancel))
             return img;

@@ -7,17 +7,33 @@ namespace EdgeSam.Video.Media;
 /// </summary>
 internal static class RawFramePipe
 {
+    /// <summary>Longest wait for one frame's bytes: decoding a frame takes milliseconds, seeking to a far keyframe
+    /// seconds; minutes without a byte is a stalled source.</summary>
+    internal static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(120);
+
     /// <summary>Starts ffmpeg with <paramref name="args"/> (which must write rawvideo rgb24 to stdout) and yields up to
     /// <paramref name="maxFrames"/> frames of <paramref name="width"/> x <paramref name="height"/>.
     /// <paramref name="stdinText"/> is written to ffmpeg's stdin then closed (the concat demuxer's file list), or null;
     /// <paramref name="what"/> names the input in error messages.</summary>
     public static IEnumerable<RgbImage> Stream(IReadOnlyList<string> args, string? stdinText, int width, int height,
-        int maxFrames, string what, CancellationToken cancel)
+        int maxFrames, string what, CancellationToken cancel, TimeSpan? stallTimeout = null)
     {
+        TimeSpan stall = stallTimeout ?? StallTimeout;
         if (maxFrames <= 0) yield break;
         cancel.ThrowIfCancellationRequested();
         int frameBytes = checked(RgbImage.ValidateSize(width, height) * 3);
         FfmpegProcess p = FfmpegProcess.Start("ffmpeg", args, redirectStdin: stdinText != null, cancel);
+        // Watchdog: ffmpeg that takes StallTimeout to deliver one frame (a stalled source) is killed, so the read
+        // returns. Only time spent waiting for ffmpeg counts, not the consumer's time between frames.
+        long readingSince = 0;
+        bool stalled = false;
+        using var watchdog = new Timer(_ =>
+        {
+            long since = Volatile.Read(ref readingSince);
+            if (since == 0 || Environment.TickCount64 - since <= (long)stall.TotalMilliseconds) return;
+            Volatile.Write(ref stalled, true);
+            p.Kill();
+        }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         try
         {
             if (stdinText != null)
@@ -30,7 +46,11 @@ internal static class RawFramePipe
             for (int produced = 0; produced < maxFrames; produced++)
             {
                 var pixels = new byte[frameBytes];
+                Volatile.Write(ref readingSince, Environment.TickCount64);
                 int got = Fill(stdout, pixels, p, what, cancel);
+                Volatile.Write(ref readingSince, 0);
+                if (Volatile.Read(ref stalled))
+                    throw new EdgeSamException($"ffmpeg delivered no frame of {what} for {stall.TotalSeconds:0} s and was stopped; is the input a stalled pipe or network path?");
                 if (got == 0)
                 {
                     // End of stream: ffmpeg finished (fewer frames than asked when the container's count overstates)

@@ -37,11 +37,30 @@ public sealed class VideoFrameSource : IFrameSource
         Info = info;
     }
 
-    /// <summary>Probes <paramref name="path"/> with ffprobe and opens it.</summary>
+    /// <summary>
+    /// Probes <paramref name="path"/> with ffprobe and opens it. In MP4/MOV the frame count is that of the frames the
+    /// demuxer delivers: <c>nb_frames</c> counts packets, including those an edit list discards (an ordinary
+    /// stream-copied cut, <c>ffmpeg -ss ... -c copy</c>, keeps the packets from the keyframe before the cut).
+    /// </summary>
     public static VideoFrameSource Open(string path, CancellationToken cancel = default)
     {
         string full = System.IO.Path.GetFullPath(path);
-        return new VideoFrameSource(full, VideoProbe.Probe(full, cancel));
+        var source = new VideoFrameSource(full, VideoProbe.Probe(full, cancel));
+        if (!source.Info.FormatName.Split(',').Any(f => f is "mov" or "mp4")) return source;
+        double[]? pts = source.PtsIndex(cancel);
+        if (pts is null || pts.Length == source.FrameCount || pts.Length == 0) return source;
+        var counted = new VideoFrameSource(full, source.Info with { FrameCount = pts.Length });
+        counted.AdoptIndex(pts);
+        return counted;
+    }
+
+    private void AdoptIndex(double[] pts)
+    {
+        lock (_indexLock)
+        {
+            _ptsIndex = pts;
+            _indexTried = true;
+        }
     }
 
     /// <summary>The zero-padded frame index (at least 5 digits, DAVIS style).</summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using OpenCvSharp;
 
 namespace EdgeSam.Video.Prompts;
 
@@ -163,104 +164,23 @@ internal readonly struct SamplingRegion
     }
 
     /// <summary>
-    /// <see cref="Erode(int)"/> into <paramref name="result"/> (Width * Height bytes). The square is separable.
-    /// Down the columns, rows stream through one counter per column: how many region pixels in a row end at the
-    /// newest row (never having met another pixel: the top border, all region). A pixel stays when its window's
-    /// last row ends a long enough stack. Along the rows, each run of kept pixels loses `before` pixels on the
-    /// left and `after` on the right, except where it touches the image edge. Counters saturate at 65,535: exact
-    /// for windows of up to that many rows.
+    /// <see cref="Erode(int)"/> into <paramref name="result"/> (Width * Height bytes): OpenCV's <c>erode</c> with a
+    /// size x size rectangle, in place on the region's 0/1 membership. Its anchor is the square's centre
+    /// (size / 2 pixels before, the rest after, as the window's definition) and its default border counts pixels
+    /// past the image as region, so a region touching the image edge is not eroded from there.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Erode(int size, Span<byte> result)
+    public unsafe void Erode(int size, Span<byte> result)
     {
         int w = Width, h = Height;
         result = result[..(w * h)];
-        if (size <= 1)
+        Membership(Data, Target, result);
+        if (size <= 1) return;
+        fixed (byte* p = result)
         {
-            Membership(Data, Target, result);
-            return;
+            using var m = Mat.FromPixelData(h, w, MatType.CV_8UC1, (IntPtr)p);
+            using Mat kernel = Cv2.GetStructuringElement(MorphShapes.Rect, new Size(size, size));
+            Cv2.Erode(m, m, kernel);
         }
-        int before = size / 2, after = size - 1 - before;
-        ushort need = (ushort)Math.Min(size, ushort.MaxValue);
-        ushort[] rented = ArrayPool<ushort>.Shared.Rent(w);
-        try
-        {
-            Span<ushort> stack = rented.AsSpan(0, w);
-            stack.Fill(ushort.MaxValue);
-            // Row r enters; rows past the image are all region. Output row y = r - after has its window complete.
-            for (int r = 0; r < h + after; r++)
-            {
-                bool inside = r < h;
-                Stack(stack, inside ? Data.AsSpan(r * w, w) : default, Target, inside);
-                if (r >= after) Kept(stack, need, result.Slice((r - after) * w, w));
-            }
-        }
-        finally
-        {
-            ArrayPool<ushort>.Shared.Return(rented);
-        }
-        for (int y = 0; y < h; y++)
-        {
-            Span<byte> row = result.Slice(y * w, w);
-            for (int a = row.IndexOf((byte)1); a >= 0;)
-            {
-                int b = row[a..].IndexOf((byte)0);
-                b = b < 0 ? w : a + b;
-                int keepFrom = a == 0 ? 0 : Math.Min(b, a + before), keepTo = b == w ? w : Math.Max(keepFrom, b - after);
-                row[a..keepFrom].Clear();
-                row[keepTo..b].Clear();
-                if (b == w) break;
-                int next = row[b..].IndexOf((byte)1);
-                a = next < 0 ? -1 : b + next;
-            }
-        }
-    }
-
-    /// <summary>Counters one row further down: +1 (saturating) where the row is in the region, else 0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Stack(Span<ushort> stack, ReadOnlySpan<byte> row, byte target, bool inside)
-    {
-        int x = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var one = Vector<ushort>.One;
-            var t = new Vector<ushort>(target);
-            for (; x <= stack.Length - Vector<byte>.Count; x += Vector<byte>.Count)
-            {
-                Vector<ushort> lo = new(stack[x..]), hi = new(stack[(x + Vector<ushort>.Count)..]);
-                lo = Vector.AddSaturate(lo, one);
-                hi = Vector.AddSaturate(hi, one);
-                if (inside)
-                {
-                    Vector.Widen(new Vector<byte>(row[x..]), out Vector<ushort> rowLo, out Vector<ushort> rowHi);
-                    lo &= Vector.Equals(rowLo, t);
-                    hi &= Vector.Equals(rowHi, t);
-                }
-                lo.CopyTo(stack[x..]);
-                hi.CopyTo(stack[(x + Vector<ushort>.Count)..]);
-            }
-        }
-        for (; x < stack.Length; x++)
-            stack[x] = !inside || row[x] == target ? (ushort)Math.Min(ushort.MaxValue, stack[x] + 1) : (ushort)0;
-    }
-
-    /// <summary>dst[x] = 1 where the counter has reached <paramref name="need"/>, else 0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kept(ReadOnlySpan<ushort> stack, ushort need, Span<byte> dst)
-    {
-        int x = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var n = new Vector<ushort>(need);
-            var one = Vector<ushort>.One;
-            for (; x <= dst.Length - Vector<byte>.Count; x += Vector<byte>.Count)
-            {
-                Vector<ushort> lo = Vector.GreaterThanOrEqual(new Vector<ushort>(stack[x..]), n) & one;
-                Vector<ushort> hi = Vector.GreaterThanOrEqual(new Vector<ushort>(stack[(x + Vector<ushort>.Count)..]), n) & one;
-                Vector.Narrow(lo, hi).CopyTo(dst[x..]);
-            }
-        }
-        for (; x < dst.Length; x++) dst[x] = stack[x] >= need ? (byte)1 : (byte)0;
     }
 
     /// <summary>dst[i] = 1 where src[i] == target, else 0.</summary>

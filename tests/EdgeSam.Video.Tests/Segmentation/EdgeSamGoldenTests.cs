@@ -1,6 +1,5 @@
 using System.Text.Json;
 using EdgeSam.Video.Media;
-using EdgeSam.Video.Media.Jpeg;
 using EdgeSam.Video.Segmentation.EdgeSam;
 using Xunit.Abstractions;
 
@@ -26,11 +25,11 @@ public class EdgeSamGoldenTests(ITestOutputHelper output)
     }
 
     [MirrorFact]
-    public void Decoded_and_resized_frame_matches_the_reference_within_one_grey_level()
+    public void OpenCV_decode_then_PIL_exact_resize_equals_Pillow_pixel_for_pixel()
     {
         JsonElement c = Contract.GetProperty("blackswan_00000");
         string jpg = Path.Combine(TestPaths.Shared, "datasets", c.GetProperty("source").GetString()!);
-        RgbImage frame = JpegDecoder.Decode(jpg);
+        RgbImage frame = CvImage.Decode(jpg);
         Assert.Equal([480, 854], new[] { frame.Height, frame.Width });
         (int h, int w) = EdgeSamTransforms.PreprocessShape(frame.Height, frame.Width);
         Assert.Equal([c.GetProperty("resized_hw")[0].GetInt32(), c.GetProperty("resized_hw")[1].GetInt32()], new[] { h, w });
@@ -48,10 +47,12 @@ public class EdgeSamGoldenTests(ITestOutputHelper output)
         }
         double mean = (double)sum / want.Samples.Length;
         output.WriteLine($"resized 576x1024 vs reference: max difference {max}, mean {mean:F6} grey levels");
-        if (max > 1)
+        // OpenCV's imdecode (libjpeg-turbo) gives Pillow's pixels, and the resize is Pillow's arithmetic: any
+        // difference in the chain is a change of decoder or resize.
+        if (max > 0)
         {
             string path = SaveActual("blackswan_00000_resized.actual.png", p => PngCodec.WriteRgb(p, resized));
-            Assert.Fail($"max difference {max} > 1 grey level (mean {mean:F4}); actual saved to {path}");
+            Assert.Fail($"max difference {max} grey levels (mean {mean:F4}); actual saved to {path}");
         }
     }
 

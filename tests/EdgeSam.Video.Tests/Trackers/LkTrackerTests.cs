@@ -71,20 +71,19 @@ public class LkTrackerTests
     public void LightingChangeKeepsPointsVisibleThroughTheCorrelationTest()
     {
         // The scene moves 3 px and darkens by 30 grey levels (over MaxResidual) while the windows still correlate
-        // (nearly) perfectly, so the points stay visible and, LK solving for the offset, in place; with the correlation
-        // test off they are lost.
-        var f0 = SyntheticScenes.Shifted(240, 180, 0, 0);
-        var f1 = SyntheticScenes.Shifted(240, 180, 3, 0);
+        // (nearly) perfectly, so the points stay visible; with the correlation test off they are lost. OpenCV's LK
+        // assumes constant brightness, so the offset pulls the position on smooth texture (the forward-backward test
+        // then rejects it): the scene carries pixel-scale texture, as real frames do, where the pull is negligible.
+        var f0 = NoisyScene(240, 180, 0, 0, 0);
+        var f1 = NoisyScene(240, 180, 3, 0, 0);
         for (int i = 0; i < f1.Pixels.Length; i++) f1.Pixels[i] = (byte)Math.Max(0, f1.Pixels[i] - 30);
-        // Brightness compensation on: without it the offset pulls LK by pixels on this smooth texture.
-        var withNcc = new LkTracker(new LkOptions { CompensateBrightness = true });
+        var withNcc = new LkTracker();
         using (var track = withNcc.Start(f0, Grid))
         {
             var got = track.Step(f1);
             for (int i = 0; i < Grid.Length; i++)
             {
                 Assert.True(got[i].Visibility >= withNcc.VisibilityThreshold, $"point {i} visibility {got[i].Visibility}");
-                // Brightness compensation keeps the offset from pulling the position.
                 Assert.InRange(got[i].X - (Grid[i].X + 3), -0.2, 0.2);
             }
         }
@@ -217,8 +216,8 @@ public class LkTrackerTests
                 int o = (y * 64 + x) * 3;
                 img.Pixels[o] = img.Pixels[o + 1] = img.Pixels[o + 2] = (byte)(2 * x + y);
             }
-        var pyr = ImagePyramid.Build(img, 3);
-        Assert.Equal(2, pyr.Levels.Count); // 16 x 12 would be too small for a third level
+        var pyr = ImagePyramid.Build(img, 3, windowRadius: 7);
+        Assert.Equal(2, pyr.Levels.Count); // 16 x 12 would be smaller than the 15-pixel window
         Assert.Equal((32, 24), (pyr.Levels[1].Width, pyr.Levels[1].Height));
         PyramidLevel l0 = pyr.Levels[0];
         Assert.Equal(2, l0.Ix[10 * 64 + 20], 3);

@@ -84,15 +84,6 @@ public sealed record LkOptions
     public bool CoarseRetry { get; init; } = true;
 
     /// <summary>
-    /// LK also solves for each window's brightness offset (lighting change, auto exposure) instead of assuming
-    /// constant brightness as OpenCV's LK does: an offset otherwise pulls the position by pixels on smooth texture,
-    /// symmetrically in both directions, so the forward-backward check cannot see it. Off by default: neutral on
-    /// DAVIS 2016 TrackScore@8 (lk inside 0.968 visible 0.562 vs 0.966 / 0.570 without), and a point that left the
-    /// frame can lock onto the replicated border (a flat window whose offset it now explains).
-    /// </summary>
-    public bool CompensateBrightness { get; init; }
-
-    /// <summary>
     /// How points LK lost are carried. <see cref="LostPointMotion.DenseFlow"/> computes the flow only around the lost
     /// points and only on frames that have one. DAVIS 2016 TrackScore@8, all 10 sequences (inside / visible /
     /// all inside = every point's final position inside the ground truth, visible or not):
@@ -127,7 +118,7 @@ public sealed record LkOptions
         FinestLevel: DenseFlowFinestLevel, CoarsestLevel: Math.Max(DenseFlowFinestLevel, PyramidLevels - 1),
         PatchSize: DenseFlowPatchSize, Stride: Math.Max(1, DenseFlowPatchSize / 2), SearchRadius: DenseFlowSearchRadius);
 
-    internal LkParameters Solver => new(WindowRadius, MaxIterations, CompensateBias: CompensateBrightness);
+    internal LkParameters Solver => new(WindowRadius, MaxIterations);
 
     internal void Validate()
     {

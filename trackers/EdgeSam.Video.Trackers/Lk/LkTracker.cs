@@ -49,7 +49,7 @@ public sealed class LkTracker : OnlineTrackerBase
     public override IPointTrack Start(RgbImage frame, ReadOnlySpan<(float X, float Y)> points)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        return new LkTrack(this, ImagePyramid.Build(frame, _options.PyramidLevels), points, null, default);
+        return new LkTrack(this, ImagePyramid.Build(frame, _options.PyramidLevels, _options.WindowRadius), points, null, default);
     }
 
     /// <summary>Starts a track whose search is helped by <paramref name="matcher"/> (owned by the track from here on).</summary>
@@ -59,7 +59,7 @@ public sealed class LkTracker : OnlineTrackerBase
         try
         {
             matcher.Start(frame, points);
-            return new LkTrack(this, ImagePyramid.Build(frame, _options.PyramidLevels), points, matcher, fusion);
+            return new LkTrack(this, ImagePyramid.Build(frame, _options.PyramidLevels, _options.WindowRadius), points, matcher, fusion);
         }
         catch
         {
@@ -161,7 +161,7 @@ public sealed class LkTracker : OnlineTrackerBase
             ArgumentNullException.ThrowIfNull(frame);
             if (frame.Width != _width || frame.Height != _height)
                 throw new ArgumentException($"Frame is {frame.Width}x{frame.Height}, the track started on {_width}x{_height}.", nameof(frame));
-            ImagePyramid current = ImagePyramid.Build(frame, _tracker._options.PyramidLevels);
+            ImagePyramid current = ImagePyramid.Build(frame, _tracker._options.PyramidLevels, _tracker._options.WindowRadius);
             int n = _x.Length;
             var result = new TrackedPoint[n];
             var score = new float[n];

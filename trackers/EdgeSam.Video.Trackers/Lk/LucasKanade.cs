@@ -1,4 +1,6 @@
 using System.Numerics;
+using OpenCvSharp;
+using OpenCvSharp.Internal;
 
 namespace EdgeSam.Video.Trackers.Lk;
 
@@ -11,8 +13,12 @@ namespace EdgeSam.Video.Trackers.Lk;
 /// window is untrackable (flat or a 1-D edge): the level is skipped, and at level 0 the point is lost.
 /// 0.1 equals OpenCV's default <c>minEigThreshold = 1e-4</c> in its fixed-point units.
 /// </param>
-/// <param name="CompensateBias">Solve for the windows' brightness offset too (see <see cref="LkOptions.CompensateBrightness"/>).</param>
-internal readonly record struct LkParameters(int WindowRadius = 10, int MaxIterations = 30, float Epsilon = 0.01f, float MinEigen = 0.1f, bool CompensateBias = false);
+internal readonly record struct LkParameters(int WindowRadius = 10, int MaxIterations = 30, float Epsilon = 0.01f, float MinEigen = 0.1f)
+{
+    /// <summary>OpenCV's <c>minEigThreshold</c>: its eigenvalue is of Scharr sums (32 x the slope) scaled by 2^-20
+    /// per window pixel, so 0.1 intensity^2 per pixel^2 is 1e-4.</summary>
+    internal double OpenCvMinEigen => MinEigen * 1e-3;
+}
 
 /// <summary>Outcome of tracking one point.</summary>
 /// <param name="X">Level-0 x of the point in the target frame.</param>
@@ -26,31 +32,27 @@ internal readonly record struct LkParameters(int WindowRadius = 10, int MaxItera
 internal readonly record struct LkResult(float X, float Y, bool Ok, float Residual, float Correlation = float.NaN);
 
 /// <summary>
-/// Pyramidal Lucas-Kanade (Bouguet's formulation, as OpenCV's <c>calcOpticalFlowPyrLK</c>): coarse to fine, at
-/// each level the template window around the source point is sampled once (intensity and derivatives, bilinear,
-/// borders replicated), then Gauss-Newton steps move the target position d by G^-1 * sum(grad I * (I - J(d)))
-/// until the step is below epsilon. The position doubles from one level to the next finer one.
+/// Pyramidal Lucas-Kanade: OpenCV's <c>calcOpticalFlowPyrLK</c> (Bouguet's formulation) over precomputed
+/// <see cref="ImagePyramid"/>s, one point per call (each point has its own source pyramid, guess and levels), plus
+/// the appearance measures the tracker's visibility test needs: the level's mean absolute difference and the
+/// zero-mean normalised cross-correlation of the source and tracked windows (bilinear samples, borders clamped).
 /// </summary>
 internal sealed class LucasKanade
 {
     private readonly LkParameters _p;
     private readonly int _side;
-    private readonly float[] _tI, _tIx, _tIy, _j;
-    /// <summary>Scratch: Scharr derivatives on the (2r+2)^2 pixel grid under a template window.</summary>
-    private readonly float[] _gx, _gy;
+    private readonly float[] _tI, _j;
+    private readonly float[] _prev = new float[2], _next = new float[2];
+    private readonly byte[] _status = new byte[1];
+    private readonly float[] _err = new float[1];
 
     public LucasKanade(LkParameters parameters)
     {
         if (parameters.WindowRadius < 1) throw new ArgumentOutOfRangeException(nameof(parameters), "Window radius must be >= 1.");
         _p = parameters;
         _side = 2 * parameters.WindowRadius + 1;
-        int n = _side * _side;
-        _tI = new float[n];
-        _tIx = new float[n];
-        _tIy = new float[n];
-        _j = new float[n];
-        _gx = new float[(_side + 1) * (_side + 1)];
-        _gy = new float[(_side + 1) * (_side + 1)];
+        _tI = new float[_side * _side];
+        _j = new float[_side * _side];
     }
 
     public LkParameters Parameters => _p;
@@ -65,141 +67,60 @@ internal sealed class LucasKanade
     /// </summary>
     public LkResult Track(ImagePyramid from, ImagePyramid to, float x, float y, float guessX, float guessY, int maxLevels = int.MaxValue, int finest = 0)
     {
+        if (_p.WindowRadius > from.WindowRadius || _p.WindowRadius > to.WindowRadius)
+            throw new ArgumentException($"LK window radius {_p.WindowRadius} exceeds the pyramids' padding ({from.WindowRadius}, {to.WindowRadius}).");
         int levels = Math.Min(Math.Min(from.Levels.Count, to.Levels.Count), Math.Max(1, maxLevels));
         finest = Math.Clamp(finest, 0, levels - 1);
-        int top = levels - 1;
-        float scale = 1f / (1 << top);
-        float nx = guessX * scale, ny = guessY * scale;
-        int n = _side * _side;
-        bool ok = true;
-        float residual = float.NaN, correlation = float.NaN;
-        for (int level = top; level >= finest; level--)
+        // Level `finest` is level 0 of the slices handed to OpenCV: coordinates in its pixels.
+        float s = 1f / (1 << finest);
+        _prev[0] = x * s; _prev[1] = y * s;
+        _next[0] = guessX * s; _next[1] = guessY * s;
+        _status[0] = 0;
+        using (var prevPts = Mat.FromPixelData(1, 1, MatType.CV_32FC2, _prev))
+        using (var nextPts = Mat.FromPixelData(1, 1, MatType.CV_32FC2, _next))
+        using (var status = Mat.FromPixelData(1, 1, MatType.CV_8UC1, _status))
+        using (var err = Mat.FromPixelData(1, 1, MatType.CV_32FC1, _err))
+        using (var prevIn = InputArray.Create(prevPts))
+        using (var nextInOut = InputOutputArray.Create(nextPts))
+        using (var statusOut = OutputArray.Create(status))
+        using (var errOut = OutputArray.Create(err))
         {
-            PyramidLevel a = from.Levels[level], b = to.Levels[level];
-            float s = 1f / (1 << level);
-            float px = x * s, py = y * s;
-            Sample(a.I, a.Width, a.Height, px, py, _tI);
-            // The template's derivatives from the window's own pixels: bit for bit the whole level's derivative
-            // images sampled there, at ~1/15 of their cost for a 29-pixel window on a 854x480 frame.
-            SampleGradients(a, _p.WindowRadius, px, py, _gx, _gy, _tIx, _tIy);
-            double gxx = 0, gxy = 0, gyy = 0;
+            // The pyramids go in as prebuilt vector proxies (see ImagePyramid.SliceProxy), hence the native entry point.
+            NativeMethods.HandleException(NativeMethods.video_calcOpticalFlowPyrLK_InputArray(
+                from.SliceProxy(finest, levels), to.SliceProxy(finest, levels),
+                prevIn.CvPtr, nextInOut.CvPtr, statusOut.CvPtr, errOut.CvPtr, new Size(_side, _side), levels - 1 - finest,
+                new TermCriteria(CriteriaTypes.Count | CriteriaTypes.Eps, _p.MaxIterations, _p.Epsilon),
+                (int)OpticalFlowFlags.UseInitialFlow, _p.OpenCvMinEigen));
+            GC.KeepAlive(from);
+            GC.KeepAlive(to);
+        }
+        float nx = _next[0], ny = _next[1];
+        bool ok = _status[0] != 0 && float.IsFinite(nx) && float.IsFinite(ny);
+        float residual = float.NaN, correlation = float.NaN;
+        if (ok)
+        {
+            PyramidLevel a = from.Levels[finest], b = to.Levels[finest];
+            Sample(a.I, a.Width, a.Height, x * s, y * s, _tI);
+            Sample(b.I, b.Width, b.Height, nx, ny, _j);
+            int n = _side * _side;
+            float sum = 0;
+            double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
             for (int i = 0; i < n; i++)
             {
-                gxx += _tIx[i] * _tIx[i];
-                gxy += _tIx[i] * _tIy[i];
-                gyy += _tIy[i] * _tIy[i];
+                float ta = _tI[i], tb = _j[i];
+                sum += MathF.Abs(ta - tb);
+                sa += ta; sb += tb; saa += ta * ta; sbb += tb * tb; sab += ta * tb;
             }
-            double det = gxx * gyy - gxy * gxy;
-            double minEig = (gxx + gyy - Math.Sqrt((gxx - gyy) * (gxx - gyy) + 4 * gxy * gxy)) / (2.0 * n);
-            if (minEig < _p.MinEigen || det < 1e-9)
-            {
-                if (level == finest) ok = false;
-                else { nx *= 2; ny *= 2; }
-                continue;
-            }
-            double inv = 1.0 / det;
-            float prevDx = 0, prevDy = 0;
-            for (int it = 0; it < _p.MaxIterations; it++)
-            {
-                // Far outside the level: stop iterating on garbage (clamped samples give no gradient signal).
-                if (nx < -_p.WindowRadius || ny < -_p.WindowRadius || nx > b.Width - 1 + _p.WindowRadius || ny > b.Height - 1 + _p.WindowRadius)
-                {
-                    ok = false;
-                    break;
-                }
-                Sample(b.I, b.Width, b.Height, nx, ny, _j);
-                // Brightness offset between the windows (their mean difference), removed from the error so that a
-                // lighting change does not pull the position: the least-squares solution for (d, offset) jointly.
-                float bias = 0;
-                if (_p.CompensateBias)
-                {
-                    float sj = 0;
-                    for (int i = 0; i < n; i++) sj += _j[i] - _tI[i];
-                    bias = sj / n;
-                }
-                double bx = 0, by = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    float diff = _tI[i] - _j[i] + bias;
-                    bx += diff * _tIx[i];
-                    by += diff * _tIy[i];
-                }
-                float dx = (float)((gyy * bx - gxy * by) * inv);
-                float dy = (float)((gxx * by - gxy * bx) * inv);
-                nx += dx;
-                ny += dy;
-                if (dx * dx + dy * dy <= _p.Epsilon * _p.Epsilon) break;
-                // Oscillation between two positions: settle in the middle (as OpenCV does).
-                if (it > 0 && MathF.Abs(dx + prevDx) < 0.01f && MathF.Abs(dy + prevDy) < 0.01f)
-                {
-                    nx -= dx * 0.5f;
-                    ny -= dy * 0.5f;
-                    break;
-                }
-                prevDx = dx;
-                prevDy = dy;
-            }
-            if (!ok) break;
-            if (level == finest)
-            {
-                Sample(b.I, b.Width, b.Height, nx, ny, _j);
-                float sum = 0;
-                double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    float ta = _tI[i], tb = _j[i];
-                    sum += MathF.Abs(ta - tb);
-                    sa += ta; sb += tb; saa += ta * ta; sbb += tb * tb; sab += ta * tb;
-                }
-                residual = sum / n;
-                double va = saa - sa * sa / n, vb = sbb - sb * sb / n, cov = sab - sa * sb / n;
-                // Windows with (almost) no texture have no reliable correlation; LK's eigenvalue test rejects them anyway.
-                correlation = va > 1e-6 && vb > 1e-6 ? (float)(cov / Math.Sqrt(va * vb)) : 0f;
-            }
-            else
-            {
-                nx *= 2;
-                ny *= 2;
-            }
+            residual = sum / n;
+            double va = saa - sa * sa / n, vb = sbb - sb * sb / n, cov = sab - sa * sb / n;
+            // Windows with (almost) no texture have no reliable correlation; LK's eigenvalue test rejects them anyway.
+            correlation = va > 1e-6 && vb > 1e-6 ? (float)(cov / Math.Sqrt(va * vb)) : 0f;
         }
         nx *= 1 << finest;
         ny *= 1 << finest;
         if (!float.IsFinite(nx) || !float.IsFinite(ny)) { ok = false; nx = guessX; ny = guessY; }
         if (nx < 0 || ny < 0 || nx > to.Width - 1 || ny > to.Height - 1) ok = false;
         return new LkResult(nx, ny, ok, residual, correlation);
-    }
-
-    /// <summary>
-    /// Bilinear samples of the level's Scharr derivatives over the (2r+1)^2 window centred at (cx, cy), coordinates
-    /// clamped to the level (as <see cref="Sample(float[], int, int, int, float, float, Span{float})"/> samples
-    /// <see cref="PyramidLevel.Ix"/>/<see cref="PyramidLevel.Iy"/>, bit for bit):
-    /// the derivatives are computed on the (2r+2)^2 grid of clamped pixels under the window (<paramref name="gx"/>,
-    /// <paramref name="gy"/>: scratch of that size), then blended with the same weights and operation order.
-    /// </summary>
-    internal static void SampleGradients(PyramidLevel level, int radius, float cx, float cy, Span<float> gx, Span<float> gy, Span<float> dx, Span<float> dy)
-    {
-        int side = 2 * radius + 1, grid = side + 1;
-        int w = level.Width, h = level.Height;
-        float fx0 = MathF.Floor(cx), fy0 = MathF.Floor(cy);
-        int ix = (int)fx0, iy = (int)fy0;
-        float ax = cx - fx0, ay = cy - fy0;
-        float w00 = (1 - ax) * (1 - ay), w01 = ax * (1 - ay), w10 = (1 - ax) * ay, w11 = ax * ay;
-        int x0 = ix - radius, y0 = iy - radius;
-        for (int v = 0; v < grid; v++)
-        {
-            int y = Math.Clamp(y0 + v, 0, h - 1);
-            for (int u = 0; u < grid; u++)
-                (gx[v * grid + u], gy[v * grid + u]) = level.ScharrAt(Math.Clamp(x0 + u, 0, w - 1), y);
-        }
-        for (int v = 0; v < side; v++)
-        {
-            int g = v * grid, o = v * side;
-            for (int u = 0; u < side; u++, g++)
-            {
-                dx[o + u] = w00 * gx[g] + w01 * gx[g + 1] + w10 * gx[g + grid] + w11 * gx[g + grid + 1];
-                dy[o + u] = w00 * gy[g] + w01 * gy[g + 1] + w10 * gy[g + grid] + w11 * gy[g + grid + 1];
-            }
-        }
     }
 
     private void Sample(float[] img, int w, int h, float cx, float cy, float[] dst) => Sample(img, w, h, _p.WindowRadius, cx, cy, dst);

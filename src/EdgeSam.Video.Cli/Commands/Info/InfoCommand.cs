@@ -17,6 +17,8 @@ internal static class InfoCommand
             ctx.Console.WriteLine($".NET {Environment.Version} on {System.Runtime.InteropServices.RuntimeInformation.OSDescription} ({Environment.ProcessorCount} cores)");
             // Built-in providers, not usable ones: CUDA and TensorRT load their libraries only when a session asks for them.
             ctx.Console.WriteLine($"ONNX Runtime {Onnx.OrtRuntime.Version}, execution providers: {string.Join(", ", Onnx.OrtRuntime.AvailableProviders)}");
+            ctx.Console.WriteLine($"OpenCV {EdgeSam.Video.Media.MediaVersions.OpenCv()}");
+            ctx.Console.WriteLine($"ffmpeg {EdgeSam.Video.Media.MediaVersions.Ffmpeg()}");
             return 0;
         });
         return cmd;

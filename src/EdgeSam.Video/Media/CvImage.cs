@@ -40,6 +40,28 @@ public static class CvImage
             ?? throw new EdgeSamException($"{path} is not an image OpenCV can decode (damaged or truncated?); replace the file.");
     }
 
+    /// <summary>Baseline JPEG of an RGB image at <paramref name="quality"/> (1-100) through OpenCV's <c>imencode</c>
+    /// (libjpeg-turbo).</summary>
+    public static byte[] EncodeJpeg(RgbImage image, int quality)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
+        // OpenCV encodes BGR; the RGB bytes are wrapped in place and swapped into a scratch Mat.
+        GCHandle pin = GCHandle.Alloc(image.Pixels, GCHandleType.Pinned);
+        try
+        {
+            using var rgb = Mat.FromPixelData(image.Height, image.Width, MatType.CV_8UC3, pin.AddrOfPinnedObject());
+            using var bgr = new Mat();
+            Cv2.CvtColor(rgb, bgr, ColorConversionCodes.RGB2BGR);
+            Cv2.ImEncode(".jpg", bgr, out byte[] jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, quality));
+            return jpeg;
+        }
+        finally
+        {
+            pin.Free();
+        }
+    }
+
     /// <summary>A copy of an 8-bit 3-channel BGR <see cref="Mat"/> (OpenCV's channel order) as an RGB image.</summary>
     public static RgbImage FromBgr(Mat bgr)
     {

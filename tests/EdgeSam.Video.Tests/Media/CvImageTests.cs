@@ -51,6 +51,30 @@ public class CvImageTests
     }
 
     [Fact]
+    public void Jpeg_encoding_keeps_the_channels_and_decodes_back_close()
+    {
+        // A red-to-green ramp with a blue block: swapped channels or a wrong stride would miss by ~100 levels, JPEG
+        // quantisation at quality 95 by a few.
+        var img = new RgbImage(64, 48);
+        for (int y = 0; y < 48; y++)
+            for (int x = 0; x < 64; x++)
+            {
+                int i = 3 * (y * 64 + x);
+                img.Pixels[i] = (byte)(4 * x);
+                img.Pixels[i + 1] = (byte)(255 - 4 * x);
+                img.Pixels[i + 2] = (byte)(x is > 20 and < 40 && y is > 10 and < 30 ? 220 : 10);
+            }
+        byte[] jpeg = CvImage.EncodeJpeg(img, 95);
+        Assert.Equal([0xFF, 0xD8], jpeg[..2]);
+        RgbImage back = CvImage.TryDecode(jpeg)!;
+        Assert.Equal((64, 48), (back.Width, back.Height));
+        double sum = 0;
+        for (int i = 0; i < img.Pixels.Length; i++) sum += Math.Abs(img.Pixels[i] - back.Pixels[i]);
+        Assert.InRange(sum / img.Pixels.Length, 0, 4.0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => CvImage.EncodeJpeg(img, 0));
+    }
+
+    [Fact]
     public void Png_frames_decode_exactly_and_in_rgb_order()
     {
         string dir = TestPaths.NewTempDir("cvpng");

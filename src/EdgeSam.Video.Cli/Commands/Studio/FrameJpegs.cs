@@ -1,5 +1,4 @@
 using EdgeSam.Video.Media;
-using SkiaSharp;
 
 namespace EdgeSam.Video.Cli.Commands.Studio;
 
@@ -38,22 +37,5 @@ internal sealed class FrameJpegs(IFrameSource frames, int quality = 85)
         return jpeg;
     }
 
-    /// <summary>Baseline JPEG of an RGB image through Skia (RGB is widened to RGBX, Skia's 32-bit layout).</summary>
-    public static byte[] Encode(RgbImage image, int quality)
-    {
-        int n = image.Width * image.Height;
-        var rgba = new byte[n * 4];
-        byte[] rgb = image.Pixels;
-        for (int i = 0, j = 0; i < n; i++, j += 3)
-        {
-            rgba[4 * i] = rgb[j];
-            rgba[4 * i + 1] = rgb[j + 1];
-            rgba[4 * i + 2] = rgb[j + 2];
-            rgba[4 * i + 3] = 255;
-        }
-        var info = new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
-        using SKImage img = SKImage.FromPixelCopy(info, rgba, image.Width * 4);
-        using SKData data = img.Encode(SKEncodedImageFormat.Jpeg, quality);
-        return data.ToArray();
-    }
+    public static byte[] Encode(RgbImage image, int quality) => CvImage.EncodeJpeg(image, quality);
 }

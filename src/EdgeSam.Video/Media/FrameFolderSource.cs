@@ -5,6 +5,8 @@ namespace EdgeSam.Video.Media;
 
 /// <summary>
 /// Frames of a folder of images (<c>.jpg .jpeg .png .bmp</c>) in natural order (<c>frame2</c> before <c>frame10</c>).
+/// The frames are the images of the folder's most frequent kind; others (a prompt mask <c>00000.png</c> beside
+/// <c>00000.jpg ...</c>) are left out and listed in <see cref="IgnoredFiles"/>; two frames of one stem are refused.
 /// Numbering may have gaps (YouTube-VOS: <c>00000, 00005, 00010</c>): the index is the position in that order and
 /// <see cref="FrameName"/> gives the file stem. All frames must have one size (checked from the file headers when
 /// opened). JPEG and PNG frames are decoded in managed code: baseline JPEG with libjpeg-turbo's default arithmetic
@@ -47,14 +49,24 @@ public sealed class FrameFolderSource : IFrameSource
         string full = Path.GetFullPath(folder);
         if (!Directory.Exists(full))
             throw new EdgeSamException($"frame folder not found: {folder}; check the path.");
-        string[] files = [.. Directory.EnumerateFiles(full)
+        string[] images = [.. Directory.EnumerateFiles(full)
             .Where(f => ImageFile.FrameExtensions.Contains(Path.GetExtension(f)) && !Path.GetFileName(f).StartsWith('.'))
             .OrderBy(f => Path.GetFileName(f), NaturalSort.Instance)];
-        if (files.Length == 0)
+        if (images.Length == 0)
             throw new EdgeSamException($"{folder} holds no frames (.jpg, .jpeg, .png or .bmp files); give a folder of frames or a video file.");
+        (string[] files, string[] ignored) = PickFrames(images, folder);
         foreach (string f in files)
             if (f.Contains('\n') || f.Contains('\r'))
                 throw new EdgeSamException($"frame file name with a line break in {folder}: rename it.");
+        // Outputs are named after the frames' stems: two frames of one stem would write one mask file.
+        var stems = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string f in files)
+        {
+            string stem = Path.GetFileNameWithoutExtension(f);
+            if (stems.TryGetValue(stem, out string? other))
+                throw new EdgeSamException($"frames {Path.GetFileName(other)} and {Path.GetFileName(f)} in {folder} share the name '{stem}', so their masks would overwrite each other; rename or remove one.");
+            stems[stem] = f;
+        }
 
         (int w, int h) = ImageFile.Size(files[0]);
         for (int i = 1; i < files.Length; i++)
@@ -63,8 +75,36 @@ public sealed class FrameFolderSource : IFrameSource
             if (wi != w || hi != h)
                 throw new EdgeSamException($"frames in {folder} differ in size: {Path.GetFileName(files[0])} is {w}x{h} but {Path.GetFileName(files[i])} is {wi}x{hi}; resize them to one size.");
         }
-        return new FrameFolderSource(full, files, w, h, frameRate);
+        return new FrameFolderSource(full, files, w, h, frameRate) { IgnoredFiles = ignored };
     }
+
+    /// <summary>
+    /// Images of the folder that are not frames: those of another kind than the frames (a prompt mask
+    /// <c>00000.png</c> kept beside <c>00000.jpg</c> ... frames), in natural order.
+    /// </summary>
+    public IReadOnlyList<string> IgnoredFiles { get; private init; } = [];
+
+    /// <summary>
+    /// The frames are the images of the folder's dominant kind (JPEG = .jpg/.jpeg, PNG, BMP: the kind with the most
+    /// files); the rest are left out. A tie between the two largest kinds is refused: which ones are the frames
+    /// cannot be told.
+    /// </summary>
+    private static (string[] Frames, string[] Ignored) PickFrames(string[] images, string folder)
+    {
+        var kinds = images.GroupBy(CodecOf).Select(g => (Kind: g.Key, Count: g.Count())).OrderByDescending(k => k.Count).ToList();
+        if (kinds.Count == 1) return (images, []);
+        if (kinds[0].Count == kinds[1].Count)
+            throw new EdgeSamException(
+                $"{folder} holds {string.Join(" and ", kinds.Select(k => $"{k.Count} {KindName(k.Kind)}"))} images, as many of one kind as of another, so which are the frames is unclear; keep the frames alone in the folder (move the other images out).");
+        string kind = kinds[0].Kind;
+        return ([.. images.Where(f => CodecOf(f) == kind)], [.. images.Where(f => CodecOf(f) != kind)]);
+    }
+
+    /// <summary>How a frame kind is named to users: <c>.jpg/.jpeg</c>, <c>.png</c>, <c>.bmp</c>.</summary>
+    public static string KindName(string kind) => kind == "jpeg" ? ".jpg/.jpeg" : kind;
+
+    /// <summary>The kind of the folder's frames, named as <see cref="KindName"/> does.</summary>
+    public string FrameKind => KindName(CodecOf(_files[0]));
 
     public string FrameName(int index) => _stems[index];
 

@@ -16,7 +16,7 @@ internal static class SegmentCommand
     public static Command Create(CliContext ctx)
     {
         var input = new Argument<string>("input") { Description = "Video file or folder of frames." };
-        var mask = new Option<string?>("--mask") { Description = "Mask PNG of the prompt frame (palette ids segment each id; grey/RGB: non-zero is the object)." };
+        var mask = new Option<string?>("--mask") { Description = "Mask PNG of the prompt frame: palette/grey values are object ids (8 or 16 bit, 1..254; 0/255 is one object); RGB(A): alpha, when not opaque, else non-black is the object, one object per flat colour (DAVIS palette colours keep their ids)." };
         var points = new Option<string?>("--points") { Description = "Clicks on the prompt frame: \"x,y,+;x,y,-\" (pixels; + object, - background)." };
         var box = new Option<string?>("--box") { Description = "Box around the object on the prompt frame: x0,y0,x1,y1 (pixels)." };
         var frame = new Option<int>("--frame") { Description = "Index of the prompt frame (0-based).", DefaultValueFactory = _ => 0 };
@@ -67,11 +67,19 @@ internal static class SegmentCommand
         using IFrameSource frames = FrameSources.Open(s.Input, cancel: cancel);
         if (s.Frame < 0 || s.Frame >= frames.FrameCount)
             throw new EdgeSamException($"--frame {s.Frame} is outside {s.Input}, which has frames 0..{frames.FrameCount - 1}.");
+        if (frames is FrameFolderSource folder && folder.IgnoredFiles.Count > 0)
+            ConsoleLines.Line(ctx, $"segment: frames are the {folder.FrameCount} {folder.FrameKind} images of {s.Input}; {folder.IgnoredFiles.Count} other image(s) left out ({string.Join(", ", folder.IgnoredFiles.Take(3).Select(Path.GetFileName))}{(folder.IgnoredFiles.Count > 3 ? ", ..." : "")})");
+        CheckOutputsSpareInputs(s, frames);
         OutputFolder.Ensure(s.Out, "--out");
+        // One run per output folder: a second stops here naming the first; then whatever is left of earlier,
+        // interrupted runs (staging folders, *.partial-* files) is theirs alone and goes.
+        using RunLock claim = RunLock.AcquireFolder(s.Out, "--out");
+        RunLock.CleanStale(s.Out);
+        RunLock.CleanStale(Path.Combine(s.Out, "export"));
 
         using VideoSegmenter model = PipelineFactory.Create(s.Pipeline, ctx);
         using VideoSession session = model.OpenSession(frames);
-        IReadOnlyList<int> ids = Prompt(session, s, points, box);
+        IReadOnlyList<int> ids = Prompt(session, s, points, box, ctx);
         int restarts = PipelineFactory.Restarts(s.Pipeline, model);
         int parallel = PipelineFactory.ParallelRuns(s.Pipeline, model, restarts);
         ConsoleLines.Line(ctx, $"segment: {s.Input}: {frames.FrameCount} frames {frames.Width}x{frames.Height}, object(s) {string.Join(",", ids)} from frame {s.Frame}; {PipelineFactory.Describe(model, restarts, parallel)}");
@@ -104,8 +112,28 @@ internal static class SegmentCommand
         return 0;
     }
 
+    /// <summary>
+    /// Refuses an <c>--out</c> whose outputs would replace an input: the masks folder (with its staging folders) being
+    /// the frame folder or holding the prompt mask, the preview being the input video.
+    /// </summary>
+    internal static void CheckOutputsSpareInputs(SegmentSettings s, IFrameSource frames)
+    {
+        string masks = Path.GetFullPath(Path.Combine(s.Out, "masks"));
+        bool InMasks(string path)
+        {
+            string dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "";
+            return dir == masks || dir.StartsWith(masks + ".", StringComparison.Ordinal);
+        }
+        if (frames is FrameFolderSource folder && (folder.Folder == masks || folder.Files.Any(InMasks)))
+            throw new EdgeSamException($"--out {s.Out} would write its masks into the input frame folder {s.Input}; give another --out.");
+        if (s.Mask is not null && InMasks(s.Mask))
+            throw new EdgeSamException($"the prompt mask {s.Mask} lies in {masks}, which this run replaces; move the mask elsewhere or give another --out.");
+        if (s.Preview && File.Exists(s.Input) && Path.GetFullPath(s.Input) == Path.GetFullPath(Path.Combine(s.Out, "preview.mp4")))
+            throw new EdgeSamException($"the input {s.Input} is the preview this run writes; rename it, give another --out or pass --no-preview.");
+    }
+
     /// <summary>Applies the prompt to the session; returns the object ids prompted.</summary>
-    private static IReadOnlyList<int> Prompt(VideoSession session, SegmentSettings s, IReadOnlyList<PromptPoint>? pts, BoxF? box)
+    private static IReadOnlyList<int> Prompt(VideoSession session, SegmentSettings s, IReadOnlyList<PromptPoint>? pts, BoxF? box, CliContext ctx)
     {
         int id = s.Object ?? 1;
         if (pts is not null)
@@ -121,8 +149,10 @@ internal static class SegmentCommand
         {
             if (b.X0 < 0 || b.Y0 < 0 || b.X1 > session.Width - 1 || b.Y1 > session.Height - 1)
                 throw new EdgeSamException($"--box: ({b.X0}, {b.Y0})-({b.X1}, {b.Y1}) leaves the {session.Width}x{session.Height} frame.");
-            if (session.AddBox(s.Frame, id, b).IsEmpty)
+            Mask got = session.AddBox(s.Frame, id, b);
+            if (got.IsEmpty)
                 throw new EdgeSamException($"--box: the segmenter found no object in that box on frame {s.Frame}; draw the box tightly around the object.");
+            if (BoxPrompts.SmallMaskNote(got, b) is { } note) ConsoleLines.Note(ctx, $"--box: {note}");
             return [id];
         }
         LabelMap labels = ReadPromptMask(s.Mask!, session.Width, session.Height);

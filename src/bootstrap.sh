@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One idempotent setup step shared by the launcher (./edgesam-video) and the test command (tests/run.sh):
-#   1. ffmpeg/ffprobe from Debian's packages, if missing;
+#   1. ffmpeg/ffprobe and libgtk-3-0 (OpenCV's native runtime needs it) from Debian's packages, if missing;
 #   2. ONNX Runtime's native library (libonnxruntime.so.1 from npm's onnxruntime-node, pinned, --ignore-scripts)
 #      into the git-ignored .native/onnxruntime/;
 #   3. restore + Release build of the solution when any source changed since the last build.
@@ -33,6 +33,15 @@ if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
   as_root apt-get install -y -q ffmpeg >"$native/apt.log" 2>&1 \
     || { as_root apt-get update -q >>"$native/apt.log" 2>&1 && as_root apt-get install -y -q ffmpeg >>"$native/apt.log" 2>&1; } \
     || die "could not install ffmpeg with apt-get (see $native/apt.log); install it by hand: apt-get install ffmpeg"
+fi
+
+# 1b. GTK 3: the native library of OpenCvSharp4.official.runtime.linux-x64 links against libgtk-3.so.0.
+if ! ldconfig -p 2>/dev/null | grep -q 'libgtk-3\.so\.0'; then
+  say "installing libgtk-3-0 (apt, for OpenCV)..."
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get install -y -q libgtk-3-0 >"$native/apt-gtk.log" 2>&1 \
+    || { as_root apt-get update -q >>"$native/apt-gtk.log" 2>&1 && as_root apt-get install -y -q libgtk-3-0 >>"$native/apt-gtk.log" 2>&1; } \
+    || die "could not install libgtk-3-0 with apt-get (see $native/apt-gtk.log); install it by hand: apt-get install libgtk-3-0"
 fi
 
 # 2. ONNX Runtime native library

@@ -22,6 +22,7 @@ internal static class BenchCommand
         cmd.Add(BenchSegmenter.BenchSegmenterCommand.Create(ctx));
         cmd.Add(PipelineBench.PipelineBenchCommand.Create(ctx));
         cmd.Add(BenchGraphCut.BenchGraphCutCommand.Create(ctx));
+        cmd.Add(BenchBox.BenchBoxCommand.Create(ctx));
         return cmd;
     }
 

@@ -134,4 +134,14 @@ public class MaskInputTests
         LabelMap first = PngCodec.ReadLabels(Path.Combine(outDir, "masks", "00000.png"));
         Assert.Equal([1], first.ObjectIds());
     }
+
+    [Fact]
+    public void Export_reads_16bit_grey_masks_as_binary_at_full_precision()
+    {
+        // Used to read the high byte: 0/1 masks exported as empty.
+        string dir = TestPaths.NewTempDir("export16");
+        string path = Path.Combine(dir, "00000.png");
+        File.WriteAllBytes(path, TestPngBuilder.Build(4, 1, PngColorType.Gray, 16, [0, 1, 1000, 0]));
+        Assert.Equal(new byte[] { 0, 1, 1, 0 }, Video.Export.MaskSequence.Read(path).Data);
+    }
 }

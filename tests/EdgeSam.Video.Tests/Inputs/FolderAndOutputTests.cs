@@ -43,7 +43,7 @@ public class FolderAndOutputTests(ITestOutputHelper output)
         }
         var (rc, text) = await Cli("segment", dir, "--mask", mask, "--out", outDir, "--segmenter", "graphcut", "--restarts", "1", "--refine", "0", "--no-preview");
         Assert.True(rc == 0, text);
-        Assert.Contains("frames are the 5 .jpg/.jpeg images", text);
+        Assert.Contains("5 frames in", text);
         Assert.Contains("00000.png", text);
         Assert.Equal(5, Directory.GetFiles(Path.Combine(outDir, "masks"), "*.png").Length);
         Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(mask)));
@@ -58,8 +58,19 @@ public class FolderAndOutputTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Ambiguous_folders_and_stem_collisions_are_refused_in_one_line()
+    public void Ambiguous_folders_and_stem_collisions_are_refused_in_one_line_and_stray_images_left_out()
     {
+        // Named unlike the frames: not a frame; mixed formats named like the frames stay frames.
+        string stray = TestPaths.NewTempDir("stray");
+        for (int i = 0; i < 3; i++) MediaFixtures.SolidImage(Path.Combine(stray, $"{i:D5}.jpg"), 32, 16, "red");
+        MediaFixtures.SolidImage(Path.Combine(stray, "00003.png"), 32, 16, "red");
+        PngCodec.WriteRgb(Path.Combine(stray, "mask.png"), new RgbImage(32, 16));
+        using (var src = (FrameFolderSource)FrameSources.Open(stray))
+        {
+            Assert.Equal(["00000", "00001", "00002", "00003"], Enumerable.Range(0, src.FrameCount).Select(src.FrameName));
+            Assert.Equal(["mask.png"], src.IgnoredFiles.Select(Path.GetFileName));
+        }
+
         string tie = TestPaths.NewTempDir("tie");
         for (int i = 0; i < 2; i++)
         {

@@ -68,7 +68,7 @@ internal static class SegmentCommand
         if (s.Frame < 0 || s.Frame >= frames.FrameCount)
             throw new EdgeSamException($"--frame {s.Frame} is outside {s.Input}, which has frames 0..{frames.FrameCount - 1}.");
         if (frames is FrameFolderSource folder && folder.IgnoredFiles.Count > 0)
-            ConsoleLines.Line(ctx, $"segment: frames are the {folder.FrameCount} {folder.FrameKind} images of {s.Input}; {folder.IgnoredFiles.Count} other image(s) left out ({string.Join(", ", folder.IgnoredFiles.Take(3).Select(Path.GetFileName))}{(folder.IgnoredFiles.Count > 3 ? ", ..." : "")})");
+            ConsoleLines.Line(ctx, $"segment: {folder.FrameCount} frames in {s.Input}; {folder.IgnoredFiles.Count} other image(s) left out, not named like the frames or of another format with a frame's name ({string.Join(", ", folder.IgnoredFiles.Take(3).Select(Path.GetFileName))}{(folder.IgnoredFiles.Count > 3 ? ", ..." : "")})");
         CheckOutputsSpareInputs(s, frames);
         OutputFolder.Ensure(s.Out, "--out");
         // One run per output folder: a second stops here naming the first; then whatever is left of earlier,

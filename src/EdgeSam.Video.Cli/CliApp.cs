@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Runtime.InteropServices;
 
 namespace EdgeSam.Video.Cli;
 
@@ -11,6 +12,9 @@ public static class CliApp
 
     /// <summary>Exit code after Ctrl-C (128 + SIGINT), as shells report it.</summary>
     public const int ExitInterrupted = 130;
+
+    /// <summary>Exit code after SIGTERM (128 + 15): what a job scheduler that stopped the run expects to see.</summary>
+    public const int ExitTerminated = 143;
 
     public static RootCommand Build(CliContext ctx)
     {
@@ -45,9 +49,23 @@ public static class CliApp
             Error = ctx.Error,
             EnableDefaultExceptionHandler = false,
         };
+        // The tool handles SIGINT and SIGTERM itself (System.CommandLine's handler would make both the same
+        // cancellation): the first one cancels the command and decides the exit code, 128 + the signal's number; a
+        // second one gets the default action (the process ends at once).
+        int signal = 0;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        void OnSignal(PosixSignalContext c, int code)
+        {
+            if (Interlocked.CompareExchange(ref signal, code, 0) != 0) return;
+            c.Cancel = true;
+            cts.Cancel();
+        }
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, ExitInterrupted));
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, ExitTerminated));
+        config.ProcessTerminationTimeout = null;
         try
         {
-            return await parsed.InvokeAsync(config, cancel);
+            return await parsed.InvokeAsync(config, cts.Token);
         }
         catch (EdgeSamException e)
         {
@@ -64,7 +82,7 @@ public static class CliApp
         catch (OperationCanceledException)
         {
             ctx.Error.WriteLine("interrupted: unfinished outputs keep their temporary names (*.partial) and were not finalised; finished items are kept (`run` resumes from them).");
-            return ExitInterrupted;
+            return Volatile.Read(ref signal) == ExitTerminated ? ExitTerminated : ExitInterrupted;
         }
     }
 

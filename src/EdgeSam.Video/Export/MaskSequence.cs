@@ -53,17 +53,16 @@ public sealed class MaskSequence
     public static LabelMap Read(string path)
     {
         PngImage img = PngCodec.Read(path);
-        LabelMap map = PngCodec.ToLabels(img, path);
-        byte[] d = map.Data;
         if (img.ColorType is PngColorType.Gray or PngColorType.GrayAlpha)
         {
-            // Grey masks are binary ground truth: any nonzero level is the one object.
-            for (int i = 0; i < d.Length; i++) d[i] = d[i] != 0 ? (byte)1 : (byte)0;
+            // Grey masks are binary ground truth: any nonzero level (or, for a translucent matte, alpha) is the one
+            // object, at any bit depth (a 16-bit 0/1000 mask is binary, not an out-of-range id).
+            Mask m = PngCodec.ToMask(img);
+            return new LabelMap(m.Width, m.Height, m.Data);
         }
-        else
-        {
-            for (int i = 0; i < d.Length; i++) if (d[i] == LabelMap.Void) d[i] = 0;
-        }
+        LabelMap map = PngCodec.ToLabels(img, path);
+        byte[] d = map.Data;
+        for (int i = 0; i < d.Length; i++) if (d[i] == LabelMap.Void) d[i] = 0;
         return map;
     }
 }

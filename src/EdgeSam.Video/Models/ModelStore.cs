@@ -57,8 +57,8 @@ public sealed record ModelStoreOptions
 /// Finds model files, in this order: an explicit path; the cache folder; the mirror folder (the file directly, or in
 /// the entry's sub-folder such as <c>xfeat/</c>); a download from the official URL into the cache (resumed from a
 /// <c>.partial</c> file with an HTTP Range request, sha256-checked, then renamed into place so a final file name
-/// always holds a complete, verified file). Resolving checks a found file's size; the sha256 (about 2.5 ms per MB)
-/// is checked on download and by <see cref="Verify"/>, not on every run.
+/// always holds a complete, verified file). Resolving checks a found file's size, and its sha256 once per file
+/// version (size and modification time; <see cref="VerifiedListPath"/>), on download and by <see cref="Verify"/>.
 /// </summary>
 public sealed class ModelStore
 {
@@ -133,6 +133,13 @@ public sealed class ModelStore
         {
             if (SizeProblem(model, loc.Path) is { } problem)
                 throw new EdgeSamException($"{problem}: {FixHint(model, loc.Source)}.");
+            if (model.Sha256 is { } expected && !IsKnownGood(loc.Path, expected))
+            {
+                string actual = Sha256Of(loc.Path);
+                if (actual != expected)
+                    throw new EdgeSamException($"model {model.Name}: {loc.Path} has sha256 {actual}, the manifest expects {expected} (the file was changed or damaged after download): {FixHint(model, loc.Source)}.");
+                RememberGood(loc.Path, expected);
+            }
             return loc.Path;
         }
         if (model.UserSupplied)
@@ -240,6 +247,52 @@ public sealed class ModelStore
                 problems.Add($"model {model.Name}: {path} has sha256 {actual}, the manifest expects {expected}");
         }
         return problems;
+    }
+
+    /// <summary>
+    /// Files whose sha256 was found right, one per line: <c>sha256 size mtime-ticks path</c>, in the cache folder (the
+    /// mirror may be read-only). A file is hashed once (about 2.5 ms per MB) and again only when its size or
+    /// modification time changes: a copy damaged in place after download is caught on its next use.
+    /// </summary>
+    public string VerifiedListPath => Path.Combine(CacheDirectory, ".verified");
+
+    private bool IsKnownGood(string path, string sha256)
+    {
+        string key = VerifiedKey(path, sha256);
+        try
+        {
+            return File.Exists(VerifiedListPath) && File.ReadLines(VerifiedListPath).Any(l => l == key);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private void RememberGood(string path, string sha256)
+    {
+        string full = Path.GetFullPath(path);
+        try
+        {
+            // Entries of other files are kept, this file's earlier ones dropped; concurrent writers may lose an
+            // entry, which only costs a hash next time.
+            var lines = File.Exists(VerifiedListPath)
+                ? File.ReadLines(VerifiedListPath).Where(l => !l.EndsWith(" " + full, StringComparison.Ordinal)).ToList()
+                : [];
+            lines.Add(VerifiedKey(full, sha256));
+            Media.AtomicFile.WriteAllText(VerifiedListPath, string.Join("\n", lines) + "\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or EdgeSamException)
+        {
+            // A cache folder that cannot be written only means hashing again next time.
+        }
+    }
+
+    private static string VerifiedKey(string path, string sha256)
+    {
+        var info = new FileInfo(path);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{sha256} {info.Length} {info.LastWriteTimeUtc.Ticks} {Path.GetFullPath(path)}");
     }
 
     /// <summary>Lower-case hex sha256 of a file.</summary>

@@ -312,3 +312,36 @@ public class EnvironmentVariableTests
     }
 
 }
+
+/// <summary>A model damaged in place after download is caught on its next use, and a sound one is remembered by size and time (issue 30).</summary>
+public class ModelIntegrityTests
+{
+    [Fact]
+    public async Task A_cached_or_mirrored_model_damaged_after_download_is_refused_and_good_ones_are_remembered()
+    {
+        byte[] content = new byte[200_000];
+        new Random(3).NextBytes(content);
+        string root = TestPaths.NewTempDir("integrity"), cache = Path.Combine(root, "cache"), mirror = Path.Combine(root, "mirror");
+        Directory.CreateDirectory(mirror);
+        var e = new ModelEntry
+        {
+            Name = "test_model", File = "test_model.onnx", Family = "test", Role = ModelRole.Encoder, License = "test",
+            Url = "http://127.0.0.1:9/none", Size = content.Length, Sha256 = Convert.ToHexStringLower(SHA256.HashData(content)),
+            Signature = new ModelSignature([new TensorSpec("x", TensorElementType.Float, ["1"])], [new TensorSpec("y", TensorElementType.Float, ["1"])]),
+        };
+        var store = new ModelStore(new ModelStoreOptions { CacheDirectory = cache, MirrorDirectory = mirror, AllowDownload = false }, new ModelManifest([e]));
+        string file = Path.Combine(mirror, "test_model.onnx");
+        File.WriteAllBytes(file, content);
+
+        Assert.Equal(file, await store.ResolveAsync(e));
+        Assert.Contains(e.Sha256!, File.ReadAllText(store.VerifiedListPath));
+
+        // Same size, one byte flipped, as a damaged copy: used to run silently (only the size was checked).
+        content[1234] ^= 0xFF;
+        File.WriteAllBytes(file, content);
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(1));
+        var ex = await Assert.ThrowsAsync<EdgeSamException>(() => store.ResolveAsync(e));
+        Assert.Contains("has sha256", ex.Message);
+        Assert.Contains("damaged", ex.Message);
+    }
+}

@@ -23,6 +23,7 @@ internal static class BenchCommand
         cmd.Add(PipelineBench.PipelineBenchCommand.Create(ctx));
         cmd.Add(BenchGraphCut.BenchGraphCutCommand.Create(ctx));
         cmd.Add(BenchInteractive.BenchInteractiveCommand.Create(ctx));
+        cmd.Add(BenchBox.BenchBoxCommand.Create(ctx));
         return cmd;
     }
 

@@ -9,6 +9,17 @@ internal enum RunBenchmark
     YouTubeVos,
 }
 
+/// <summary>What prompts a DAVIS sequence: its first-frame ground truth, or that ground truth's bounding boxes.</summary>
+internal enum RunPrompt
+{
+    /// <summary>The first-frame masks (the semi-supervised benchmark).</summary>
+    Mask,
+    /// <summary>Each object's tight bounding box on the first frame.</summary>
+    Box,
+    /// <summary>The tight box grown by <see cref="RunSettings.BoxMargin"/> of its width and height on every side.</summary>
+    BoxMargin,
+}
+
 /// <summary>Settings of <c>edgesam-video run davis|ytvos</c>.</summary>
 internal sealed record RunSettings
 {
@@ -24,5 +35,9 @@ internal sealed record RunSettings
     public (int Index, int Count) Shard { get; init; } = (0, 1);
     /// <summary>Redo sequences whose results exist already.</summary>
     public bool Overwrite { get; init; }
+    /// <summary>What prompts each sequence (DAVIS only).</summary>
+    public RunPrompt Prompt { get; init; } = RunPrompt.Mask;
+    /// <summary>Share of the box's width/height added on each side for <see cref="RunPrompt.BoxMargin"/>.</summary>
+    public const float BoxMargin = 0.05f;
     public PipelineSettings Pipeline { get; init; } = new();
 }

@@ -16,7 +16,7 @@ internal static class SegmentCommand
     public static Command Create(CliContext ctx)
     {
         var input = new Argument<string>("input") { Description = "Video file or folder of frames." };
-        var mask = new Option<string?>("--mask") { Description = "Mask PNG of the prompt frame (palette ids segment each id; grey/RGB: non-zero is the object)." };
+        var mask = new Option<string?>("--mask") { Description = "Mask PNG of the prompt frame: palette/grey values are object ids (8 or 16 bit, 1..254; 0/255 is one object); RGB(A): alpha, when not opaque, else non-black is the object, one object per flat colour (DAVIS palette colours keep their ids)." };
         var points = new Option<string?>("--points") { Description = "Clicks on the prompt frame: \"x,y,+;x,y,-\" (pixels; + object, - background)." };
         var box = new Option<string?>("--box") { Description = "Box around the object on the prompt frame: x0,y0,x1,y1 (pixels)." };
         var frame = new Option<int>("--frame") { Description = "Index of the prompt frame (0-based).", DefaultValueFactory = _ => 0 };
@@ -85,7 +85,15 @@ internal static class SegmentCommand
         PromptFile.Validate(specs, frames.FrameCount, frames.Width, frames.Height);
         var folder = new SessionFolder(s.Out);
         if (s.Add) folder.ReadInfo(); // a missing or damaged session stops here, before the model loads
+        if (frames is FrameFolderSource frameFolder && frameFolder.IgnoredFiles.Count > 0)
+            ConsoleLines.Line(ctx, $"segment: {frameFolder.FrameCount} frames in {s.Input}; {frameFolder.IgnoredFiles.Count} other image(s) left out, not named like the frames or of another format with a frame's name ({string.Join(", ", frameFolder.IgnoredFiles.Take(3).Select(Path.GetFileName))}{(frameFolder.IgnoredFiles.Count > 3 ? ", ..." : "")})");
+        CheckOutputsSpareInputs(s, frames);
         OutputFolder.Ensure(s.Out, "--out");
+        // One run per output folder: a second stops here naming the first; then whatever is left of earlier,
+        // interrupted runs (staging folders, *.partial-* files) is theirs alone and goes.
+        using RunLock claim = RunLock.AcquireFolder(s.Out, "--out");
+        RunLock.CleanStale(s.Out);
+        RunLock.CleanStale(Path.Combine(s.Out, "export"));
 
         using VideoSegmenter model = PipelineFactory.Create(s.Pipeline, ctx);
         using VideoSession session = model.OpenSession(frames);
@@ -97,6 +105,7 @@ internal static class SegmentCommand
             Mask m = SessionCorrection.Apply(session, p, null, cancel);
             if (m.IsEmpty && p.MaskFile is null)
                 throw new EdgeSamException($"{p.Origin}: the segmenter found no object on frame {p.Frame} from those clicks/box; click inside the object ('+') and on its background ('-'), or draw the box tightly around it.");
+            if (p.Box is { } b && p.Points.Count == 0 && BoxPrompts.SmallMaskNote(m, b) is { } note) ConsoleLines.Note(ctx, $"{p.Origin}: {note}");
             ids.Add(p.ObjectId);
         }
         if (s.PreviewPrompts) return PreviewPrompts(s, ctx, session, folder);
@@ -150,6 +159,26 @@ internal static class SegmentCommand
         }
         foreach (string line in ReviewSummary(job.Report, job.ReportPath!, job.PreviewPath is not null)) ConsoleLines.Line(ctx, $"segment: {line}");
         return 0;
+    }
+
+    /// <summary>
+    /// Refuses an <c>--out</c> whose outputs would replace an input: the masks folder (with its staging folders) being
+    /// the frame folder or holding the prompt mask, the preview being the input video.
+    /// </summary>
+    internal static void CheckOutputsSpareInputs(SegmentSettings s, IFrameSource frames)
+    {
+        string masks = Path.GetFullPath(Path.Combine(s.Out, "masks"));
+        bool InMasks(string path)
+        {
+            string dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "";
+            return dir == masks || dir.StartsWith(masks + ".", StringComparison.Ordinal);
+        }
+        if (frames is FrameFolderSource folder && (folder.Folder == masks || folder.Files.Any(InMasks)))
+            throw new EdgeSamException($"--out {s.Out} would write its masks into the input frame folder {s.Input}; give another --out.");
+        if (s.Mask is not null && InMasks(s.Mask))
+            throw new EdgeSamException($"the prompt mask {s.Mask} lies in {masks}, which this run replaces; move the mask elsewhere or give another --out.");
+        if (s.Preview && File.Exists(s.Input) && Path.GetFullPath(s.Input) == Path.GetFullPath(Path.Combine(s.Out, "preview.mp4")))
+            throw new EdgeSamException($"the input {s.Input} is the preview this run writes; rename it, give another --out or pass --no-preview.");
     }
 
     /// <summary>The report's file name in <c>--out</c>.</summary>

@@ -251,6 +251,15 @@ internal sealed class SegmentJob
     {
         Directory.CreateDirectory(partial);
         int done = 0;
+        // Completion is counted in distinct files written, not frames processed: frames whose names collide would
+        // leave fewer masks than frames behind a count that looks complete.
+        var written = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        void Write(string frameName, LabelMap labels)
+        {
+            string path = MaskPath(partial, frameName);
+            PngCodec.WriteLabels(path, labels, MaskPngOptions);
+            written.Add(path);
+        }
         bool promptFrameDone = false; // a backward walk yields the prompt frame too; count it once
         // A frame's result once its mask is written: to the callbacks, the score, the kept markers and the progress.
         void Emit(FrameResult r)
@@ -274,7 +283,7 @@ internal sealed class SegmentJob
             for (int k = 0; k < PromptFrame; k++)
             {
                 cancel.ThrowIfCancellationRequested();
-                PngCodec.WriteLabels(MaskPath(partial, frames.FrameName(k)), empty, MaskPngOptions);
+                Write(frames.FrameName(k), empty);
                 done++;
                 lock (gate) tick();
             }
@@ -285,7 +294,7 @@ internal sealed class SegmentJob
             lock (gate) Stats.Add(back);
             await foreach (FrameResult r in session.Propagate(PromptFrame, PropagationDirection.Backward, stats: back, cancel: cancel))
             {
-                PngCodec.WriteLabels(MaskPath(partial, r.FrameName), r.Labels, MaskPngOptions);
+                Write(r.FrameName, r.Labels);
                 Emit(r);
             }
             promptFrameDone = true;
@@ -309,7 +318,7 @@ internal sealed class SegmentJob
         lock (gate) Stats.Add(fwd);
         await foreach (FrameResult r in session.Propagate(PromptFrame, PropagationDirection.Forward, stats: fwd, cancel: cancel))
         {
-            PngCodec.WriteLabels(MaskPath(partial, r.FrameName), r.Labels, MaskPngOptions);
+            Write(r.FrameName, r.Labels);
             preview?.Write(DrawPreview(r.Image, r.Labels, Markers(r), r.Objects.Any(o => o.Confidence?.Review == true)));
             if (r.FrameIndex != PromptFrame || !promptFrameDone)
             {
@@ -318,6 +327,8 @@ internal sealed class SegmentJob
         }
         if (done != frames.FrameCount)
             throw new EdgeSamException($"only {done} of the {frames.FrameCount} frames the video reports could be segmented; the video may be truncated.");
+        if (written.Count != frames.FrameCount)
+            throw new EdgeSamException($"{written.Count} mask files were written for {frames.FrameCount} frames: frame names collide; give the frames distinct names.");
 
         preview?.Complete();
     }

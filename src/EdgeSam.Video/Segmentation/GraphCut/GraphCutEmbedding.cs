@@ -173,7 +173,9 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
                 else if (seed[i] < 0 && !(borderUnknown && label[i] == 2)) label[i] = 0;
             }
 
-            float[]? spatial = _o.DistanceWeight > 0 ? SpatialPrior(pos, neg, x0, y0, x1, y1) : null;
+            // The spatial prior measures closeness to the positives; with none (a box alone) it would be 1 everywhere,
+            // i.e. a uniform push to background that leaves a sliver of the box: a box is GrabCut's prompt, colours alone.
+            float[]? spatial = _o.DistanceWeight > 0 && pos.Count > 0 ? SpatialPrior(pos, neg, x0, y0, x1, y1) : null;
 
             fg = new ColorGmm(_o.GmmComponents);
             bg = new ColorGmm(_o.GmmComponents);
@@ -181,7 +183,8 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
             dbg = new float[rn];
             float[] ringSamples = RingSamples(x0, y0, x1, y1, _o.BackgroundRing);
 
-            for (int it = 0; it < _o.Iterations; it++)
+            int iterations = pos.Count == 0 && box is not null ? _o.BoxIterations : _o.Iterations;
+            for (int it = 0; it < iterations; it++)
             {
                 if (!FitModels(fg, bg, label, x0, y0, rw, rh, ringSamples)) break;
                 for (int y = y0; y <= y1; y++)

@@ -108,6 +108,13 @@ public sealed class FrameFolderSource : IFrameSource
         return (frames, ignored);
     }
 
+    /// <summary>A frame file's kind: its lower-case extension, with .jpg and .jpeg one kind.</summary>
+    private static string CodecOf(string file) => Path.GetExtension(file).ToLowerInvariant() switch
+    {
+        ".jpg" or ".jpeg" => "jpeg",
+        var e => e,
+    };
+
     /// <summary>A name's pattern: each run of digits becomes <c>#</c> (<c>frame_00012</c> -> <c>frame_#</c>).</summary>
     private static string Shape(string stem) => System.Text.RegularExpressions.Regex.Replace(stem, "[0-9]+", "#");
 

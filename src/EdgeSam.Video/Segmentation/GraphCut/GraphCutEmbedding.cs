@@ -175,7 +175,10 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
 
             // The spatial prior measures closeness to the positives; with none (a box alone) it would be 1 everywhere,
             // i.e. a uniform push to background that leaves a sliver of the box: a box is GrabCut's prompt, colours alone.
-            float[]? spatial = _o.DistanceWeight > 0 && pos.Count > 0 ? SpatialPrior(pos, neg, x0, y0, x1, y1) : null;
+            // A box with negative clicks and no positive (a correction of a box's mask) keeps the prior near the
+            // negatives: the box stands in for the positives (see SpatialPrior), so a click removes the region it lies in.
+            float[]? spatial = _o.DistanceWeight > 0 && (pos.Count > 0 || (box is not null && neg.Count > 0))
+                ? SpatialPrior(pos, neg, x0, y0, x1, y1) : null;
 
             fg = new ColorGmm(_o.GmmComponents);
             bg = new ColorGmm(_o.GmmComponents);
@@ -383,6 +386,10 @@ internal sealed class GraphCutEmbedding : IFrameEmbedding
                     dn[(y - y0) * rw + (x - x0)] = 0;
         Geodesic(dp, x0, y0, rw, rh);
         Geodesic(dn, x0, y0, rw, rh);
+        // Without positives (a box and negative clicks) the box is the positive evidence: every pixel counts as a
+        // quarter of the ROI's shorter side from it, so a = b there (no push) and pixels geodesically closer to a
+        // negative or the ROI's border lean to background, farther ones to the object.
+        if (pos.Count == 0) Array.Fill(dp, 0.25f * Math.Min(rw, rh));
         var s = new float[rn];
         for (int k = 0; k < rn; k++)
         {

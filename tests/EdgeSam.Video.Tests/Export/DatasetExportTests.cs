@@ -87,7 +87,7 @@ public class DatasetExportTests(ITestOutputHelper output)
         Assert.Throws<FormatException>(() => CocoRle.Decode("3X13iN", 10, 7));
     }
 
-    [Fact]
+    [MirrorFact]
     public void Coco_rle_decodes_to_the_masks_exactly_and_polygons_fill_back_exactly()
     {
         foreach (string seq in ExportFixtures.Sequences)
@@ -141,7 +141,7 @@ public class DatasetExportTests(ITestOutputHelper output)
             yield return (images[a.GetProperty("image_id").GetInt32()], a.Clone());
     }
 
-    [Fact]
+    [MirrorFact]
     public void Ytvis_round_trips_with_null_where_the_object_is_absent()
     {
         // Two objects: DAVIS object 1 on every frame, a box as object 2 on the even frames only.

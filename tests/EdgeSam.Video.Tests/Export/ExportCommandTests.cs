@@ -55,7 +55,7 @@ public class ExportCommandTests
         Assert.True(File.Exists(Path.Combine(outDir, "car-shadow_coco.json")));
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task A_segment_output_folder_exports_its_masks_under_the_folder_name()
     {
         var (masks, _) = ExportFixtures.Subset("dog", 10, max: 3);
@@ -70,7 +70,7 @@ public class ExportCommandTests
         Assert.True(File.Exists(Path.Combine(outDir, "shot12_ytvis.json")));
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task Bad_format_and_missing_frames_are_one_error_line_with_exit_2()
     {
         var (masks, _) = ExportFixtures.Subset("blackswan", 25, max: 1);

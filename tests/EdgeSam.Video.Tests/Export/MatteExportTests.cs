@@ -147,7 +147,7 @@ public class MatteExportTests
         return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1].Trim());
     }
 
-    [Fact]
+    [MirrorFact]
     public void An_out_path_ending_in_mov_is_the_file_or_the_stem_and_the_mattes_are_tagged_bt709_limited()
     {
         var (src, frames) = ExportFixtures.Subset("blackswan", 25, max: 2);
@@ -170,7 +170,7 @@ public class MatteExportTests
         }
     }
 
-    [Fact]
+    [MirrorFact]
     public void Webm_vp9_has_alpha_that_decodes_to_the_mask()
     {
         var (masks, frames) = ExportFixtures.Subset("blackswan", 10, max: 3);
@@ -219,7 +219,7 @@ public class MatteExportTests
         return masks;
     }
 
-    [Fact]
+    [MirrorFact]
     public void Two_objects_give_one_layer_each_and_a_union_when_combined()
     {
         // Two-object palette masks: DAVIS object 1 plus a box as object 2.

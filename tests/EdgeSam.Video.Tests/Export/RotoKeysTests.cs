@@ -157,7 +157,7 @@ public class RotoKeysTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [MirrorFact]
     public void Auto_keys_stay_within_tolerance_of_every_frame_and_of_the_masks()
     {
         var (masks, _) = ExportFixtures.Subset("blackswan", 1, max: 40);
@@ -218,7 +218,7 @@ public class RotoKeysTests(ITestOutputHelper output)
         return farthest;
     }
 
-    [Fact]
+    [MirrorFact]
     public void Max_vertices_bounds_every_shape_and_keeps_one_count_per_shape()
     {
         var (masks, _) = ExportFixtures.Subset("blackswan", 4, max: 10);

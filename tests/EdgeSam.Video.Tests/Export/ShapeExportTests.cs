@@ -61,7 +61,7 @@ public class ShapeExportTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [MirrorFact]
     public void After_effects_script_is_balanced_with_one_key_per_frame_and_constant_vertex_counts()
     {
         var (masks, frames) = ExportFixtures.Subset("breakdance", 5);

@@ -11,7 +11,7 @@ namespace EdgeSam.Video.Tests.Inputs;
 /// <summary>Box prompts with the weights-free graph cut: a GrabCut-style prompt, checked against OpenCV's GrabCut (issue 30).</summary>
 public class BoxPromptTests(ITestOutputHelper output)
 {
-    [Fact]
+    [MirrorFact]
     public void A_tight_box_on_a_real_frame_segments_the_object_as_well_as_OpenCV_GrabCut()
     {
         // motocross-jump, first frame: the box used to give a sliver (IoU 0.36: the spatial prior, measured from

@@ -30,7 +30,7 @@ public class FolderAndOutputTests(ITestOutputHelper output)
         return (rc, stdout + stderr.ToString());
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task A_prompt_mask_beside_jpeg_frames_is_not_a_frame_and_is_not_overwritten()
     {
         // Used to: count 00000.png as a sixth frame, write 5 masks for "6 frames" (00000 twice) and exit 0.
@@ -146,7 +146,7 @@ public class FolderAndOutputTests(ITestOutputHelper output)
         Assert.Equal(3, Directory.GetFiles(Path.Combine(outDir, "masks")).Length);
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task Run_davis_redoes_a_sequence_folder_missing_frames_and_box_prompts_report_first_frame_IoU()
     {
         const int n = 4;

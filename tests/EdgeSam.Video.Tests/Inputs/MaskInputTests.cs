@@ -51,7 +51,7 @@ public class MaskInputTests
         Assert.False(Directory.Exists(Path.Combine(outDir, "masks")));
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task Eval_davis_scores_16bit_binary_results()
     {
         // 0/1 results saved as 16-bit grey used to score J&F 0.000 (every pixel's high byte is 0).

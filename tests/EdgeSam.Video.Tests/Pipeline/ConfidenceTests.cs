@@ -170,7 +170,7 @@ public class ConfidenceTests(ITestOutputHelper output)
     /// report must flag most of the hidden frames and few of the clean ones before, every confidence lies in [0, 1],
     /// the closing lines list the frames to review, and the preview marks flagged frames with a red border.
     /// </summary>
-    [Fact]
+    [MirrorFact]
     public async Task Segment_ReportFlagsFramesAnOccluderHides()
     {
         const string seq = "blackswan";

@@ -157,7 +157,7 @@ public class RunCommandTests(ITestOutputHelper output)
     private static string[] SequenceFolders(string results) =>
         Directory.GetDirectories(results).Select(d => Path.GetFileName(d)!).Where(n => n != "reports").Order(StringComparer.Ordinal).ToArray();
 
-    [Fact]
+    [MirrorFact]
     public async Task RunDavis_BadShardOrSequence_IsOneLineError()
     {
         string root = MiniDavis(), results = TestPaths.NewTempDir("rundavis-bad");

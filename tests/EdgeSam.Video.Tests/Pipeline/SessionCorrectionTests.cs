@@ -59,7 +59,7 @@ public class SessionCorrectionTests(ITestOutputHelper output)
     /// the robot's click there is applied as a correction and the object re-walked. Frame 8's IoU rises, frames up to
     /// the previous prompt (0-4) keep their exact labels, and every rewritten frame went through the callback.
     /// </summary>
-    [Fact]
+    [MirrorFact]
     public async Task Correction_RaisesTheWrongFramesIoU_AndLeavesFramesBeforeThePreviousPromptUntouched()
     {
         const string seq = "car-shadow";
@@ -99,7 +99,7 @@ public class SessionCorrectionTests(ITestOutputHelper output)
     /// frames from the previous prompt on may change), adds the new prompt to session.json and says how many frames
     /// changed. Prompts the session cannot take stop with one line.
     /// </summary>
-    [Fact]
+    [MirrorFact]
     public async Task SegmentAdd_ReusesTheStoredSession_AndRewritesOnlyTheAffectedFrames()
     {
         const string seq = "car-shadow";
@@ -151,7 +151,7 @@ public class SessionCorrectionTests(ITestOutputHelper output)
 
     /// <summary><c>--preview-prompts</c> segments only the prompted frames (clicks and a box together on one, a second
     /// object on another) and writes their labels and overlays, without a session or masks/.</summary>
-    [Fact]
+    [MirrorFact]
     public async Task PreviewPrompts_WritesOnlyThePromptedFrames()
     {
         const string seq = "car-shadow";
@@ -175,7 +175,7 @@ public class SessionCorrectionTests(ITestOutputHelper output)
     /// <c>bench interactive</c> on a miniature DAVIS 2016 (the first frames of one sequence): two rounds of robot clicks
     /// raise J&amp;F over round 0, and the JSON holds the per-round and per-sequence figures with each click.
     /// </summary>
-    [Fact]
+    [MirrorFact]
     public async Task BenchInteractive_TwoRoundsRaiseJF()
     {
         const string seq = "motocross-jump";

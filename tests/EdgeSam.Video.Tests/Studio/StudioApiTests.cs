@@ -26,7 +26,7 @@ public class StudioApiTests(ITestOutputHelper output)
         Assert.False(string.IsNullOrWhiteSpace(JsonDocument.Parse(body).RootElement.GetProperty("error").GetString()));
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task Every_route_needs_the_token_and_bad_requests_get_one_line_4xx()
     {
         await using StudioHost host = await StudioHost.StartAsync(frames: 4);
@@ -100,7 +100,7 @@ public class StudioApiTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task Box_prompt_propagate_correct_repropagate_and_export_follow_the_ground_truth()
     {
         const int frames = 12;
@@ -187,7 +187,7 @@ public class StudioApiTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [MirrorFact]
     public async Task A_stopped_studio_reopens_its_session_where_it_was()
     {
         StudioHost first = await StudioHost.StartAsync(frames: 6);

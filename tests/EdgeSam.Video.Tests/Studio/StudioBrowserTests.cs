@@ -20,7 +20,7 @@ public class StudioBrowserTests(ITestOutputHelper output)
     private static readonly string[] ChromiumArgs =
         ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--headless"];
 
-    [Fact]
+    [MirrorFact]
     public async Task A_person_clicks_propagates_corrects_and_exports_in_chromium()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: src/bootstrap.sh installs it (apt-get install chromium)");

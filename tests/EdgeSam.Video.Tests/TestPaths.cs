@@ -52,6 +52,29 @@ public static class TestPaths
         return dir;
     }
 
+    /// <summary>
+    /// A DAVIS 2016-layout root holding the first <paramref name="frames"/> frames of one mirrored sequence (JPEGImages,
+    /// Annotations, ImageSets/480p/val.txt), for runs that must stay short.
+    /// </summary>
+    public static string MiniDavis(string sequence, int frames, string tag)
+    {
+        string root = NewTempDir(tag);
+        string jpg = Path.Combine(root, "JPEGImages", "480p", sequence), ann = Path.Combine(root, "Annotations", "480p", sequence);
+        Directory.CreateDirectory(jpg);
+        Directory.CreateDirectory(ann);
+        Directory.CreateDirectory(Path.Combine(root, "ImageSets", "480p"));
+        var lines = new List<string>();
+        for (int i = 0; i < frames; i++)
+        {
+            string f = i.ToString("D5");
+            File.Copy(Path.Combine(Davis2016, "JPEGImages", "480p", sequence, f + ".jpg"), Path.Combine(jpg, f + ".jpg"));
+            File.Copy(Path.Combine(Davis2016, "Annotations", "480p", sequence, f + ".png"), Path.Combine(ann, f + ".png"));
+            lines.Add($"/JPEGImages/480p/{sequence}/{f}.jpg /Annotations/480p/{sequence}/{f}.png");
+        }
+        File.WriteAllLines(Path.Combine(root, "ImageSets", "480p", "val.txt"), lines);
+        return root;
+    }
+
     private static string FindRepoRoot()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)

@@ -150,20 +150,8 @@ public class FolderAndOutputTests(ITestOutputHelper output)
     public async Task Run_davis_redoes_a_sequence_folder_missing_frames_and_box_prompts_report_first_frame_IoU()
     {
         const int n = 4;
-        string root = TestPaths.NewTempDir("mini-davis-box"), seq = "car-shadow";
-        string jpg = Path.Combine(root, "JPEGImages", "480p", seq), ann = Path.Combine(root, "Annotations", "480p", seq);
-        Directory.CreateDirectory(jpg);
-        Directory.CreateDirectory(ann);
-        Directory.CreateDirectory(Path.Combine(root, "ImageSets", "480p"));
-        var lines = new List<string>();
-        for (int i = 0; i < n; i++)
-        {
-            string f = i.ToString("D5");
-            File.Copy(Path.Combine(TestPaths.Davis2016, "JPEGImages", "480p", seq, f + ".jpg"), Path.Combine(jpg, f + ".jpg"));
-            File.Copy(Path.Combine(TestPaths.Davis2016, "Annotations", "480p", seq, f + ".png"), Path.Combine(ann, f + ".png"));
-            lines.Add($"/JPEGImages/480p/{seq}/{f}.jpg /Annotations/480p/{seq}/{f}.png");
-        }
-        File.WriteAllLines(Path.Combine(root, "ImageSets", "480p", "val.txt"), lines);
+        const string seq = "car-shadow";
+        string root = TestPaths.MiniDavis(seq, n, "mini-davis-box");
         string results = TestPaths.NewTempDir("rundavis-box");
         string[] common = ["run", "davis", "--root", root, "--year", "2016", "--out", results, "--segmenter", "graphcut", "--restarts", "1", "--refine", "0"];
 

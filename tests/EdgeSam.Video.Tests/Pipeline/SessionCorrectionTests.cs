@@ -180,20 +180,7 @@ public class SessionCorrectionTests(ITestOutputHelper output)
     {
         const string seq = "motocross-jump";
         const int n = 12;
-        string root = TestPaths.NewTempDir("interactive-davis");
-        Directory.CreateDirectory(Path.Combine(root, "ImageSets", "480p"));
-        string jpg = Path.Combine(root, "JPEGImages", "480p", seq), ann = Path.Combine(root, "Annotations", "480p", seq);
-        Directory.CreateDirectory(jpg);
-        Directory.CreateDirectory(ann);
-        var lines = new List<string>();
-        for (int i = 0; i < n; i++)
-        {
-            string f = i.ToString("D5");
-            File.Copy(Path.Combine(TestPaths.Davis2016, "JPEGImages", "480p", seq, f + ".jpg"), Path.Combine(jpg, f + ".jpg"));
-            File.Copy(Path.Combine(TestPaths.Davis2016, "Annotations", "480p", seq, f + ".png"), Path.Combine(ann, f + ".png"));
-            lines.Add($"/JPEGImages/480p/{seq}/{f}.jpg /Annotations/480p/{seq}/{f}.png");
-        }
-        File.WriteAllLines(Path.Combine(root, "ImageSets", "480p", "val.txt"), lines);
+        string root = TestPaths.MiniDavis(seq, n, "interactive-davis");
         string json = Path.Combine(TestPaths.NewTempDir("interactive-json"), "r.json");
 
         var (rc, text, err) = await CliRunner.Run("bench", "interactive", "--root", root, "--year", "2016", "--rounds", "2", "--json", json,

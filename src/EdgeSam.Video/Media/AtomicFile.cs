@@ -43,7 +43,7 @@ public sealed class AtomicFile : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new EdgeSamException($"cannot write {path}: {FfmpegProcess.OneLine(e.Message)}", e);
+            throw new EdgeSamException($"cannot write {path}: {FfTools.OneLine(e.Message)}", e);
         }
     }
 
@@ -62,7 +62,7 @@ public sealed class AtomicFile : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Dispose();
-            throw new EdgeSamException($"cannot write {FinalPath}: {FfmpegProcess.OneLine(e.Message)}", e);
+            throw new EdgeSamException($"cannot write {FinalPath}: {FfTools.OneLine(e.Message)}", e);
         }
     }
 
@@ -110,7 +110,7 @@ public sealed class AtomicFile : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new EdgeSamException($"cannot create the folder for {path}: {FfmpegProcess.OneLine(e.Message)}", e);
+            throw new EdgeSamException($"cannot create the folder for {path}: {FfTools.OneLine(e.Message)}", e);
         }
         return full;
     }

@@ -34,7 +34,7 @@ public static class CvImage
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new EdgeSamException($"cannot read {path}: {FfmpegProcess.OneLine(e.Message)}", e);
+            throw new EdgeSamException($"cannot read {path}: {FfTools.OneLine(e.Message)}", e);
         }
         return TryDecode(data)
             ?? throw new EdgeSamException($"{path} is not an image OpenCV can decode (damaged or truncated?); replace the file.");

@@ -7,11 +7,8 @@ namespace EdgeSam.Video.Media;
 /// asynchronously into a small ring of recent lines (so a chatty ffmpeg never blocks on a full stderr pipe, and a
 /// failure can be reported with its last line), and a Dispose that kills the process tree if it is still running.
 /// </summary>
-internal sealed partial class FfmpegProcess : IDisposable
+internal sealed class FfmpegProcess : IDisposable
 {
-    [System.Text.RegularExpressions.GeneratedRegex(@"^\[([^\]\s]+) @ 0x[0-9a-fA-F]+\] ")]
-    private static partial System.Text.RegularExpressions.Regex ContextPrefix();
-
     private const int KeptLines = 16;
 
     private readonly Process _process;
@@ -60,7 +57,7 @@ internal sealed partial class FfmpegProcess : IDisposable
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            throw new EdgeSamException($"cannot run {tool}: {e.Message}; install ffmpeg (apt-get install ffmpeg) or set EDGESAM_FFMPEG_DIR to the folder holding ffmpeg and ffprobe.", e);
+            throw new EdgeSamException(FfTools.Missing(tool, e), e);
         }
         return new FfmpegProcess(tool, process, cancel);
     }
@@ -88,18 +85,7 @@ internal sealed partial class FfmpegProcess : IDisposable
     {
         get
         {
-            lock (_stderr)
-            {
-                // Skip the generic summaries ffmpeg prints after the real cause, and drop the "[lib @ 0x55..]" address.
-                string? last = null;
-                foreach (string line in _stderr)
-                {
-                    if (line.StartsWith("Conversion failed", StringComparison.Ordinal)
-                        || line.StartsWith("Error initializing output stream", StringComparison.Ordinal)) continue;
-                    last = line;
-                }
-                return last == null ? $"{Tool} gave no message" : ContextPrefix().Replace(last, "$1: ");
-            }
+            lock (_stderr) return FfTools.LastMessage([.. _stderr], Tool);
         }
     }
 
@@ -128,7 +114,7 @@ internal sealed partial class FfmpegProcess : IDisposable
         if (_process.HasExited && _process.ExitCode == 255)
             return new OperationCanceledException($"{Tool} was interrupted while working on {what}.");
         string code = _process.HasExited ? $" (exit code {_process.ExitCode})" : "";
-        return new EdgeSamException($"{Tool} failed on {what}{code}: {OneLine(LastErrorLine)}");
+        return new EdgeSamException($"{Tool} failed on {what}{code}: {LastErrorLine}");
     }
 
     public void Kill()
@@ -150,18 +136,11 @@ internal sealed partial class FfmpegProcess : IDisposable
         _process.Dispose();
     }
 
-    internal static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
-
-    /// <summary>How long an ffprobe run may take before it is killed: a probe reads headers, an index demuxes
-    /// (never decodes) the stream, both seconds even for hours of video on a local disk; far longer means a stalled
-    /// source (a FIFO nobody writes, a hung network mount).</summary>
-    internal static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(120);
-
     /// <summary>Runs a tool to completion and returns its stdout as text (for ffprobe's JSON); killed and reported as
-    /// one line when it runs past <paramref name="timeout"/> (default <see cref="ProbeTimeout"/>).</summary>
+    /// one line when it runs past <paramref name="timeout"/> (default <see cref="FfTools.ProbeTimeout"/>).</summary>
     public static string RunForText(string tool, IEnumerable<string> args, string what, CancellationToken cancel, TimeSpan? timeout = null)
     {
-        TimeSpan limit = timeout ?? ProbeTimeout;
+        TimeSpan limit = timeout ?? FfTools.ProbeTimeout;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         deadline.CancelAfter(limit);
         try

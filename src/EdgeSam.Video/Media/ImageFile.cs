@@ -26,7 +26,7 @@ public static class ImageFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new EdgeSamException($"cannot read {path}: {FfmpegProcess.OneLine(e.Message)}", e);
+            throw new EdgeSamException($"cannot read {path}: {FfTools.OneLine(e.Message)}", e);
         }
         if (CvImage.TryDecode(data) is { } decoded) return decoded;
         (int w, int h) = Size(full, cancel);
@@ -45,7 +45,7 @@ public static class ImageFile
         }
         catch (IOException e)
         {
-            throw new EdgeSamException($"cannot read {path}: {FfmpegProcess.OneLine(e.Message)}", e);
+            throw new EdgeSamException($"cannot read {path}: {FfTools.OneLine(e.Message)}", e);
         }
         catch (UnauthorizedAccessException e)
         {

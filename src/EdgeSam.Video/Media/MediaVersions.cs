@@ -13,7 +13,7 @@ public static class MediaVersions
         }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException)
         {
-            throw new EdgeSamException($"OpenCV's native library (libOpenCvSharpExtern.so) could not be loaded: {FfmpegProcess.OneLine((e.InnerException ?? e).Message)}; run src/bootstrap.sh (it installs libgtk-3-0).", e);
+            throw new EdgeSamException($"OpenCV's native library (libOpenCvSharpExtern.so) could not be loaded: {FfTools.OneLine((e.InnerException ?? e).Message)}; run src/bootstrap.sh (it installs libgtk-3-0).", e);
         }
     }
 

@@ -93,7 +93,7 @@ internal static class RawFramePipe
         catch (IOException e)
         {
             cancel.ThrowIfCancellationRequested();
-            throw new EdgeSamException($"reading frames of {what} from ffmpeg failed: {FfmpegProcess.OneLine(e.Message)}; last ffmpeg message: {p.LastErrorLine}", e);
+            throw new EdgeSamException($"reading frames of {what} from ffmpeg failed: {FfTools.OneLine(e.Message)}; last ffmpeg message: {p.LastErrorLine}", e);
         }
         if (total < buffer.Length) cancel.ThrowIfCancellationRequested();
         return total;

@@ -110,26 +110,23 @@ public sealed class VideoFrameSource : IFrameSource
         return args;
     }
 
-    /// <summary>Presentation times (seconds) of the frames in display order, or null when unusable; built once.</summary>
+    /// <summary>Presentation times (seconds) of the frames in display order, or null when unusable; built once from
+    /// ffprobe's packet listing.</summary>
     internal double[]? PtsIndex(CancellationToken cancel)
     {
         lock (_indexLock)
         {
             if (_indexTried) return _ptsIndex;
-            string csv = FfmpegProcess.RunForText("ffprobe",
-                ["-v", "error", "-select_streams", Info.StreamIndex.ToString(CultureInfo.InvariantCulture),
-                 "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0", _path],
-                _path, cancel);
+            List<VideoPacket> packets = VideoProbe.Packets(_path, Info.StreamIndex, cancel);
             _indexTried = true;
-            var times = new List<double>(Math.Max(16, FrameCount));
-            foreach (string line in csv.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (!(Info.TimeBase > 0)) return _ptsIndex = null;
+            var times = new List<double>(packets.Count);
+            foreach (VideoPacket p in packets)
             {
-                string[] parts = line.Split(',');
                 // Packets flagged D are discarded by the demuxer (edit lists) and never become frames.
-                if (parts.Length > 1 && parts[1].Contains('D')) continue;
-                if (!double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double t))
-                    return _ptsIndex = null;
-                times.Add(t);
+                if (p.Discarded) continue;
+                if (p.Pts is not long pts) return _ptsIndex = null;
+                times.Add(pts * Info.TimeBase);
             }
             times.Sort(); // packets come in decode order; frames leave the decoder in presentation order
             for (int i = 1; i < times.Count; i++)

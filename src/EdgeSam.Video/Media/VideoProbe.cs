@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using FFMpegCore;
+using FFMpegCore.Exceptions;
 
 namespace EdgeSam.Video.Media;
 
@@ -20,9 +22,11 @@ namespace EdgeSam.Video.Media;
 /// <param name="StreamIndex">Index of the stream in the file.</param>
 /// <param name="Tags">The stream's tags (e.g. <c>alpha_mode</c> for VP9 with alpha in WebM).</param>
 /// <param name="FormatName">ffprobe's container name (<c>mov,mp4,m4a,3gp,3g2,mj2</c>, <c>matroska,webm</c>, <c>mpegts</c>...).</param>
+/// <param name="TimeBase">The stream's time base in seconds per tick (packet timestamps are counted in it); 0 when unknown.</param>
 public sealed record VideoInfo(
     int Width, int Height, double FrameRate, int FrameCount, int Rotation, string Codec, string PixelFormat,
-    double StartTime, double Duration, int StreamIndex, IReadOnlyDictionary<string, string> Tags, string FormatName = "")
+    double StartTime, double Duration, int StreamIndex, IReadOnlyDictionary<string, string> Tags, string FormatName = "",
+    double TimeBase = 0)
 {
     /// <summary>
     /// True for containers with a keyframe index (MP4/MOV, Matroska/WebM), where ffmpeg's input seek lands on a
@@ -39,107 +43,112 @@ public sealed record VideoInfo(
         || (Tags.TryGetValue("alpha_mode", out string? a) && a == "1");
 }
 
-/// <summary><c>ffprobe -print_format json</c> over the first video stream of a file.</summary>
+/// <summary>One video packet as the demuxer delivers it: presentation time in stream ticks (null when the stream has
+/// none, as a raw H.264 stream) and whether the demuxer discards it (an edit list hides it).</summary>
+internal readonly record struct VideoPacket(long? Pts, bool Discarded);
+
+/// <summary>The first video stream of a file, through FFMpegCore's <see cref="FFProbe"/>.</summary>
 public static class VideoProbe
 {
-    /// <summary>Probes <paramref name="path"/>; a missing file, a file without video or one ffprobe cannot read is an <see cref="EdgeSamException"/>.</summary>
-    public static VideoInfo Probe(string path, CancellationToken cancel = default)
+    /// <summary>Probes <paramref name="path"/>; a missing file, a file without video or one ffprobe cannot read is an
+    /// <see cref="EdgeSamException"/>. ffprobe is killed past <paramref name="timeout"/> (default two minutes).</summary>
+    public static VideoInfo Probe(string path, CancellationToken cancel = default, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path))
             throw new EdgeSamException($"video not found: {path}; check the path.");
-        string json = FfmpegProcess.RunForText("ffprobe",
-            ["-v", "error", "-hide_banner", "-print_format", "json", "-show_format", "-show_streams", "-select_streams", "v:0", path],
-            path, cancel);
-        VideoInfo info;
-        try
-        {
-            info = Parse(json, path);
-        }
-        catch (Exception e) when (e is JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
-        {
-            throw new EdgeSamException($"cannot read ffprobe's answer for {path}: {e.Message}", e);
-        }
+        IMediaAnalysis analysis = Run(path, timeout, cancel, token => FFProbe.AnalyseAsync(path, FfTools.Options(), null, token));
+        VideoInfo info = FromAnalysis(analysis, path);
         if (info.FrameCount <= 0)
-            info = info with { FrameCount = CountPackets(path, cancel) };
+            info = info with { FrameCount = Packets(path, info.StreamIndex, cancel).Count };
         if (info.FrameCount <= 0)
             throw new EdgeSamException($"{path} has a video stream with no frames; is the file truncated?");
         return info;
     }
 
-    /// <summary>Demuxes (does not decode) the video stream to count its packets: the frame count when the container does not store it.</summary>
-    internal static int CountPackets(string path, CancellationToken cancel)
+    /// <summary>The packets of stream <paramref name="streamIndex"/> in decode order, demuxed (not decoded): the frame
+    /// count when the container stores none, and the timestamps a seek needs.</summary>
+    internal static List<VideoPacket> Packets(string path, int streamIndex, CancellationToken cancel, TimeSpan? timeout = null)
     {
-        string json = FfmpegProcess.RunForText("ffprobe",
-            ["-v", "error", "-print_format", "json", "-count_packets", "-select_streams", "v:0", "-show_entries", "stream=nb_read_packets", path],
-            path, cancel);
-        using var doc = JsonDocument.Parse(json);
-        foreach (JsonElement s in doc.RootElement.GetProperty("streams").EnumerateArray())
-            if (s.TryGetProperty("nb_read_packets", out JsonElement n))
-                return int.Parse(n.GetString() ?? "0", CultureInfo.InvariantCulture);
-        return 0;
+        string select = "-select_streams " + streamIndex.ToString(CultureInfo.InvariantCulture);
+        FFProbePackets packets = Run(path, timeout, cancel, token => FFProbe.GetPacketsAsync(path, FfTools.Options(), select, token));
+        var list = new List<VideoPacket>(packets.Packets?.Count ?? 0);
+        foreach (FFProbePacket p in packets.Packets ?? [])
+        {
+            if (p.StreamIndex != streamIndex) continue;
+            // ffprobe leaves "pts" out where the stream has no timestamps; the model then reads 0 and no pts_time.
+            bool hasPts = !string.IsNullOrEmpty(p.PtsTime) && p.PtsTime != "N/A";
+            list.Add(new VideoPacket(hasPts ? p.Pts : null, p.Flags?.Contains('D') == true));
+        }
+        return list;
     }
 
-    internal static VideoInfo Parse(string json, string path)
+    /// <summary>Runs one FFProbe call under <paramref name="timeout"/> and turns its failures into one line each.</summary>
+    private static T Run<T>(string path, TimeSpan? timeout, CancellationToken cancel, Func<CancellationToken, Task<T>> call)
     {
-        using var doc = JsonDocument.Parse(json);
-        JsonElement root = doc.RootElement;
-        if (!root.TryGetProperty("streams", out JsonElement streams) || streams.GetArrayLength() == 0)
+        TimeSpan limit = timeout ?? FfTools.ProbeTimeout;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        deadline.CancelAfter(limit);
+        try
+        {
+            return call(deadline.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            throw new EdgeSamException($"ffprobe did not finish within {limit.TotalSeconds:0} s on {path}; is it a pipe, a device or a stalled network path? Give a regular video file.");
+        }
+        catch (FFProbeProcessException e)
+        {
+            cancel.ThrowIfCancellationRequested();
+            throw new EdgeSamException($"ffprobe failed on {path} (exit code {e.ExitCode}): {FfTools.LastMessage(e.StandardError, "ffprobe")}", e);
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or FFMpegException or FFProbeException or InvalidOperationException)
+        {
+            cancel.ThrowIfCancellationRequested();
+            throw new EdgeSamException(FfTools.Missing("ffprobe", e), e);
+        }
+        catch (Exception e) when (e is JsonException or FormatException or OverflowException)
+        {
+            throw new EdgeSamException($"cannot read ffprobe's answer for {path}: {FfTools.OneLine(e.Message)}", e);
+        }
+    }
+
+    internal static VideoInfo FromAnalysis(IMediaAnalysis analysis, string path)
+    {
+        FFProbeStream? s = analysis.Raw?.Streams?.FirstOrDefault(x => x.CodecType == "video");
+        VideoStream? v = analysis.VideoStreams.FirstOrDefault(x => s != null && x.Index == s.Index);
+        if (s is null || v is null)
             throw new EdgeSamException($"{path} has no video stream; give a video file or a folder of frames.");
-        JsonElement s = streams[0];
-        int w = s.GetProperty("width").GetInt32();
-        int h = s.GetProperty("height").GetInt32();
+        int w = s.Width ?? 0, h = s.Height ?? 0;
         if (w <= 0 || h <= 0)
             throw new EdgeSamException($"{path}: ffprobe reports a {w}x{h} video stream; the file may be damaged.");
 
-        double fps = Rational(Str(s, "avg_frame_rate"));
-        if (fps <= 0 || double.IsNaN(fps)) fps = Rational(Str(s, "r_frame_rate"));
-        if (fps <= 0 || double.IsNaN(fps) || fps > 10000) fps = 0;
+        double fps = Rational(s.AvgFrameRate);
+        if (!(fps > 0)) fps = Rational(s.FrameRate);
+        if (!(fps > 0) || fps > 10000) fps = 0;
 
-        int frames = int.TryParse(Str(s, "nb_frames"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int nf) ? nf : 0;
+        int frames = int.TryParse(Extra(s, "nb_frames"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int nf) ? nf : 0;
+        var tags = new Dictionary<string, string>(s.Tags ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);
 
-        var tags = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        if (s.TryGetProperty("tags", out JsonElement t) && t.ValueKind == JsonValueKind.Object)
-            foreach (JsonProperty p in t.EnumerateObject())
-                tags[p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() ?? "" : p.Value.ToString();
-
-        // Rotation: the display matrix side data (ffmpeg >= 5 reports its angle as "rotation"); older demuxers give a
-        // "rotate" tag instead. Only the angle modulo 180 matters here (the display size); the pixels are turned by
-        // ffmpeg's autorotate when decoding.
-        double rot = 0;
-        bool haveRot = false;
-        if (s.TryGetProperty("side_data_list", out JsonElement sd) && sd.ValueKind == JsonValueKind.Array)
-            foreach (JsonElement d in sd.EnumerateArray())
-                if (d.TryGetProperty("rotation", out JsonElement r) && r.ValueKind == JsonValueKind.Number)
-                {
-                    rot = r.GetDouble();
-                    haveRot = true;
-                }
-        if (!haveRot && tags.TryGetValue("rotate", out string? tag) &&
-            double.TryParse(tag, NumberStyles.Float, CultureInfo.InvariantCulture, out double tr))
-            rot = tr;
-        int rotation = (((int)Math.Round(rot / 90.0) * 90) % 360 + 360) % 360;
+        // FFMpegCore reads the display matrix's angle, else the older "rotate" tag. Only the angle modulo 180 matters
+        // here (the display size); the pixels are turned by ffmpeg's autorotate when decoding.
+        int rotation = ((int)Math.Round(v.Rotation / 90.0) * 90 % 360 + 360) % 360;
         if (rotation is 90 or 270) (w, h) = (h, w);
 
-        double start = 0, duration = 0;
-        string formatName = "";
-        if (root.TryGetProperty("format", out JsonElement f))
-        {
-            start = Number(Str(f, "start_time"));
-            duration = Number(Str(f, "duration"));
-            formatName = Str(f, "format_name") ?? "";
-        }
-        if (duration <= 0) duration = Number(Str(s, "duration"));
+        double start = analysis.Format?.StartTime.TotalSeconds ?? 0;
+        double duration = analysis.Format?.Duration.TotalSeconds ?? 0;
+        if (!(duration > 0)) duration = v.Duration.TotalSeconds;
+        double timeBase = Rational(Extra(s, "time_base"));
 
-        return new VideoInfo(w, h, fps, frames, rotation, Str(s, "codec_name") ?? "?", Str(s, "pix_fmt") ?? "?",
-            start, duration, s.TryGetProperty("index", out JsonElement ix) ? ix.GetInt32() : 0, tags, formatName);
+        return new VideoInfo(w, h, fps, frames, rotation, s.CodecName ?? "?", s.PixelFormat ?? "?",
+            start, Math.Max(0, duration), s.Index, tags, analysis.Format?.FormatName ?? "", timeBase > 0 ? timeBase : 0);
     }
 
-    private static string? Str(JsonElement e, string name) =>
-        e.TryGetProperty(name, out JsonElement v) ? (v.ValueKind == JsonValueKind.String ? v.GetString() : v.ToString()) : null;
-
-    private static double Number(string? s) =>
-        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && double.IsFinite(d) ? d : 0;
+    /// <summary>A stream field the FFMpegCore model has no property for (it keeps them as extension data).</summary>
+    private static string? Extra(FFProbeStream s, string name) =>
+        s.ExtensionData is { } x && x.TryGetValue(name, out JsonElement e)
+            ? (e.ValueKind == JsonValueKind.String ? e.GetString() : e.ToString())
+            : null;
 
     /// <summary>ffprobe's <c>num/den</c> rates; <c>0/0</c> is unknown (NaN).</summary>
     internal static double Rational(string? s)
@@ -150,4 +159,7 @@ public static class VideoProbe
         double num = Number(s[..slash]), den = Number(s[(slash + 1)..]);
         return den == 0 ? double.NaN : num / den;
     }
+
+    private static double Number(string? s) =>
+        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && double.IsFinite(d) ? d : double.NaN;
 }

@@ -228,7 +228,7 @@ public sealed class VideoWriter : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             AtomicFile.TryDelete(TempPath);
-            throw new EdgeSamException($"cannot write {Path}: {FfmpegProcess.OneLine(e.Message)}", e);
+            throw new EdgeSamException($"cannot write {Path}: {FfTools.OneLine(e.Message)}", e);
         }
         _completed = true;
     }

@@ -84,14 +84,42 @@ public class NonRegularInputTests
         var sw = Stopwatch.StartNew();
         try
         {
-            var e = Assert.Throws<EdgeSamException>(() => FfmpegProcess.RunForText("ffprobe", ["-v", "error", fifo], fifo, default, TimeSpan.FromSeconds(2)));
+            var e = Assert.Throws<EdgeSamException>(() => VideoProbe.Probe(fifo, timeout: TimeSpan.FromSeconds(2)));
             Assert.Contains("did not finish within 2 s", e.Message);
+            Assert.DoesNotContain('\n', e.Message);
+            // The killed ffprobe does not linger on the FIFO.
+            Assert.Empty(ProbesOn(fifo));
             Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"took {sw.Elapsed}");
         }
         finally
         {
             await Release(fifo);
         }
+    }
+
+    /// <summary>Live ffprobe processes whose command line mentions <paramref name="path"/>.</summary>
+    private static List<int> ProbesOn(string path)
+    {
+        var pids = new List<int>();
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            pids.Clear();
+            foreach (string d in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(d), out int pid)) continue;
+                try
+                {
+                    string raw = File.ReadAllText(Path.Combine(d, "cmdline"));
+                    if (Path.GetFileName(raw.Split('\0')[0]) == "ffprobe" && raw.Contains(path)
+                        && !File.ReadAllText(Path.Combine(d, "stat")).Contains(") Z ")) pids.Add(pid);
+                }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+            }
+            if (pids.Count == 0) break;
+            Thread.Sleep(100); // a killed child may show in /proc for a moment while it is reaped
+        }
+        return pids;
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FFMpegCore;
 
 namespace EdgeSam.Video.Media;
 
@@ -29,17 +30,20 @@ public sealed record VideoWriterOptions(int H264Crf = 20, string H264Preset = "v
     bool FrameColorTags = false);
 
 /// <summary>
-/// Encodes frames through one ffmpeg process fed rawvideo (rgb24 for H.264, rgba for the alpha codecs) on stdin.
+/// Encodes frames through one ffmpeg process run by FFMpegCore, fed rawvideo (rgb24 for H.264, rgba for the alpha
+/// codecs) through its input pipe (<see cref="RawFrameInput"/>).
 /// Atomic: ffmpeg writes <c>name.partial-XXXXXXXX.ext</c> in the target folder, and only <see cref="Complete"/>
 /// renames it onto the target after ffmpeg exits cleanly. <see cref="Dispose"/> without a successful Complete (an
 /// exception, a cancellation, an abandoned writer) kills ffmpeg and deletes the temporary file, so no file that
 /// looks complete is left behind. Not thread-safe: one producer writes frames in order.
 /// </summary>
-public sealed class VideoWriter : IDisposable
+public sealed partial class VideoWriter : IDisposable
 {
-    private readonly FfmpegProcess _ffmpeg;
-    private readonly Stream _stdin;
+    private readonly RawFrameInput _input;
+    private readonly Task<FFMpegResult?> _encoding;
+    private readonly CancellationTokenSource _stop;
     private readonly CancellationToken _cancel;
+    private Stream? _pipe;
     private byte[]? _rgbaScratch;
     private bool _completed;
     private bool _disposed;
@@ -64,7 +68,8 @@ public sealed class VideoWriter : IDisposable
     /// <summary>True for the codecs that store an alpha channel.</summary>
     public bool HasAlpha => Codec != VideoCodec.H264;
 
-    private VideoWriter(string path, string temp, int width, int height, double fps, VideoCodec codec, FfmpegProcess ffmpeg, CancellationToken cancel)
+    private VideoWriter(string path, string temp, int width, int height, double fps, VideoCodec codec,
+        RawFrameInput input, Task<FFMpegResult?> encoding, CancellationTokenSource stop, CancellationToken cancel)
     {
         Path = path;
         TempPath = temp;
@@ -72,8 +77,9 @@ public sealed class VideoWriter : IDisposable
         Height = height;
         FrameRate = fps;
         Codec = codec;
-        _ffmpeg = ffmpeg;
-        _stdin = ffmpeg.StandardInput;
+        _input = input;
+        _encoding = encoding;
+        _stop = stop;
         _cancel = cancel;
     }
 
@@ -96,36 +102,35 @@ public sealed class VideoWriter : IDisposable
         string muxer = MuxerFor(full, codec);
         string temp = AtomicFile.TempPathFor(full);
 
-        var args = new List<string>
-        {
-            "-hide_banner", "-v", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", codec == VideoCodec.H264 ? "rgb24" : "rgba",
-            "-s", string.Create(CultureInfo.InvariantCulture, $"{width}x{height}"),
-            "-framerate", Rate(frameRate), "-i", "pipe:0",
-            "-map", "0:v",
-        };
+        if (full.Contains('"'))
+            throw new EdgeSamException($"cannot write {path}: ffmpeg's output name may not contain a double quote; rename the file.");
+        if (!SafeWord().IsMatch(options.H264Preset))
+            throw new EdgeSamException($"H.264 preset '{options.H264Preset}' is not one word; use one of ultrafast .. veryslow.");
+
         // RGB -> Y'CbCr with the BT.709 matrix in limited range, and the stream tagged so players invert it the same way.
         const string matrix = "out_color_matrix=bt709:out_range=tv";
+        string filter;
+        var codecArgs = new List<string>();
         switch (codec)
         {
             case VideoCodec.H264:
                 // yuv420p needs even sizes: pad the right/bottom edge with one black column/row rather than lose pixels.
-                args.AddRange(["-vf", $"pad=ceil(iw/2)*2:ceil(ih/2)*2,scale={matrix},format=yuv420p",
-                    "-c:v", "libx264", "-preset", options.H264Preset, "-crf", options.H264Crf.ToString(CultureInfo.InvariantCulture),
+                filter = $"pad=ceil(iw/2)*2:ceil(ih/2)*2,scale={matrix},format=yuv420p";
+                codecArgs.AddRange(["-c:v", "libx264", "-preset", options.H264Preset, "-crf", options.H264Crf.ToString(CultureInfo.InvariantCulture),
                     "-pix_fmt", "yuv420p"]);
                 if (options.H264Threads > 0)
-                    args.AddRange(["-threads", options.H264Threads.ToString(CultureInfo.InvariantCulture)]);
-                if (muxer is "mp4" or "mov") args.AddRange(["-movflags", "+faststart"]);
+                    codecArgs.AddRange(["-threads", options.H264Threads.ToString(CultureInfo.InvariantCulture)]);
+                if (muxer is "mp4" or "mov") codecArgs.AddRange(["-movflags", "+faststart"]);
                 break;
             case VideoCodec.ProRes4444:
-                args.AddRange(["-vf", $"scale={matrix},format=yuva444p10le",
-                    "-c:v", "prores_ks", "-profile:v", "4444", "-pix_fmt", "yuva444p10le", "-alpha_bits", "16", "-vendor", "apl0"]);
+                filter = $"scale={matrix},format=yuva444p10le";
+                codecArgs.AddRange(["-c:v", "prores_ks", "-profile:v", "4444", "-pix_fmt", "yuva444p10le", "-alpha_bits", "16", "-vendor", "apl0"]);
                 break;
             case VideoCodec.Vp9Alpha:
                 // ffmpeg encodes the alpha plane with a second libvpx instance; alt-ref frames break that pairing
                 // (ffmpeg: "Transparency encoding with auto_alt_ref does not work"), so they are off.
-                args.AddRange(["-vf", $"scale={matrix},format=yuva420p",
-                    "-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-auto-alt-ref", "0",
+                filter = $"scale={matrix},format=yuva420p";
+                codecArgs.AddRange(["-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-auto-alt-ref", "0",
                     "-crf", options.Vp9Crf.ToString(CultureInfo.InvariantCulture), "-b:v", "0",
                     "-deadline", "good", "-cpu-used", options.Vp9CpuUsed.ToString(CultureInfo.InvariantCulture), "-row-mt", "1"]);
                 break;
@@ -136,14 +141,41 @@ public sealed class VideoWriter : IDisposable
         {
             // setparams marks the filtered frames; the encoder (prores_ks in particular) copies the frames' colour
             // fields, which the output options below alone leave "unknown" in ProRes.
-            int vf = args.IndexOf("-vf") + 1;
-            args[vf] += ",setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709";
-            args.AddRange(["-color_range", "tv"]);
+            filter += ",setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709";
+            codecArgs.AddRange(["-color_range", "tv"]);
         }
-        args.AddRange(["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-f", muxer, temp]);
-        FfmpegProcess p = FfmpegProcess.Start("ffmpeg", args, redirectStdin: true, cancel);
-        return new VideoWriter(full, temp, width, height, frameRate, codec, p, cancel);
+        codecArgs.AddRange(["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-f", muxer]);
+
+        var input = new RawFrameInput(codec == VideoCodec.H264 ? "rgb24" : "rgba", width, height, Rate(frameRate));
+        // Every piece is one word (no spaces: filters, codec names, numbers), so joining with spaces is exact; the
+        // file name is quoted by FFMpegCore.
+        string output = string.Join(' ', ["-nostats", "-map", "0:v", "-vf", filter, .. codecArgs]);
+        FFMpegArgumentProcessor processor = FFMpegArguments
+            .FromPipeInput(input)
+            .OutputToFile(temp, overwrite: true, o => o.WithCustomArgument(output))
+            .WithLogLevel(FFMpegCore.Enums.FFMpegLogLevel.Error);
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        // Cancelled, FFMpegCore asks ffmpeg to quit and kills it after the grace time: none, the file is discarded.
+        processor.CancellableThrough(stop.Token, TimeSpan.Zero);
+        Task<FFMpegResult?> encoding = Encode(processor);
+        return new VideoWriter(full, temp, width, height, frameRate, codec, input, encoding, stop, cancel);
     }
+
+    /// <summary>Runs ffmpeg to its end; the result, or null when it could not be started at all.</summary>
+    private static async Task<FFMpegResult?> Encode(FFMpegArgumentProcessor processor)
+    {
+        try
+        {
+            return await processor.ProcessAsynchronously(throwOnError: false, FfTools.Options()).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9_-]+$")]
+    private static partial System.Text.RegularExpressions.Regex SafeWord();
 
     /// <summary>Appends an opaque frame (alpha 255 for the alpha codecs).</summary>
     public void Write(RgbImage frame)
@@ -206,20 +238,13 @@ public sealed class VideoWriter : IDisposable
         if (_completed) return;
         if (FramesWritten == 0)
             throw new InvalidOperationException($"no frames were written to {Path}.");
-        try
-        {
-            _stdin.Close();
-        }
-        catch (IOException)
-        {
-            // ffmpeg already gone; its exit code below says why.
-        }
-        _ffmpeg.WaitForExit();
+        _input.Finish();
+        FFMpegResult? result = WaitForEncoder();
         _cancel.ThrowIfCancellationRequested();
-        if (_ffmpeg.ExitCode != 0 || !File.Exists(TempPath))
+        if (result is not { ExitCode: 0 } || !File.Exists(TempPath))
         {
             AtomicFile.TryDelete(TempPath);
-            throw _ffmpeg.Failure(Path);
+            throw Failure(result);
         }
         try
         {
@@ -238,9 +263,13 @@ public sealed class VideoWriter : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        if (!_completed) _ffmpeg.Kill();
-        try { _stdin.Dispose(); } catch (IOException) { }
-        _ffmpeg.Dispose();
+        if (!_completed)
+        {
+            _stop.Cancel();
+            _input.Finish();
+            WaitForEncoder();
+        }
+        _stop.Dispose();
         if (!_completed) AtomicFile.TryDelete(TempPath);
     }
 
@@ -251,17 +280,52 @@ public sealed class VideoWriter : IDisposable
         _cancel.ThrowIfCancellationRequested();
         try
         {
-            _stdin.Write(bytes);
+            (_pipe ??= Connect()).Write(bytes);
         }
         catch (IOException e)
         {
             // A closed pipe: ffmpeg exited (bad option, disk full) or was killed by cancellation.
             _cancel.ThrowIfCancellationRequested();
-            _ffmpeg.WaitForExit();
-            if (_ffmpeg.ExitCode == 255) throw _ffmpeg.Failure(Path); // interrupted by a signal
-            throw new EdgeSamException($"ffmpeg stopped while writing {Path} (frame {FramesWritten}): {_ffmpeg.LastErrorLine}", e);
+            FFMpegResult? result = WaitForEncoder();
+            if (result?.ExitCode == 255) throw Failure(result); // interrupted by a signal
+            throw new EdgeSamException($"ffmpeg stopped while writing {Path} (frame {FramesWritten}): {FfTools.LastMessage(result?.StandardError, "ffmpeg")}", e);
         }
         FramesWritten++;
+    }
+
+    /// <summary>The pipe, once ffmpeg has opened its input; ffmpeg failing before that is reported from its messages.</summary>
+    private Stream Connect()
+    {
+        Task done = Task.WhenAny(_input.Connected, _encoding).GetAwaiter().GetResult();
+        _cancel.ThrowIfCancellationRequested();
+        if (done == _input.Connected && _input.Connected.IsCompletedSuccessfully) return _input.Connected.Result;
+        throw Failure(WaitForEncoder());
+    }
+
+    /// <summary>ffmpeg's result once it has exited (bounded: a killed ffmpeg is gone within moments).</summary>
+    private FFMpegResult? WaitForEncoder()
+    {
+        try
+        {
+            return _encoding.Wait(TimeSpan.FromSeconds(30)) ? _encoding.Result : null;
+        }
+        catch (AggregateException e) when (e.InnerException is System.ComponentModel.Win32Exception or FFMpegCore.Exceptions.FFMpegException or InvalidOperationException)
+        {
+            throw new EdgeSamException(FfTools.Missing("ffmpeg", e.InnerException), e.InnerException);
+        }
+    }
+
+    /// <summary>
+    /// The exception for a failed run: one line naming the file and ffmpeg's own complaint, or
+    /// <see cref="OperationCanceledException"/> when ffmpeg stopped on a signal (exit code 255, e.g. the terminal's
+    /// Ctrl-C reaching the child too), which is an interruption, not bad input.
+    /// </summary>
+    private Exception Failure(FFMpegResult? result)
+    {
+        if (result?.ExitCode == 255)
+            return new OperationCanceledException($"ffmpeg was interrupted while writing {Path}.");
+        string code = result is null ? "" : $" (exit code {result.ExitCode})";
+        return new EdgeSamException($"ffmpeg failed on {Path}{code}: {FfTools.LastMessage(result?.StandardError, "ffmpeg")}");
     }
 
     private void CheckSize(int w, int h)

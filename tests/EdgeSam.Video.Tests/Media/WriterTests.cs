@@ -158,12 +158,40 @@ public class WriterTests
         });
         Assert.Empty(Directory.GetFiles(dir));
 
+        // Ctrl-C in a terminal reaches ffmpeg too: its exit on SIGINT is an interruption, not an encoding error.
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+        {
+            using var w = VideoWriter.Create(path, 16, 16, 25, VideoCodec.H264);
+            w.Write(new RgbImage(16, 16));
+            int pid = MediaFixtures.FfmpegPidsMentioning(dir).Single();
+            using (var kill = Process.Start("kill", ["-INT", pid.ToString()])) kill.WaitForExit();
+            for (int i = 0; i < 1000; i++) w.Write(new RgbImage(16, 16));
+            w.Complete();
+        });
+        Assert.Empty(Directory.GetFiles(dir));
+        Assert.Empty(MediaFixtures.FfmpegPidsMentioning(dir));
+
         // An existing complete file survives an aborted rewrite untouched.
         File.WriteAllText(path, "previous");
         using (var w = VideoWriter.Create(path, 16, 16, 25, VideoCodec.H264))
             w.Write(new RgbImage(16, 16));
         Assert.Equal("previous", File.ReadAllText(path));
         AssertOnlyFinal(dir, "out.mp4");
+        Assert.Empty(MediaFixtures.FfmpegPidsMentioning(dir));
+    }
+
+    [Fact]
+    public void Ntsc_rates_are_written_as_exact_fractions()
+    {
+        string dir = TestPaths.NewTempDir("ntsc");
+        string path = Path.Combine(dir, "ntsc.mp4");
+        using (var w = VideoWriter.Create(path, 16, 16, 30000.0 / 1001, VideoCodec.H264))
+        {
+            for (int n = 0; n < 4; n++) w.Write(Frame(16, 16, n));
+            w.Complete();
+        }
+        // Written as the decimal 29.97 (2997/100) the rate would drift from NTSC's 30000/1001 by one frame every ~9 hours.
+        Assert.Equal(30000.0 / 1001, VideoProbe.Probe(path).FrameRate, 9);
     }
 
     [Fact]
@@ -173,6 +201,9 @@ public class WriterTests
         Assert.Contains(".mov", Assert.Throws<EdgeSamException>(() => VideoWriter.Create(Path.Combine(dir, "a.mp4"), 8, 8, 25, VideoCodec.ProRes4444)).Message);
         Assert.Contains(".webm", Assert.Throws<EdgeSamException>(() => VideoWriter.Create(Path.Combine(dir, "a.mov"), 8, 8, 25, VideoCodec.Vp9Alpha)).Message);
         Assert.Throws<EdgeSamException>(() => VideoWriter.Create(Path.Combine(dir, "a.mp4"), 8, 8, 0, VideoCodec.H264));
+        // ffmpeg's arguments are one string: a preset with a space or a name with a double quote would split or end it.
+        Assert.Contains("one word", Assert.Throws<EdgeSamException>(() => VideoWriter.Create(Path.Combine(dir, "a.mp4"), 8, 8, 25, VideoCodec.H264, new VideoWriterOptions(H264Preset: "fast -y"))).Message);
+        Assert.Contains("double quote", Assert.Throws<EdgeSamException>(() => VideoWriter.Create(Path.Combine(dir, "a\"b.mp4"), 8, 8, 25, VideoCodec.H264)).Message);
         using var w = VideoWriter.Create(Path.Combine(dir, "b.mp4"), 8, 8, 25, VideoCodec.H264);
         Assert.Throws<ArgumentException>(() => w.Write(new RgbImage(9, 8)));
         Assert.Throws<InvalidOperationException>(() => w.WriteRgba(new byte[8 * 8 * 4]));

@@ -57,6 +57,10 @@ public static class VideoProbe
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path))
             throw new EdgeSamException($"video not found: {path}; check the path.");
+        // FFMpegCore hands ffprobe one command-line string with the name in double quotes, so a quote in it would end
+        // the name early (ffprobe then reports a different, missing file).
+        if (path.Contains('"'))
+            throw new EdgeSamException($"{path}: a video name with a double quote cannot be passed to ffprobe; rename the file.");
         IMediaAnalysis analysis = Run(path, timeout, cancel, token => FFProbe.AnalyseAsync(path, FfTools.Options(), null, token));
         VideoInfo info = FromAnalysis(analysis, path);
         if (info.FrameCount <= 0)
@@ -70,7 +74,8 @@ public static class VideoProbe
     /// count when the container stores none, and the timestamps a seek needs.</summary>
     internal static List<VideoPacket> Packets(string path, int streamIndex, CancellationToken cancel, TimeSpan? timeout = null)
     {
-        string select = "-select_streams " + streamIndex.ToString(CultureInfo.InvariantCulture);
+        // Only the fields used: the full packet listing is ~30x the size of these, all parsed as JSON.
+        string select = "-select_streams " + streamIndex.ToString(CultureInfo.InvariantCulture) + " -show_entries packet=stream_index,pts,pts_time,flags";
         FFProbePackets packets = Run(path, timeout, cancel, token => FFProbe.GetPacketsAsync(path, FfTools.Options(), select, token));
         var list = new List<VideoPacket>(packets.Packets?.Count ?? 0);
         foreach (FFProbePacket p in packets.Packets ?? [])

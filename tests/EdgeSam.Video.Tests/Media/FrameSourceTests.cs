@@ -180,7 +180,10 @@ public class FrameSourceTests
         Directory.CreateDirectory(badJpeg);
         File.WriteAllBytes(Path.Combine(badJpeg, "00000.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0]);
 
-        foreach ((string path, string expect) in new[] { (missing, "not found"), (empty, "holds no frames"), (garbage, "garbage.mp4"), (badJpeg, "00000.jpg") })
+        string quoted = Path.Combine(dir, "a\"b.mp4");
+        File.WriteAllText(quoted, "named with a quote");
+
+        foreach ((string path, string expect) in new[] { (missing, "not found"), (empty, "holds no frames"), (garbage, "garbage.mp4"), (badJpeg, "00000.jpg"), (quoted, "double quote") })
         {
             var e = Assert.Throws<EdgeSamException>(() =>
             {

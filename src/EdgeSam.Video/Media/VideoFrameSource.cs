@@ -16,7 +16,9 @@ namespace EdgeSam.Video.Media;
 /// 59 of 60 in a raw H.264 stream; its frame count includes an edit list's hidden frames (75 for 65 shown); it cannot
 /// decode AV1 (no software decoder in that build); and with the BGR-to-RGB copy it was no faster (306-416 against
 /// 409-450 frames/s on 2,000 854x480 H.264 frames, same loaded machine). It is exact, and turns rotated video, on
-/// constant-rate MP4/MKV/WebM only: not enough to replace this reader.</para>
+/// constant-rate MP4/MKV/WebM only: not enough to replace this reader. Nor FFMpegCore's output pipe: it closes the
+/// pipe as soon as ffmpeg exits, so frames still in the pipe are lost (6 of 60 with a consumer taking 50 ms a frame,
+/// FFMpegCore 6.0.0); the process layer here (<see cref="RawFramePipe"/>) reads to the end of ffmpeg's stdout.</para>
 /// </summary>
 public sealed class VideoFrameSource : IFrameSource
 {

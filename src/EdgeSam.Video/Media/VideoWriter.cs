@@ -267,7 +267,14 @@ public sealed partial class VideoWriter : IDisposable
         {
             _stop.Cancel();
             _input.Finish();
-            WaitForEncoder();
+            try
+            {
+                WaitForEncoder();
+            }
+            catch (EdgeSamException)
+            {
+                // ffmpeg never ran; there is nothing to stop, and Dispose does not throw.
+            }
         }
         _stop.Dispose();
         if (!_completed) AtomicFile.TryDelete(TempPath);
@@ -282,9 +289,10 @@ public sealed partial class VideoWriter : IDisposable
         {
             (_pipe ??= Connect()).Write(bytes);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
-            // A closed pipe: ffmpeg exited (bad option, disk full) or was killed by cancellation.
+            // A closed pipe: ffmpeg exited (bad option, disk full) or was killed by cancellation; once ffmpeg has
+            // exited FFMpegCore also disposes its end, so the write may find the pipe gone instead of broken.
             _cancel.ThrowIfCancellationRequested();
             FFMpegResult? result = WaitForEncoder();
             if (result?.ExitCode == 255) throw Failure(result); // interrupted by a signal

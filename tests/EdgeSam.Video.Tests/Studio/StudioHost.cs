@@ -77,6 +77,25 @@ internal sealed class StudioHost : IAsyncDisposable
         return PngCodec.ToLabels(PngCodec.Decode(png, $"mask {frame}"), $"mask {frame}");
     }
 
+    /// <summary>The label map of <paramref name="frame"/> as stored in the session folder (what <c>segment --add</c> and
+    /// <c>export</c> read), not as served.</summary>
+    public LabelMap DiskLabels(int frame) => PngCodec.ReadLabels(Path.Combine(Out, "masks", frame.ToString("D5") + ".png"));
+
+    /// <summary>Jaccard of object <paramref name="id"/>'s stored mask on <paramref name="frame"/> with the ground truth.</summary>
+    public double DiskIoU(int frame, int id = 1) => DavisMetrics.Jaccard(Truth(frame), DiskLabels(frame).MaskOf(id));
+
+    /// <summary>GET /api/report (segment's report.json schema) as frame index -> object id -> entry.</summary>
+    public async Task<Dictionary<int, Dictionary<int, JsonElement>>> Report()
+    {
+        JsonElement r = await Json(HttpMethod.Get, "/api/report");
+        Assert.Equal("edgesam-video report 1", r.GetProperty("schema").GetString());
+        var map = new Dictionary<int, Dictionary<int, JsonElement>>();
+        foreach (JsonProperty f in r.GetProperty("frames").EnumerateObject())
+            map[f.Value.GetProperty("index").GetInt32()] = f.Value.GetProperty("objects").EnumerateObject()
+                .ToDictionary(o => int.Parse(o.Name, System.Globalization.CultureInfo.InvariantCulture), o => o.Value.Clone());
+        return map;
+    }
+
     public static Mask Truth(int frame) => SegmentCommandTests.Truth(Sequence, frame.ToString("D5"));
 
     /// <summary>Jaccard of object <paramref name="id"/>'s served mask on <paramref name="frame"/> with the ground truth.</summary>

@@ -8,10 +8,11 @@ namespace EdgeSam.Video.Tests.Studio;
 /// <summary>
 /// The studio page in a real browser: Debian's chromium (installed by src/bootstrap.sh) driven by Playwright, on the
 /// first 12 frames of DAVIS 2016 blackswan with the weights-free graph cut. A person's session: open the page, click
-/// the swan until its mask is right, propagate, step to a later frame, correct it, re-propagate, export; the masks the
-/// server holds are scored against the ground truth after each step. Screenshots of every step are kept in the test
-/// output (scratch/studio-browser-*/screenshots; also copied to $EDGESAM_STUDIO_SCREENSHOTS when set, which is how
-/// docs/studio/ was made).
+/// the swan until its mask is right, propagate, jump to the flagged frame (or, with none flagged, the one of lowest
+/// confidence), correct it with clicks, undo one, re-propagate, export. The masks the session folder holds on disk are
+/// scored against the ground truth after each step, including that the correction raised that frame's IoU.
+/// Screenshots of every step are kept in the test output (scratch/studio-browser-*/screenshots; also copied to
+/// $EDGESAM_STUDIO_SCREENSHOTS when set, which is how docs/studio/ was made).
 /// </summary>
 public class StudioBrowserTests(ITestOutputHelper output)
 {
@@ -86,14 +87,14 @@ public class StudioBrowserTests(ITestOutputHelper output)
             double j = 0;
             for (int k = 0; k < maxClicks; k++)
             {
-                var (x, y, label) = StudioHost.NextClick(frame, (await host.Labels(frame)).MaskOf(id));
+                var (x, y, label) = StudioHost.NextClick(frame, host.DiskLabels(frame).MaskOf(id));
                 int before = await Counter("prompted");
                 await ClickFrame(x, y, negative: label == 0);
                 await WaitCounter("prompted", before + 1, 60);
                 promptMs.Add(await page.EvaluateAsync<double>("() => window.studio.lastPromptMs"));
                 serverMs.Add(await page.EvaluateAsync<double>("() => window.studio.lastServerMs"));
                 serverCpuMs.Add(await page.EvaluateAsync<double>("() => window.studio.lastServerCpuMs"));
-                j = await host.IoU(frame, id);
+                j = host.DiskIoU(frame, id);
                 output.WriteLine($"frame {frame}: click {k + 1} ({x}, {y}, {(label == 1 ? "+" : "-")}): IoU {j:F3}");
                 if (j >= target) break;
             }
@@ -113,71 +114,92 @@ public class StudioBrowserTests(ITestOutputHelper output)
         output.WriteLine($"first walk: {job1}");
         Assert.Equal(frames, job1.GetProperty("frames").GetInt32());
         double[] ious = new double[frames];
-        for (int f = 0; f < frames; f++) ious[f] = await host.IoU(f, id);
+        for (int f = 0; f < frames; f++) ious[f] = host.DiskIoU(f, id);
         output.WriteLine("IoU after the walk: " + string.Join(" ", ious.Select(v => v.ToString("F3"))));
         Assert.True(ious.Average() > 0.75, $"mean IoU {ious.Average():F3}");
         await Shot("03-propagated");
 
-        // "Next flagged frame" goes to a frame the report flags (or says none is).
-        JsonElement report = await host.Json(HttpMethod.Get, "/api/report");
-        int[] flagged = report.GetProperty("report").EnumerateArray()
-            .Where(e => e.GetProperty("objects").EnumerateArray().Any(o => o.GetProperty("review").GetBoolean()))
-            .Select(e => e.GetProperty("frame").GetInt32()).ToArray();
+        // "Next flagged frame" (N) goes to a frame the report flags; when none is, "Lowest confidence" (W) goes to the
+        // walked frame the report trusts least. That is the frame to correct.
+        Dictionary<int, Dictionary<int, JsonElement>> report = await host.Report();
+        int[] flagged = report.Where(kv => kv.Value.Values.Any(o => o.GetProperty("review").GetBoolean())).Select(kv => kv.Key).Order().ToArray();
         output.WriteLine($"flagged frames: {string.Join(",", flagged)}");
         await page.Locator("#frame").FocusAsync();
         int shown = await Counter("shown");
         await page.Keyboard.PressAsync("n");
+        int target;
         if (flagged.Length > 0)
         {
             await WaitCounter("shown", shown + 1, 30);
-            Assert.Contains(await Counter("frame"), flagged);
+            target = await Counter("frame");
+            Assert.Contains(target, flagged);
         }
-        else Assert.Contains("no frame is flagged", await page.TextContentAsync("#status"));
+        else
+        {
+            Assert.Contains("no frame is flagged", await page.TextContentAsync("#status"));
+            int worst = report.Where(kv => kv.Value[id].GetProperty("event").GetString() != "prompted")
+                .MinBy(kv => (kv.Value[id].GetProperty("confidence").GetDouble(), kv.Key)).Key;
+            shown = await Counter("shown");
+            await page.Keyboard.PressAsync("w");
+            await WaitCounter("shown", shown + 1, 30);
+            target = await Counter("frame");
+            Assert.Equal(worst, target);
+        }
+        Assert.Contains($"frame {target} / 11", await page.TextContentAsync("#frame-label"));
+        output.WriteLine($"correcting frame {target} (confidence {report[target][id].GetProperty("confidence")})");
 
-        // Keyboard stepping to frame 8: Home, then Shift+Right (10) and Left twice.
-        await page.Keyboard.PressAsync("Home");
-        await page.Keyboard.PressAsync("Shift+ArrowRight");
-        await page.Keyboard.PressAsync("ArrowLeft");
-        await page.Keyboard.PressAsync("ArrowLeft");
-        await page.WaitForFunctionAsync("() => window.studio.frame === 8");
-        Assert.Contains("frame 8 / 11", await page.TextContentAsync("#frame-label"));
-        double before8 = ious[8];
-        double j8 = await ClickUntilRight(8, Math.Max(0.9, before8 + 0.01), 4);
-        output.WriteLine($"frame 8 corrected: IoU {before8:F3} -> {j8:F3}");
-        Assert.True(j8 > 0.8, $"frame 8 IoU {j8:F3}");
+        // Clicks on that frame refine the propagated mask there (the mask shown is the prior).
+        double before = ious[target];
+        LabelMap[] stored = Enumerable.Range(0, frames).Select(host.DiskLabels).ToArray();
+        double jt = await ClickUntilRight(target, Math.Max(0.9, before + 0.02), 4);
+        output.WriteLine($"frame {target} corrected: IoU {before:F3} -> {jt:F3}");
+        Assert.True(await page.EvaluateAsync<bool>($"() => window.studio.clicks.filter(c => c.frame === {target})[0].refined"));
+        Assert.True(jt > before, $"the correction did not raise frame {target}'s IoU: {before:F3} -> {jt:F3}");
         await Shot("04-corrected");
 
+        // Undo on the page takes back one more click (and only it).
+        byte[] kept = host.DiskLabels(target).Data;
+        int prompted = await Counter("prompted");
+        var (ux, uy, ul) = StudioHost.NextClick(target, host.DiskLabels(target).MaskOf(id));
+        await ClickFrame(ux, uy, negative: ul == 0);
+        await WaitCounter("prompted", prompted + 1, 60);
+        await page.ClickAsync("#undo");
+        await page.WaitForFunctionAsync("() => document.querySelector('#status').textContent.startsWith('undid the last click')");
+        Assert.Equal(kept, host.DiskLabels(target).Data);
+
+        // Propagate re-walks the correction as segment --add does: frames nearer the first prompt keep their masks.
         await page.ClickAsync("#prop-forward");
         await WaitCounter("jobsDone", 2);
         JsonElement job2 = await page.EvaluateAsync<JsonElement>("() => window.studio.lastJob");
-        output.WriteLine($"second walk: {job2}");
-        Assert.Equal(frames - 8, job2.GetProperty("frames").GetInt32());
-        for (int f = 8; f < frames; f++) ious[f] = await host.IoU(f, id);
-        output.WriteLine("IoU after the correction: " + string.Join(" ", ious.Select(v => v.ToString("F3"))));
-        Assert.True(ious.Skip(8).Average() > 0.8, $"mean IoU after the correction {ious.Skip(8).Average():F3}");
+        output.WriteLine($"correction walk: {job2}");
+        Assert.Equal("correction", job2.GetProperty("mode").GetString());
+        for (int f = 0; f <= target / 2; f++) Assert.Equal(stored[f].Data, host.DiskLabels(f).Data);
+        Assert.Equal(jt, host.DiskIoU(target), 6);
+        double[] after = Enumerable.Range(0, frames).Select(f => host.DiskIoU(f)).ToArray();
+        output.WriteLine("IoU after the correction: " + string.Join(" ", after.Select(v => v.ToString("F3"))));
+        Assert.True(after.Average() >= ious.Average() - 0.02, $"mean IoU {ious.Average():F3} -> {after.Average():F3}");
         await Shot("05-repropagated");
 
         // Export through the page: links to files under the session folder.
-        foreach (string format in new[] { "alpha-png", "json" })
+        foreach (string format in new[] { "prores", "webm", "json" })
         {
             await page.SelectOptionAsync("#format", format);
             await page.ClickAsync("#export");
-            await page.WaitForFunctionAsync($"() => document.querySelector('#status').textContent.startsWith('exported {format}')", null, new PageWaitForFunctionOptions { Timeout = 120_000 });
+            await page.WaitForFunctionAsync($"() => document.querySelector('#status').textContent.startsWith('exported {format}')", null, new PageWaitForFunctionOptions { Timeout = 180_000 });
             string href = (await page.GetAttributeAsync("#links a", "href"))!;
             string file = (await page.TextContentAsync("#links a"))!;
-            Assert.StartsWith("/api/files/export/", href);
-            Assert.True(File.Exists(Path.Combine(host.Out, file)), file);
+            Assert.StartsWith($"/api/files/export/{format}/", href);
+            Assert.True(new FileInfo(Path.Combine(host.Out, file)).Length > 0, file);
             // The link works in the page's own session (its cookie), not only with the test's header.
             int status = await page.EvaluateAsync<int>("async h => (await fetch(h)).status", href);
             Assert.Equal(200, status);
         }
-        if (File.Exists(Path.Combine(host.Out, "export", "alpha-png", "studio", "00008.png")) is var any && any)
-            Assert.True(PngCodec.Read(Path.Combine(host.Out, "export", "alpha-png", "studio", "00008.png")).Width == 854);
         await Shot("06-exported");
 
         Assert.True(consoleErrors.Count == 0, "page errors: " + string.Join(" | ", consoleErrors));
         output.WriteLine($"click to mask on the page (ms): {string.Join(" ", promptMs)}; server wall (ms): {string.Join(" ", serverMs)}; server CPU (ms): {string.Join(" ", serverCpuMs)}");
-        output.WriteLine($"per propagated frame (ms): first walk {job1.GetProperty("msPerFrame")} (CPU {job1.GetProperty("cpuMsPerFrame")}), second walk {job2.GetProperty("msPerFrame")} (CPU {job2.GetProperty("cpuMsPerFrame")})");
+        output.WriteLine($"clicks: {await page.EvaluateAsync<JsonElement>("() => window.studio.clicks")}");
+        output.WriteLine($"per propagated frame (ms): first walk {job1.GetProperty("msPerFrame")} (CPU {job1.GetProperty("cpuMsPerFrame")}), correction walk {job2.GetProperty("msPerFrame")} (CPU {job2.GetProperty("cpuMsPerFrame")}) over {job2.GetProperty("frames")} frame(s)");
         output.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 }

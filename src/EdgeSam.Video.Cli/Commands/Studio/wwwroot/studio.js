@@ -10,7 +10,7 @@
   const S = {
     video: null, frame: 0, objects: [], selected: null, prompts: [], report: new Map(),
     image: null, overlay: null, labels: null, maskVersion: new Map(), job: null,
-    paletteIndex: new Map(), lastPromptMs: null, lastServerMs: null, lastJob: null, prompted: 0, jobsDone: 0, shown: 0,
+    paletteIndex: new Map(), clicks: [], lastPromptMs: null, lastServerMs: null, lastJob: null, prompted: 0, jobsDone: 0, shown: 0,
   };
   window.studio = S; // for people poking around in the console, and for the browser tests
 
@@ -347,6 +347,8 @@
       S.lastServerCpuMs = r.cpuMs;
       S.prompted++;
       S.lastCached = r.cached;
+      S.lastRefined = r.refined;
+      S.clicks.push({ frame: r.frame, pageMs: S.lastPromptMs, serverMs: r.ms, cpuMs: r.cpuMs, cached: r.cached, refined: r.refined });
       status(r.area > 0
         ? `${r.refined ? 'refined' : 'new'} mask of object ${r.object} on frame ${r.frame}: ${r.area} px in ${S.lastPromptMs} ms (server ${r.ms} ms, CPU ${r.cpuMs} ms${r.cached ? ', embedding cached' : ''})`
         : `no object found there on frame ${r.frame}: click inside the object, or drag a box around it`, r.area === 0);
@@ -380,7 +382,9 @@
       S.jobsDone++;
       if (!m.cancelled && !m.error) $('progress').value = $('progress').max;
       const what = m.error ? `failed: ${m.error}` : m.cancelled ? 'cancelled' : 'done';
-      $('job-info').textContent = `job ${m.job} ${what}: ${m.mode === 'correction' ? `${m.corrections} correction(s) re-propagated, ` : ''}${m.frames} frame(s) in ${m.seconds} s` + (m.msPerFrame ? ` (${m.msPerFrame} ms/frame${m.cpuMsPerFrame ? `, CPU ${m.cpuMsPerFrame} ms/frame` : ''})` : '');
+      $('job-info').textContent = m.mode === 'correction'
+        ? `job ${m.job} ${what}: ${m.corrections} correction(s) re-propagated in ${m.seconds} s, ${m.changed} frame(s) changed (a re-walk stops where the new mask meets the stored one)`
+        : `job ${m.job} ${what}: ${m.frames} frame(s) in ${m.seconds} s` + (m.msPerFrame ? ` (${m.msPerFrame} ms/frame${m.cpuMsPerFrame ? `, CPU ${m.cpuMsPerFrame} ms/frame` : ''})` : '');
       status(`propagation ${what}`, !!m.error);
       refreshAll();
       return;

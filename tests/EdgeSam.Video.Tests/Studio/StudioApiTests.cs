@@ -301,6 +301,10 @@ public class StudioApiTests(ITestOutputHelper output)
             List<JsonElement> ev = await StudioHost.ReadJob(events, job, TimeSpan.FromMinutes(3));
             Assert.Equal("correction", ev[^1].GetProperty("mode").GetString());
             for (int f = 0; f <= 2; f++) Assert.Equal(segmented[f], File.ReadAllBytes(Path.Combine(outDir, "masks", $"{f:D5}.png")));
+            // One of them at a time: segment --add waits for the studio to stop.
+            var (busy, busyOut, busyErr) = await CliRunner.Run(["segment", input, "--out", outDir, "--add", "--prompt", $"frame=5;points={x},{y},+", .. common]);
+            Assert.NotEqual(0, busy);
+            Assert.Contains("is in use by another run", busyOut + busyErr);
             Assert.Equal(0, await studio.StopAsync());
         }
 

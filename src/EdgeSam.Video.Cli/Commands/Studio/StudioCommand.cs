@@ -57,6 +57,9 @@ internal static class StudioCommand
         using var cache = new CachingSegmenter(model.Segmenter);
         using var studioModel = new VideoSegmenter(cache, model.Tracker, model.Options);
         using VideoSession session = studioModel.OpenSession(frames);
+        // The first studio kept its own studio.json; sessions now live in segment's layout, and that file is not read.
+        if (File.Exists(Path.Combine(s.Out, "studio.json")) && !new SessionFolder(s.Out).Exists)
+            ConsoleLines.Note(ctx, $"{Path.Combine(s.Out, "studio.json")} is from an earlier studio and is no longer read; its prompts must be clicked again (the masks it left in masks/ are shown until then).");
         using var project = new StudioProject(session, cache, s.Out, Path.GetFullPath(s.Input));
         ConsoleLines.Line(ctx, $"studio: {s.Input}: {frames.FrameCount} frames {frames.Width}x{frames.Height}; {PipelineFactory.Describe(studioModel)}");
         ConsoleLines.Line(ctx, project.Reopened

@@ -174,6 +174,13 @@
     tctx.fillStyle = '#fff';
     tctx.fillRect(cx - 1, 0, 2, timeline.height);
     $('flag-count').textContent = flags ? `${flags} flagged frame(s)` : (S.report.size ? 'no flagged frame' : '');
+    // What the report says of the frame shown: each object's confidence and, when flagged, why.
+    const here = (S.report.get(S.frame) || []).map(e => {
+      const o = S.objects.find(x => x.id === e.id);
+      const why = e.review && e.reasons && e.reasons.length ? ` (${e.reasons.map(r => r.text).join(', ')})` : '';
+      return `${o ? o.name : 'object ' + e.id}: ${e.event === 'prompted' ? 'prompt' : `confidence ${(+e.confidence).toFixed(2)}`}${e.review ? ', review' : ''}${why}`;
+    });
+    $('frame-report').textContent = here.join('; ');
   }
 
   // The frame whose lowest object confidence is lowest (prompted frames aside): where to look when nothing is flagged.

@@ -331,11 +331,18 @@ public class StudioApiTests(ITestOutputHelper output)
     {
         StudioHost first = await StudioHost.StartAsync(frames: 6);
         int id = (await first.Json(HttpMethod.Post, "/api/objects", new { name = "swan" })).GetProperty("id").GetInt32();
-        var (j0, _) = await first.ClickUntil(0, id, 0.85, 8);
+        var (j0, clicks) = await first.ClickUntil(0, id, 0.85, 8);
         byte[] mask0 = await first.Http.GetByteArrayAsync("/api/masks/0.png");
         Assert.Equal(0, await first.StopAsync());
         Assert.Contains("stopped; the session is in", first.Console.ToString());
         await first.DisposeAsync();
+        // On disk in segment's layout: session.json with the clicks, the prompt's mask, a label map per frame, report.json.
+        JsonElement stored = JsonDocument.Parse(File.ReadAllText(Path.Combine(first.Out, "session.json"))).RootElement;
+        Assert.Equal(clicks, stored.GetProperty("prompts")[0].GetProperty("points").GetArrayLength());
+        Assert.True(File.Exists(Path.Combine(first.Out, stored.GetProperty("prompts")[0].GetProperty("mask").GetString()!)));
+        Assert.Equal(6, Directory.GetFiles(Path.Combine(first.Out, "masks"), "*.png").Length);
+        Assert.True(File.Exists(Path.Combine(first.Out, "report.json")));
+        Assert.False(File.Exists(Path.Combine(first.Out, "studio.json")));
 
         await using StudioHost second = await StudioHost.StartAsync(input: first.Input, output: first.Out);
         Assert.Contains("reopened the session", second.Console.ToString());

@@ -275,7 +275,7 @@ public class StudioApiTests(ITestOutputHelper output)
     public async Task Segment_and_studio_share_one_session_folder_both_ways()
     {
         const int frames = 6;
-        string input = Pipeline.SegmentCommandTests.FirstFrames(StudioHost.Sequence, frames);
+        string input = Pipeline.SegmentCommandTests.FirstFrames(StudioHost.DefaultSequence, frames);
         string outDir = Path.Combine(TestPaths.NewTempDir("studio-shared"), "shot");
         var (x, y) = StudioHost.Inside(0);
         string[] common = ["--segmenter", "graphcut", "--tracker", "lk", "--restarts", "1", "--no-preview"];

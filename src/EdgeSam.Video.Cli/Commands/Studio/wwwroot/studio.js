@@ -29,6 +29,7 @@
   function status(text, error) {
     const el = $('status');
     el.textContent = text;
+    el.title = text; // the header cuts a long message short; hovering shows all of it
     el.classList.toggle('error', !!error);
   }
 

@@ -14,7 +14,7 @@ namespace EdgeSam.Video.Tests.Studio;
 /// person's session: open the page, click the car until its mask is right, propagate, jump to the frame of lowest
 /// confidence and to the first flagged one, correct that with clicks, undo one, re-propagate, export. The masks the
 /// session folder holds on disk are scored against the ground truth after each step: the correction raised that
-/// frame's IoU, the re-propagation changed later frames without lowering their mean IoU, and left the frames nearer the
+/// frame's IoU, the re-propagation changed later frames and raised their mean IoU, and left the frames nearer the
 /// first prompt as they were.
 /// Screenshots of every step are kept in the test output (scratch/studio-browser-*/screenshots; also copied to
 /// $EDGESAM_STUDIO_SCREENSHOTS when set, which is how docs/studio/ was made).

@@ -51,6 +51,32 @@ public sealed class SegmentationReport
         _frames[result.FrameIndex] = (result.FrameName, objects);
     }
 
+    /// <summary>Sets one object's entry on one frame, keeping the frame's other objects (a walk of some objects only: a
+    /// correction, a UI's re-propagation of one object, a prompt clicked on that frame).</summary>
+    public void Set(int frameIndex, string frameName, int objectId, FrameConfidence confidence)
+    {
+        ArgumentNullException.ThrowIfNull(confidence);
+        var objects = _frames.TryGetValue(frameIndex, out var f) ? f.Objects.Where(o => o.Id != objectId).ToList() : [];
+        objects.Add((objectId, confidence));
+        objects.Sort((a, b) => a.Id.CompareTo(b.Id));
+        _frames[frameIndex] = (frameName, objects.ToArray());
+    }
+
+    /// <summary>Drops one object's entry on one frame (the frame stays listed when other objects remain).</summary>
+    public void Remove(int frameIndex, int objectId)
+    {
+        if (!_frames.TryGetValue(frameIndex, out var f)) return;
+        var left = f.Objects.Where(o => o.Id != objectId).ToArray();
+        if (left.Length == 0) _frames.Remove(frameIndex);
+        else _frames[frameIndex] = (f.Name, left);
+    }
+
+    /// <summary>Drops every entry of <paramref name="objectId"/>.</summary>
+    public void RemoveObject(int objectId)
+    {
+        foreach (int index in _frames.Keys.ToArray()) Remove(index, objectId);
+    }
+
     /// <summary>Frames added.</summary>
     public int FrameCount => _frames.Count;
 
@@ -190,6 +216,59 @@ public sealed class SegmentationReport
         f.Commit();
     }
 
+    /// <summary>
+    /// Reads a report file back into a report that can be updated and written again (a session reopened by
+    /// <c>segment --add</c> or a UI): every entry with its confidence, flag, reasons, event, area, visible points and
+    /// features. Throws <see cref="EdgeSamException"/> with the file and the problem when it is not a report.
+    /// </summary>
+    public static SegmentationReport Load(string path)
+    {
+        var report = new SegmentationReport();
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            JsonElement root = doc.RootElement;
+            if (!root.TryGetProperty("schema", out JsonElement schema) || schema.GetString() != Schema)
+                throw new EdgeSamException($"{path} is not an edgesam-video report (schema '{Schema}' expected).");
+            foreach (JsonProperty frame in root.GetProperty("frames").EnumerateObject())
+            {
+                int index = frame.Value.GetProperty("index").GetInt32();
+                foreach (JsonProperty o in frame.Value.GetProperty("objects").EnumerateObject())
+                {
+                    JsonElement e = o.Value;
+                    var reasons = new List<ReviewReason>();
+                    foreach (JsonElement r in e.GetProperty("reasons").EnumerateArray())
+                        if (ReviewReason.TryParseCode(r.GetProperty("code").GetString() ?? "", out ReviewReasonKind kind))
+                            reasons.Add(new ReviewReason(kind, r.GetProperty("value").GetSingle()));
+                    var c = new FrameConfidence
+                    {
+                        Confidence = e.GetProperty("confidence").GetSingle(),
+                        Review = e.GetProperty("review").GetBoolean(),
+                        Reasons = reasons,
+                        Event = ParseEvent(e.GetProperty("event").GetString() ?? ""),
+                        Area = e.GetProperty("area").GetInt32(),
+                        VisiblePoints = e.GetProperty("visible_points").GetInt32(),
+                        Features = ReadFeatures(e.GetProperty("features")),
+                    };
+                    report.Set(index, frame.Name, int.Parse(o.Name, CultureInfo.InvariantCulture), c);
+                }
+            }
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IOException)
+        {
+            throw new EdgeSamException($"{path} is not a readable edgesam-video report: {e.Message}", e);
+        }
+        return report;
+    }
+
+    private static ConfidenceFeatures? ReadFeatures(JsonElement x) => x.ValueKind != JsonValueKind.Object ? null
+        : new ConfidenceFeatures(
+            x.GetProperty("visible_positives").GetSingle(), x.GetProperty("score").GetSingle(),
+            x.GetProperty("log_area_to_prompt").GetSingle(), x.GetProperty("log_area_step").GetSingle(),
+            x.GetProperty("carried_iou").GetSingle(), x.GetProperty("appearance").GetSingle(),
+            x.GetProperty("colour_log_odds").GetSingle(), x.GetProperty("empty").GetBoolean(),
+            x.GetProperty("found_again").GetBoolean());
+
     /// <summary>One object on one frame as read back from a report file.</summary>
     public sealed record FileEntry(string Frame, int Index, int ObjectId, float Confidence, bool Review, ObjectEvent Event, ConfidenceFeatures? Features);
 
@@ -210,14 +289,7 @@ public sealed class SegmentationReport
                 foreach (JsonProperty o in frame.Value.GetProperty("objects").EnumerateObject())
                 {
                     JsonElement e = o.Value;
-                    ConfidenceFeatures? features = null;
-                    if (e.GetProperty("features") is { ValueKind: JsonValueKind.Object } x)
-                        features = new ConfidenceFeatures(
-                            x.GetProperty("visible_positives").GetSingle(), x.GetProperty("score").GetSingle(),
-                            x.GetProperty("log_area_to_prompt").GetSingle(), x.GetProperty("log_area_step").GetSingle(),
-                            x.GetProperty("carried_iou").GetSingle(), x.GetProperty("appearance").GetSingle(),
-                            x.GetProperty("colour_log_odds").GetSingle(), x.GetProperty("empty").GetBoolean(),
-                            x.GetProperty("found_again").GetBoolean());
+                    ConfidenceFeatures? features = ReadFeatures(e.GetProperty("features"));
                     entries.Add(new FileEntry(frame.Name, index, int.Parse(o.Name, CultureInfo.InvariantCulture),
                         e.GetProperty("confidence").GetSingle(), e.GetProperty("review").GetBoolean(),
                         ParseEvent(e.GetProperty("event").GetString() ?? ""), features));

@@ -131,6 +131,24 @@ public class ConfidenceTests(ITestOutputHelper output)
         Assert.Equal(grew.LogAreaToPrompt, f3.Features!.Value.LogAreaToPrompt, 3);
         Assert.Null(back.Single(x => x.Frame == "f000").Features);
         Assert.Equal([path], Directory.GetFiles(Path.GetDirectoryName(path)!)); // no temporary left
+
+        // Loaded back, the report writes the same file; one object's entry can then be replaced or dropped alone.
+        SegmentationReport loaded = SegmentationReport.Load(path);
+        Assert.Equal(File.ReadAllText(path), loaded.ToJson() + "\n");
+        Assert.Equal(report.ReviewRanges().Select(r => r.Text), loaded.ReviewRanges().Select(r => r.Text));
+        loaded.Set(20, "f020", 1, FrameConfidence.Prompted(44, 2));
+        Assert.False(loaded.IsFlagged(20));
+        Assert.Equal(0.9f, loaded.Entry(20, 2)!.Confidence);
+        loaded.Set(5, "f005", 2, Fine());
+        Assert.Equal([1, 2], JsonDocument.Parse(loaded.ToJson()).RootElement.GetProperty("frames").GetProperty("f005").GetProperty("objects").EnumerateObject().Select(o => int.Parse(o.Name)));
+        loaded.RemoveObject(1);
+        Assert.Null(loaded.Entry(3, 1));
+        Assert.Equal(0, loaded.FlaggedFrames);
+        Assert.Equal(21, loaded.FrameCount); // frames 10-29 with object 2, and 5
+        loaded.Remove(5, 2);
+        Assert.Equal(20, loaded.FrameCount);
+        File.WriteAllText(path, "{\"schema\": \"something else\"}");
+        Assert.Contains("is not an edgesam-video report", Assert.Throws<EdgeSamException>(() => SegmentationReport.Load(path)).Message);
     }
 
     [Fact]

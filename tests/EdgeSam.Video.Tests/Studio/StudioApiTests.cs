@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using EdgeSam.Video.Media;
 using Xunit.Abstractions;
 
 namespace EdgeSam.Video.Tests.Studio;
@@ -63,6 +64,9 @@ public class StudioApiTests(ITestOutputHelper output)
             (HttpMethod.Post, "/api/jobs/5/cancel", null, HttpStatusCode.NotFound),
             (HttpMethod.Post, "/api/export", "{\"to\": \"gif\"}", HttpStatusCode.BadRequest),
             (HttpMethod.Delete, "/api/objects/9", null, HttpStatusCode.NotFound),
+            (HttpMethod.Delete, "/api/objects/9/prompts/0", null, HttpStatusCode.NotFound),
+            (HttpMethod.Post, "/api/prompts/undo", null, HttpStatusCode.Conflict),
+            (HttpMethod.Post, "/api/propagate", "{\"from\": 2, \"direction\": ", HttpStatusCode.BadRequest),
             (HttpMethod.Post, "/api/objects", "{\"name\": \"" + new string('a', 70_000) + "\"}", HttpStatusCode.RequestEntityTooLarge),
         };
         foreach (var (method, path, body, expected) in cases)
@@ -152,19 +156,35 @@ public class StudioApiTests(ITestOutputHelper output)
         output.WriteLine("IoU after the first walk: " + string.Join(" ", ious.Select(v => v.ToString("F3"))));
         Assert.True(ious.Average() > 0.75, $"mean IoU {ious.Average():F3}");
 
-        // A correction on frame 8 (clicks where the propagated mask is wrong), then a re-propagation from there.
-        var (j8, c8) = await host.ClickUntil(8, id, 0.9, 6, clearFirst: true);
-        output.WriteLine($"frame 8 IoU {ious[8]:F3} -> {j8:F3} after {c8} click(s)");
-        Assert.True(j8 > 0.8, $"corrected mask IoU {j8:F3}");
+        // The report is segment's report.json: every walked frame, the prompt frame marked as such.
+        Dictionary<int, Dictionary<int, JsonElement>> report = await host.Report();
+        Assert.Equal(Enumerable.Range(0, frames), report.Keys.Order());
+        Assert.Equal("prompted", report[0][id].GetProperty("event").GetString());
+        Assert.Equal(JsonSerializer.Serialize(JsonDocument.Parse(File.ReadAllText(Path.Combine(host.Out, "report.json"))).RootElement),
+            JsonSerializer.Serialize((await host.Json(HttpMethod.Get, "/api/report"))));
+
+        // A correction on frame 8: the clicks refine the propagated mask there (the mask shown is the prior, as
+        // segment --add does), then "Propagate" re-walks the swan from frame 8 to the neighbouring prompts.
+        LabelMap[] stored = Enumerable.Range(0, frames).Select(host.DiskLabels).ToArray();
+        var (nx, ny, nl) = StudioHost.NextClick(8, stored[8].MaskOf(id));
+        JsonElement fix = await host.Json(HttpMethod.Post, "/api/prompts", new { frame = 8, @object = id, points = new[] { new float[] { nx, ny, nl } } });
+        Assert.True(fix.GetProperty("refined").GetBoolean(), fix.ToString());
+        var (j8, c8) = await host.ClickUntil(8, id, Math.Max(0.9, ious[8] + 0.02), 5);
+        output.WriteLine($"frame 8 IoU {ious[8]:F3} -> {j8:F3} after {c8 + 1} click(s)");
+        Assert.True(j8 > ious[8], $"the correction lowered frame 8's IoU: {ious[8]:F3} -> {j8:F3}");
+        Assert.Equal(c8 + 1, (await host.Json(HttpMethod.Get, "/api/prompts")).EnumerateArray().Single(p => p.GetProperty("frame").GetInt32() == 8).GetProperty("points").GetArrayLength());
         job = (await host.Json(HttpMethod.Post, "/api/propagate", new { from = 8, direction = "forward" })).GetProperty("job").GetInt32();
         ev = await StudioHost.ReadJob(events, job, TimeSpan.FromMinutes(3));
-        Assert.Equal(frames - 8, ev[^1].GetProperty("frames").GetInt32());
-        for (int f = 8; f < frames; f++) ious[f] = await host.IoU(f);
+        output.WriteLine($"correction: {ev[^1]}");
+        Assert.Equal("correction", ev[^1].GetProperty("mode").GetString());
+        Assert.Equal(1, ev[^1].GetProperty("corrections").GetInt32());
+        // Frames nearer the first prompt than the correction keep the first walk's masks (SessionCorrection's blend).
+        for (int f = 0; f <= 4; f++) Assert.Equal(stored[f].Data, host.DiskLabels(f).Data);
+        Assert.Equal(j8, host.DiskIoU(8), 6);
+        for (int f = 8; f < frames; f++) ious[f] = host.DiskIoU(f);
         output.WriteLine("IoU after the correction: " + string.Join(" ", ious.Select(v => v.ToString("F3"))));
         Assert.True(ious.Skip(8).Average() > 0.8, $"mean IoU after the correction {ious.Skip(8).Average():F3}");
-        JsonElement report = await host.Json(HttpMethod.Get, "/api/report");
-        Assert.Equal(frames, report.GetProperty("report").GetArrayLength());
-        Assert.Equal("Prompted", report.GetProperty("report")[8].GetProperty("objects")[0].GetProperty("status").GetString());
+        Assert.Equal("prompted", (await host.Report())[8][id].GetProperty("event").GetString());
 
         // A cancelled walk says so and stops early.
         job = (await host.Json(HttpMethod.Post, "/api/propagate", new { from = frames - 1, direction = "backward" })).GetProperty("job").GetInt32();
@@ -173,7 +193,7 @@ public class StudioApiTests(ITestOutputHelper output)
         Assert.True(ev[^1].GetProperty("cancelled").GetBoolean() || ev[^1].GetProperty("frames").GetInt32() == frames, ev[^1].ToString());
 
         // Every export format writes under the session folder; the links serve the files.
-        foreach (string to in new[] { "json", "alpha-png", "svg", "coco", "ae", "nuke" })
+        foreach (string to in new[] { "json", "alpha-png", "svg", "coco", "ytvis", "ae", "nuke", "prores", "webm" })
         {
             JsonElement x1 = await host.Json(HttpMethod.Post, "/api/export", new { to });
             string[] files = x1.GetProperty("files").EnumerateArray().Select(e => e.GetString()!).ToArray();
@@ -184,6 +204,125 @@ public class StudioApiTests(ITestOutputHelper output)
             using HttpResponseMessage r = await http.GetAsync(url);
             Assert.Equal(HttpStatusCode.OK, r.StatusCode);
             Assert.Equal(new FileInfo(Path.Combine(host.Out, files[0])).Length, (await r.Content.ReadAsByteArrayAsync()).Length);
+            if (to is "prores" or "webm")
+            {
+                // A matte video of every frame, with its alpha: ProRes 4444 (yuva) in .mov, VP9 with alpha in .webm.
+                string probe = Probe(Path.Combine(host.Out, files[0]));
+                output.WriteLine($"{to}: {files[0]}: {probe}");
+                Assert.Contains(to == "prores" ? "codec_name=prores" : "codec_name=vp9", probe);
+                Assert.Contains($"nb_read_frames={frames}", probe);
+                Assert.Contains(to == "prores" ? "pix_fmt=yuva444p" : "ALPHA_MODE=1", probe, StringComparison.OrdinalIgnoreCase);
+            }
+        }
+    }
+
+    private static string Probe(string file)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0",
+            "-show_entries", "stream=codec_name,pix_fmt,nb_read_frames:stream_tags", "-of", "default=nw=1", file])
+        { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string text = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return text.Replace('\n', ' ');
+    }
+
+    [MirrorFact]
+    public async Task Undo_and_delete_take_back_prompts_on_the_page_and_on_disk()
+    {
+        await using StudioHost host = await StudioHost.StartAsync(frames: 3);
+        int id = (await host.Json(HttpMethod.Post, "/api/objects", new { name = "swan" })).GetProperty("id").GetInt32();
+        LabelMap blank = host.DiskLabels(0);
+        Assert.Empty(blank.ObjectIds());
+        var (x, y) = StudioHost.Inside(0);
+        await host.Json(HttpMethod.Post, "/api/prompts", new { frame = 0, @object = id, points = new[] { new float[] { x, y, 1 } } });
+        LabelMap afterOne = host.DiskLabels(0);
+        var (nx, ny, nl) = StudioHost.NextClick(0, afterOne.MaskOf(id));
+        await host.Json(HttpMethod.Post, "/api/prompts", new { frame = 0, @object = id, points = new[] { new float[] { nx, ny, nl } } });
+        Assert.Equal(2, (await host.Json(HttpMethod.Get, "/api/prompts"))[0].GetProperty("points").GetArrayLength());
+        Assert.NotEqual(afterOne.Data, host.DiskLabels(0).Data);
+
+        // Undo takes back the second click: one click left, the frame's mask as after the first, session.json too.
+        JsonElement u = await host.Json(HttpMethod.Post, "/api/prompts/undo");
+        Assert.Equal(0, u.GetProperty("frame").GetInt32());
+        Assert.Equal(1, (await host.Json(HttpMethod.Get, "/api/prompts"))[0].GetProperty("points").GetArrayLength());
+        Assert.Equal(afterOne.Data, host.DiskLabels(0).Data);
+        Assert.Single(JsonDocument.Parse(File.ReadAllText(Path.Combine(host.Out, "session.json"))).RootElement.GetProperty("prompts")[0].GetProperty("points").EnumerateArray());
+        // ... and then the first: no prompt, the frame blank again, its report entry gone.
+        await host.Json(HttpMethod.Post, "/api/prompts/undo");
+        Assert.Equal(0, (await host.Json(HttpMethod.Get, "/api/prompts")).GetArrayLength());
+        Assert.Equal(blank.Data, host.DiskLabels(0).Data);
+        Assert.False((await host.Report()).ContainsKey(0));
+        var (st, body) = await Send(host.Http, HttpMethod.Post, "/api/prompts/undo");
+        Assert.Equal(HttpStatusCode.Conflict, st);
+        OneLineError(body);
+
+        // Delete a prompt: gone from the session and its file; deleting it again is a 404.
+        await host.Json(HttpMethod.Post, "/api/prompts", new { frame = 1, @object = id, points = new[] { new float[] { x, y, 1 } } });
+        Assert.Single(Directory.GetFiles(Path.Combine(host.Out, "prompts")));
+        await host.Json(HttpMethod.Delete, $"/api/objects/{id}/prompts/1");
+        Assert.Equal(0, (await host.Json(HttpMethod.Get, "/api/prompts")).GetArrayLength());
+        Assert.Empty(Directory.GetFiles(Path.Combine(host.Out, "prompts")));
+        (st, body) = await Send(host.Http, HttpMethod.Delete, $"/api/objects/{id}/prompts/1");
+        Assert.Equal(HttpStatusCode.NotFound, st);
+        OneLineError(body);
+    }
+
+    /// <summary><c>segment</c> and <c>studio</c> share one session folder both ways: the studio reopens what segment
+    /// stored, its correction is re-propagated as segment --add would, and segment --add then reopens what the studio
+    /// left (and the studio what segment --add added).</summary>
+    [MirrorFact]
+    public async Task Segment_and_studio_share_one_session_folder_both_ways()
+    {
+        const int frames = 6;
+        string input = Pipeline.SegmentCommandTests.FirstFrames(StudioHost.DefaultSequence, frames);
+        string outDir = Path.Combine(TestPaths.NewTempDir("studio-shared"), "shot");
+        var (x, y) = StudioHost.Inside(0);
+        string[] common = ["--segmenter", "graphcut", "--tracker", "lk", "--restarts", "1", "--no-preview"];
+        var (rc, text, err) = await CliRunner.Run(["segment", input, "--out", outDir, "--prompt", $"frame=0;points={x},{y},+", .. common]);
+        Assert.True(rc == 0, text + err);
+        byte[][] segmented = Enumerable.Range(0, frames).Select(f => File.ReadAllBytes(Path.Combine(outDir, "masks", $"{f:D5}.png"))).ToArray();
+
+        await using (StudioHost studio = await StudioHost.StartAsync(input: input, output: outDir))
+        {
+            Assert.Contains("reopened the session", studio.Console.ToString());
+            JsonElement obj = (await studio.Json(HttpMethod.Get, "/api/video")).GetProperty("objects")[0];
+            Assert.Equal(1, obj.GetProperty("id").GetInt32());
+            Assert.True(obj.GetProperty("walked").GetBoolean());
+            Assert.Equal(segmented[3], await studio.Http.GetByteArrayAsync("/api/masks/3.png"));
+            Assert.Equal(frames, (await studio.Report()).Count);
+            await studio.Json(new HttpMethod("PATCH"), "/api/objects/1", new { name = "swan" });
+            // A click on frame 4 refines segment's mask there; Propagate re-walks it as a correction.
+            var (cx, cy, cl) = StudioHost.NextClick(4, studio.DiskLabels(4).MaskOf(1));
+            JsonElement p = await studio.Json(HttpMethod.Post, "/api/prompts", new { frame = 4, @object = 1, points = new[] { new float[] { cx, cy, cl } } });
+            Assert.True(p.GetProperty("refined").GetBoolean());
+            using var events = new StreamReader(await studio.Http.GetStreamAsync("/api/events"));
+            int job = (await studio.Json(HttpMethod.Post, "/api/propagate", new { from = 4, direction = "both" })).GetProperty("job").GetInt32();
+            List<JsonElement> ev = await StudioHost.ReadJob(events, job, TimeSpan.FromMinutes(3));
+            Assert.Equal("correction", ev[^1].GetProperty("mode").GetString());
+            for (int f = 0; f <= 2; f++) Assert.Equal(segmented[f], File.ReadAllBytes(Path.Combine(outDir, "masks", $"{f:D5}.png")));
+            // One of them at a time: segment --add waits for the studio to stop.
+            var (busy, busyOut, busyErr) = await CliRunner.Run(["segment", input, "--out", outDir, "--add", "--prompt", $"frame=5;points={x},{y},+", .. common]);
+            Assert.NotEqual(0, busy);
+            Assert.Contains("is in use by another run", busyOut + busyErr);
+            Assert.Equal(0, await studio.StopAsync());
+        }
+
+        // segment --add reopens the studio's session (its frame-4 prompt included) and adds a correction on frame 5.
+        var before = PngCodec.ReadLabels(Path.Combine(outDir, "masks", "00005.png")).MaskOf(1);
+        var (ax, ay, al) = StudioHost.NextClick(5, before);
+        (rc, text, err) = await CliRunner.Run(["segment", input, "--out", outDir, "--add", "--prompt", $"frame=5;points={ax},{ay},{(al == 1 ? "+" : "-")}", .. common]);
+        output.WriteLine(text);
+        Assert.True(rc == 0, text + err);
+        Assert.Contains("stored session with object(s) 1, 2 prompt(s); 1 new", text);
+
+        await using (StudioHost again = await StudioHost.StartAsync(input: input, output: outDir))
+        {
+            JsonElement o = (await again.Json(HttpMethod.Get, "/api/video")).GetProperty("objects")[0];
+            Assert.Equal("swan", o.GetProperty("name").GetString());
+            Assert.Equal([0, 4, 5], o.GetProperty("promptFrames").EnumerateArray().Select(e => e.GetInt32()));
+            // segment --add kept report.json up to date: frame 5 is a prompt now.
+            Assert.Equal("prompted", (await again.Report())[5][1].GetProperty("event").GetString());
         }
     }
 
@@ -192,11 +331,18 @@ public class StudioApiTests(ITestOutputHelper output)
     {
         StudioHost first = await StudioHost.StartAsync(frames: 6);
         int id = (await first.Json(HttpMethod.Post, "/api/objects", new { name = "swan" })).GetProperty("id").GetInt32();
-        var (j0, _) = await first.ClickUntil(0, id, 0.85, 8);
+        var (j0, clicks) = await first.ClickUntil(0, id, 0.85, 8);
         byte[] mask0 = await first.Http.GetByteArrayAsync("/api/masks/0.png");
         Assert.Equal(0, await first.StopAsync());
         Assert.Contains("stopped; the session is in", first.Console.ToString());
         await first.DisposeAsync();
+        // On disk in segment's layout: session.json with the clicks, the prompt's mask, a label map per frame, report.json.
+        JsonElement stored = JsonDocument.Parse(File.ReadAllText(Path.Combine(first.Out, "session.json"))).RootElement;
+        Assert.Equal(clicks, stored.GetProperty("prompts")[0].GetProperty("points").GetArrayLength());
+        Assert.True(File.Exists(Path.Combine(first.Out, stored.GetProperty("prompts")[0].GetProperty("mask").GetString()!)));
+        Assert.Equal(6, Directory.GetFiles(Path.Combine(first.Out, "masks"), "*.png").Length);
+        Assert.True(File.Exists(Path.Combine(first.Out, "report.json")));
+        Assert.False(File.Exists(Path.Combine(first.Out, "studio.json")));
 
         await using StudioHost second = await StudioHost.StartAsync(input: first.Input, output: first.Out);
         Assert.Contains("reopened the session", second.Console.ToString());

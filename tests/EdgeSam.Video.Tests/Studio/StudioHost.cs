@@ -11,14 +11,21 @@ namespace EdgeSam.Video.Tests.Studio;
 
 /// <summary>
 /// A running <c>studio</c> (the CLI command itself, in-process) on a random 127.0.0.1 port over the first frames of a
-/// DAVIS 2016 sequence, with the weights-free graph cut and one run per propagation; an HTTP client carrying its token.
+/// DAVIS 2016 sequence (every <see cref="Step"/>-th one), with the weights-free graph cut and one run per propagation;
+/// an HTTP client carrying its token.
 /// </summary>
 internal sealed class StudioHost : IAsyncDisposable
 {
-    public const string Sequence = "blackswan";
+    public const string DefaultSequence = "blackswan";
 
     private readonly CancellationTokenSource _stop = new();
     private Task<int> _run = Task.FromResult(0);
+
+    /// <summary>The DAVIS 2016 sequence the clip is cut from; its ground truth scores the masks.</summary>
+    public string Sequence { get; init; } = DefaultSequence;
+
+    /// <summary>Frame i of the clip is frame i * Step of the sequence.</summary>
+    public int Step { get; init; } = 1;
 
     public required string Input { get; init; }
     public required string Out { get; init; }
@@ -26,17 +33,33 @@ internal sealed class StudioHost : IAsyncDisposable
     public HttpClient Http { get; private set; } = null!;
     public StringWriter Console { get; private set; } = null!;
 
-    /// <summary>Starts the studio on <paramref name="frames"/> frames of <see cref="Sequence"/> (or on
-    /// <paramref name="input"/>/<paramref name="output"/> to reopen a session).</summary>
-    public static async Task<StudioHost> StartAsync(int frames = 12, string? input = null, string? output = null)
+    /// <summary>Starts the studio on <paramref name="frames"/> frames of <paramref name="sequence"/>, every
+    /// <paramref name="step"/>-th from the first (or on <paramref name="input"/>/<paramref name="output"/> to reopen a
+    /// session).</summary>
+    public static async Task<StudioHost> StartAsync(int frames = 12, string? input = null, string? output = null,
+        string sequence = DefaultSequence, int step = 1)
     {
         var host = new StudioHost
         {
-            Input = input ?? SegmentCommandTests.FirstFrames(Sequence, frames),
+            Sequence = sequence,
+            Step = step,
+            Input = input ?? Clip(sequence, frames, step),
             Out = output ?? Path.Combine(TestPaths.NewTempDir("studio"), "session"),
         };
         await host.Start();
         return host;
+    }
+
+    /// <summary>A frame folder of <paramref name="frames"/> frames of <paramref name="sequence"/>, every
+    /// <paramref name="step"/>-th, renumbered from 00000 so that frame names and indices agree as in a real clip.</summary>
+    public static string Clip(string sequence, int frames, int step = 1)
+    {
+        if (step == 1) return SegmentCommandTests.FirstFrames(sequence, frames);
+        string src = Path.Combine(TestPaths.Davis2016, "JPEGImages", "480p", sequence);
+        string dst = TestPaths.NewTempDir(sequence);
+        string[] all = Directory.GetFiles(src, "*.jpg").Order(StringComparer.Ordinal).ToArray();
+        for (int i = 0; i < frames; i++) File.Copy(all[i * step], Path.Combine(dst, $"{i:D5}.jpg"));
+        return dst;
     }
 
     private async Task Start()
@@ -77,23 +100,45 @@ internal sealed class StudioHost : IAsyncDisposable
         return PngCodec.ToLabels(PngCodec.Decode(png, $"mask {frame}"), $"mask {frame}");
     }
 
-    public static Mask Truth(int frame) => SegmentCommandTests.Truth(Sequence, frame.ToString("D5"));
+    /// <summary>The label map of <paramref name="frame"/> as stored in the session folder (what <c>segment --add</c> and
+    /// <c>export</c> read), not as served.</summary>
+    public LabelMap DiskLabels(int frame) => PngCodec.ReadLabels(Path.Combine(Out, "masks", frame.ToString("D5") + ".png"));
+
+    /// <summary>Jaccard of object <paramref name="id"/>'s stored mask on <paramref name="frame"/> with the ground truth.</summary>
+    public double DiskIoU(int frame, int id = 1) => DavisMetrics.Jaccard(Truth(frame), DiskLabels(frame).MaskOf(id));
+
+    /// <summary>The ground truth of clip frame <paramref name="frame"/>.</summary>
+    public Mask Truth(int frame) => Truth(frame * Step, Sequence);
+
+    /// <summary>GET /api/report (segment's report.json schema) as frame index -> object id -> entry.</summary>
+    public async Task<Dictionary<int, Dictionary<int, JsonElement>>> Report()
+    {
+        JsonElement r = await Json(HttpMethod.Get, "/api/report");
+        Assert.Equal("edgesam-video report 1", r.GetProperty("schema").GetString());
+        var map = new Dictionary<int, Dictionary<int, JsonElement>>();
+        foreach (JsonProperty f in r.GetProperty("frames").EnumerateObject())
+            map[f.Value.GetProperty("index").GetInt32()] = f.Value.GetProperty("objects").EnumerateObject()
+                .ToDictionary(o => int.Parse(o.Name, System.Globalization.CultureInfo.InvariantCulture), o => o.Value.Clone());
+        return map;
+    }
+
+    public static Mask Truth(int frame, string sequence) => SegmentCommandTests.Truth(sequence, frame.ToString("D5"));
 
     /// <summary>Jaccard of object <paramref name="id"/>'s served mask on <paramref name="frame"/> with the ground truth.</summary>
     public async Task<double> IoU(int frame, int id = 1) => DavisMetrics.Jaccard(Truth(frame), (await Labels(frame)).MaskOf(id));
 
-    /// <summary>The ground truth's bounding box on <paramref name="frame"/>, grown by <paramref name="margin"/> pixels.</summary>
+    /// <summary>The ground truth's bounding box on <paramref name="frame"/> of <see cref="DefaultSequence"/>, grown by <paramref name="margin"/> pixels.</summary>
     public static int[] TruthBox(int frame, int margin = 8)
     {
-        Mask m = Truth(frame);
+        Mask m = Truth(frame, DefaultSequence);
         var (x0, y0, x1, y1) = m.BoundingBox()!.Value;
         return [Math.Max(0, x0 - margin), Math.Max(0, y0 - margin), Math.Min(m.Width - 1, x1 + margin), Math.Min(m.Height - 1, y1 + margin)];
     }
 
-    /// <summary>A ground-truth object pixel far inside the object (the most eroded one), for a positive click.</summary>
+    /// <summary>A ground-truth object pixel of <see cref="DefaultSequence"/> far inside the object (the most eroded one), for a positive click.</summary>
     public static (int X, int Y) Inside(int frame)
     {
-        var (x, y, _) = MostInside(Truth(frame));
+        var (x, y, _) = MostInside(Truth(frame, DefaultSequence));
         return (x, y);
     }
 
@@ -127,11 +172,15 @@ internal sealed class StudioHost : IAsyncDisposable
     /// <summary>
     /// Where a careful person clicks next on <paramref name="frame"/> given the mask shown (the usual protocol of
     /// interactive-segmentation benchmarks): in the middle of the largest error, positive where the mask misses the
-    /// object, negative where it spills onto the background.
+    /// object, negative where it spills onto the background. Static ones are on <see cref="DefaultSequence"/>.
     /// </summary>
-    public static (int X, int Y, int Label) NextClick(int frame, Mask shown)
+    public static (int X, int Y, int Label) NextClick(int frame, Mask shown) => NextClick(Truth(frame, DefaultSequence), shown);
+
+    /// <inheritdoc cref="NextClick(int, Mask)"/>
+    public (int X, int Y, int Label) NextClickOn(int frame, Mask shown) => NextClick(Truth(frame), shown);
+
+    private static (int X, int Y, int Label) NextClick(Mask truth, Mask shown)
     {
-        Mask truth = Truth(frame);
         var missed = new Mask(truth.Width, truth.Height);
         var spilled = new Mask(truth.Width, truth.Height);
         for (int i = 0; i < truth.Data.Length; i++)
@@ -145,7 +194,7 @@ internal sealed class StudioHost : IAsyncDisposable
         return fn.Distance >= fp.Distance ? (fn.X, fn.Y, 1) : (fp.X, fp.Y, 0);
     }
 
-    /// <summary>Clicks on <paramref name="frame"/> for <paramref name="id"/> through the API as <see cref="NextClick"/>
+    /// <summary>Clicks on <paramref name="frame"/> for <paramref name="id"/> through the API as <see cref="NextClick(int, Mask)"/>
     /// says until the mask's IoU reaches <paramref name="target"/> or <paramref name="maxClicks"/> were made; returns
     /// the IoU and the clicks made.</summary>
     public async Task<(double IoU, int Clicks)> ClickUntil(int frame, int id, double target, int maxClicks, bool clearFirst = false)
@@ -153,7 +202,7 @@ internal sealed class StudioHost : IAsyncDisposable
         double j = 0;
         for (int k = 1; k <= maxClicks; k++)
         {
-            var (x, y, label) = NextClick(frame, (await Labels(frame)).MaskOf(id));
+            var (x, y, label) = NextClickOn(frame, (await Labels(frame)).MaskOf(id));
             await Json(HttpMethod.Post, "/api/prompts", new { frame, @object = id, points = new[] { new float[] { x, y, label } }, clear = clearFirst && k == 1 });
             j = await IoU(frame, id);
             if (j >= target) return (j, k);

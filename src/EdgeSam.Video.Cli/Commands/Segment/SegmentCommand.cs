@@ -227,6 +227,8 @@ internal static class SegmentCommand
         var masks = new FolderSessionMasks(folder.MasksDir, frames);
         ConsoleLines.Line(ctx, $"segment --add: {s.Out}: stored session with object(s) {string.Join(",", session.ObjectIds)}, {session.ObjectIds.Sum(o => session.PromptFrames(o).Count)} prompt(s); {specs.Count} new");
         var changed = new SortedSet<int>();
+        // The stored report is updated frame by frame as the masks are, so report.json keeps describing masks/.
+        SegmentationReport report = File.Exists(folder.ReportFile) ? SegmentationReport.Load(folder.ReportFile) : new SegmentationReport();
         foreach (PromptSpec p in specs)
         {
             cancel.ThrowIfCancellationRequested();
@@ -234,9 +236,14 @@ internal static class SegmentCommand
             // Every rewritten frame passes through this callback once its new labels are on disk: the place where per-frame
             // outputs kept beside the masks (report.json) are brought up to date.
             CorrectionResult r = await SessionCorrection.RepropagateAsync(session, p.ObjectId, p.Frame, masks,
-                onChanged: (result, labels) => changed.Add(result.FrameIndex), cancel: cancel);
+                onChanged: (result, labels) =>
+                {
+                    changed.Add(result.FrameIndex);
+                    if (result.Object(p.ObjectId)?.Confidence is { } c) report.Set(result.FrameIndex, result.FrameName, p.ObjectId, c);
+                }, cancel: cancel);
             ConsoleLines.Line(ctx, $"segment --add: {p.Origin}: object {p.ObjectId} on frame {p.Frame}: re-propagated over frames {r.FirstFrame}-{r.LastFrame}, {r.ChangedFrames} frame(s) changed");
             // Saved after each prompt, so an interruption keeps the prompts whose frames are already rewritten.
+            report.WriteJson(folder.ReportFile);
             folder.Save(session);
         }
         string preview = Path.Combine(s.Out, "preview.mp4");

@@ -16,7 +16,7 @@ internal static class StudioCommand
     public static Command Create(CliContext ctx)
     {
         var input = new Argument<string>("input") { Description = "Video file or folder of frames." };
-        var output = new Option<string?>("--out") { Description = "Session folder (masks/, prompts/, studio.json, export/); an existing session there is reopened. Default: <input name>.studio beside the current folder." };
+        var output = new Option<string?>("--out") { Description = "Session folder, the same layout as segment's --out (session.json, prompts/, masks/, report.json; plus objects.json and export/); a session stored there by segment or studio is reopened. Default: <input name>.studio in the current folder." };
         var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0: a free one).", DefaultValueFactory = _ => 0 };
         var open = new Option<bool>("--open") { Description = "Open the page in the default browser." };
         var pipeline = new PipelineOptions();
@@ -47,6 +47,9 @@ internal static class StudioCommand
             throw new EdgeSamException($"--port {s.Port} is not a port; give 1..65535, or 0 for a free one.");
         using IFrameSource frames = FrameSources.Open(s.Input, cancel: cancel);
         OutputFolder.Ensure(s.Out, "--out");
+        // The folder is segment's too: one of them at a time (segment --add waits for the studio to stop, and the other way round).
+        using RunLock claim = RunLock.AcquireFolder(s.Out, "--out");
+        RunLock.CleanStale(s.Out);
         using VideoSegmenter model = PipelineFactory.Create(s.Pipeline, ctx);
         if (s.Pipeline.Restarts is > 1)
             ConsoleLines.Note(ctx, $"--restarts {s.Pipeline.Restarts}: the studio walks the video once per propagation (restarts apply to segment).");
@@ -54,12 +57,14 @@ internal static class StudioCommand
         using var cache = new CachingSegmenter(model.Segmenter);
         using var studioModel = new VideoSegmenter(cache, model.Tracker, model.Options);
         using VideoSession session = studioModel.OpenSession(frames);
-        var store = new FolderSessionStore(s.Out, frames);
-        using var project = new StudioProject(session, cache, store, Path.GetFullPath(s.Input));
+        // The first studio kept its own studio.json; sessions now live in segment's layout, and that file is not read.
+        if (File.Exists(Path.Combine(s.Out, "studio.json")) && !new SessionFolder(s.Out).Exists)
+            ConsoleLines.Note(ctx, $"{Path.Combine(s.Out, "studio.json")} is from an earlier studio and is no longer read; its prompts must be clicked again (the masks it left in masks/ are shown until then).");
+        using var project = new StudioProject(session, cache, s.Out, Path.GetFullPath(s.Input));
         ConsoleLines.Line(ctx, $"studio: {s.Input}: {frames.FrameCount} frames {frames.Width}x{frames.Height}; {PipelineFactory.Describe(studioModel)}");
         ConsoleLines.Line(ctx, project.Reopened
-            ? $"studio: reopened the session in {store.Root} ({project.Objects().Length} object(s))"
-            : $"studio: new session in {store.Root}");
+            ? $"studio: reopened the session in {project.Root} ({project.Objects().Length} object(s))"
+            : $"studio: new session in {project.Root}");
         await using StudioServer server = await StudioServer.StartAsync(project, s.Port, s.Token ?? StudioServer.NewToken(), Path.GetFullPath(s.Input), cancel);
         ConsoleLines.Line(ctx, $"studio: open {server.PageAddress}");
         ConsoleLines.Line(ctx, "studio: Ctrl-C stops the server; everything is saved as it happens");
@@ -70,7 +75,7 @@ internal static class StudioCommand
             await server.WaitForShutdownAsync(cancel);
         }
         catch (OperationCanceledException) { }
-        ConsoleLines.Line(ctx, $"studio: stopped; the session is in {store.Root} (reopen it with: studio {s.Input} --out {s.Out})");
+        ConsoleLines.Line(ctx, $"studio: stopped; the session is in {project.Root} (reopen it with: studio {s.Input} --out {s.Out})");
         return 0;
     }
 

@@ -23,25 +23,44 @@ internal enum StudioDirection
     Both,
 }
 
+/// <summary>What a propagation job did.</summary>
+internal enum StudioWalk
+{
+    /// <summary>Every object (or the objects prompted for the first time) walked from the start frame in the direction asked.</summary>
+    Walk,
+
+    /// <summary>Corrections re-propagated as <c>segment --add</c> does (<see cref="SessionCorrection.RepropagateAsync"/>).</summary>
+    Correction,
+}
+
 /// <summary>
-/// The studio's side of one video: the <see cref="VideoSession"/> the <c>segment</c> command would drive, the objects'
-/// names and colours, the clicks, the per-frame report and the one propagation job at a time. Every change is saved
-/// through <see cref="IStudioSessionStore"/> as it happens (masks per frame as they arrive, the rest after each
-/// request), so closing the browser or stopping the server loses nothing. Thread-safe: HTTP requests arrive on pool
-/// threads; the session itself is touched by one request or the job at a time.
+/// The studio's side of one video: the <see cref="VideoSession"/> that <c>segment</c> would drive, stored in the same
+/// session folder as <c>segment</c>'s (<see cref="SessionFolder"/>: session.json, prompts/, masks/, report.json), plus
+/// the names and colours <c>segment</c> does not know (<see cref="StudioObjects"/>). A click goes through
+/// <see cref="SessionCorrection.Apply"/> (on a frame where the object already has a mask it refines that mask, as
+/// <c>segment --add</c> does); "Propagate" re-walks corrections through <see cref="SessionCorrection.RepropagateAsync"/>
+/// and walks new objects (or, with nothing new, every object) from the frame shown. Every change is on disk when the
+/// request answers (masks per frame as they are written, the report every few frames of a walk and at its end), so
+/// closing the browser or stopping the server loses nothing, and <c>segment --add</c> and <c>studio</c> take turns on
+/// one folder. Thread-safe: HTTP requests arrive on pool threads; the session is touched by one request or the job at
+/// a time.
 /// </summary>
 internal sealed class StudioProject : IDisposable
 {
     private readonly VideoSession _session;
     private readonly CachingSegmenter _cache;
-    private readonly IStudioSessionStore _store;
+    private readonly SessionFolder _folder;
+    private readonly FolderSessionMasks _masks;
+    private readonly SegmentationReport _report;
+    private readonly StudioObjects _objects;
     private readonly string _input;
-    /// <summary>Serialises everything that touches the session (prompts, removals, the job's start).</summary>
+    /// <summary>Serialises everything that touches the session (prompts, removals, undo, the job).</summary>
     private readonly SemaphoreSlim _sessionGate = new(1, 1);
-    /// <summary>Guards the snapshot (objects, prompts, report) and the subscribers.</summary>
+    /// <summary>Guards the report, the objects file, the undo steps and the subscribers.</summary>
     private readonly object _lock = new();
     private readonly List<Channel<string>> _subscribers = [];
-    private readonly StudioSnapshot _state;
+    /// <summary>Clicks since the last walk, newest last: what Undo takes back.</summary>
+    private readonly List<UndoStep> _undo = [];
     /// <summary>The running propagation, read by request threads without the gate (hence volatile).</summary>
     private volatile Job? _job;
     private int _nextJob;
@@ -53,34 +72,51 @@ internal sealed class StudioProject : IDisposable
         public Task Task { get; set; } = Task.CompletedTask;
     }
 
-    public StudioProject(VideoSession session, CachingSegmenter cache, IStudioSessionStore store, string input)
+    /// <summary>What a click replaced: the object's prompt on the frame (null: none), the frame's labels, the report
+    /// entry and whether the prompt was already waiting for a walk.</summary>
+    private sealed record UndoStep(int Object, int Frame, (Mask Mask, IReadOnlyList<PromptPoint>? Points, BoxF? Box)? Prompt,
+        LabelMap Labels, FrameConfidence? Entry, bool WasPending);
+
+    /// <summary>Opens the session folder <paramref name="root"/> (<c>--out</c>) over <paramref name="session"/>; a session
+    /// stored there (by <c>segment</c> or the studio) is reopened.</summary>
+    public StudioProject(VideoSession session, CachingSegmenter cache, string root, string input)
     {
         _session = session;
         _cache = cache;
-        _store = store;
         _input = input;
-        _state = store.Load() ?? new StudioSnapshot { Input = input, Frames = session.FrameCount };
-        Restore();
+        _folder = new SessionFolder(Path.GetFullPath(root));
+        Reopened = _folder.Exists;
+        if (Reopened) _folder.Restore(session);
+        Directory.CreateDirectory(_folder.MasksDir);
+        _masks = new FolderSessionMasks(_folder.MasksDir, session.Frames);
+        // Every frame gets a label map from the start (all background until something is segmented there), as segment's
+        // masks/ has one per frame: segment --add, corrections and export read the folder as a whole.
+        byte[]? blank = null;
+        for (int f = 0; f < session.FrameCount; f++)
+            if (!File.Exists(_masks.PathOf(f)))
+                AtomicFile.WriteAllBytes(_masks.PathOf(f), blank ??= PngCodec.EncodeLabels(new LabelMap(session.Width, session.Height)));
+        _report = File.Exists(_folder.ReportFile) ? SegmentationReport.Load(_folder.ReportFile) : new SegmentationReport();
+        _objects = StudioObjects.Load(_folder.Root) ?? new StudioObjects();
+        // Objects a segment run made (or gave a prompt with --add) that the studio has not named yet: segment walked them.
+        foreach (int id in session.ObjectIds)
+            if (!_objects.Objects.Any(o => o.Id == id))
+            {
+                _objects.Objects.Add(new StudioObject(id, $"object {id}", DisplayColors[(id - 1) % DisplayColors.Length]));
+                _objects.Walked.Add(id);
+            }
+        _objects.Objects.Sort((a, b) => a.Id.CompareTo(b.Id));
+        _objects.Pending.RemoveAll(p => session.Prompt(p.Frame, p.Object) is null);
+        SaveAll();
     }
 
     public VideoSession Session => _session;
-    public IStudioSessionStore Store => _store;
+    public string Root => _folder.Root;
+    public string MasksDir => _folder.MasksDir;
     public string Input => _input;
     public int FrameCount => _session.FrameCount;
 
-    /// <summary>True when the session was reopened from <c>--out</c>.</summary>
-    public bool Reopened => _state.Objects.Count > 0;
-
-    /// <summary>Re-prompts the session from the saved prompt masks (exactly what the clicks produced, no recompute).</summary>
-    private void Restore()
-    {
-        foreach (StudioPrompt p in _state.Prompts)
-        {
-            Mask? m = _store.ReadPromptMask(p.Object, p.Frame);
-            if (m is not null && m.Width == _session.Width && m.Height == _session.Height) _session.AddMask(p.Frame, p.Object, m);
-            else _session.AddPoints(p.Frame, p.Object, ToPoints(p.Points), ToBox(p.Box));
-        }
-    }
+    /// <summary>True when a stored session was reopened from <c>--out</c>.</summary>
+    public bool Reopened { get; }
 
     /// <summary>Default display colours, bright and far apart: the DAVIS palette's first entries (dark red, dark
     /// green, ...) vanish on dark objects and on the timeline. The mask PNGs keep the palette regardless.</summary>
@@ -97,18 +133,20 @@ internal sealed class StudioProject : IDisposable
         objects = Objects(),
         // The masks are DAVIS palette PNGs: the page maps each palette colour back to its object id.
         palette = Enumerable.Range(0, 255).Select(i => { var (r, g, b) = DavisPalette.Color(i); return new[] { (int)r, g, b }; }).ToArray(),
+        formats = ExportFormats.AllNames,
         job = _job?.Id,
     };
 
     public object[] Objects()
     {
         lock (_lock)
-            return _state.Objects.Select(o => (object)new
+            return _objects.Objects.Select(o => (object)new
             {
                 id = o.Id,
                 name = o.Name,
                 color = o.Color,
-                promptFrames = _state.Prompts.Where(p => p.Object == o.Id).Select(p => p.Frame).Order().ToArray(),
+                promptFrames = _session.PromptFrames(o.Id),
+                walked = _objects.Walked.Contains(o.Id),
             }).ToArray();
     }
 
@@ -117,11 +155,12 @@ internal sealed class StudioProject : IDisposable
         lock (_lock)
         {
             int id = 1;
-            while (_state.Objects.Any(o => o.Id == id)) id++;
+            while (_objects.Objects.Any(o => o.Id == id) || _session.ObjectIds.Contains(id)) id++;
             if (id > 254) throw new StudioRequestException(409, "all 254 object ids are in use; remove an object first");
             var o = new StudioObject(id, CheckName(name) ?? $"object {id}", CheckColor(color) ?? DisplayColors[(id - 1) % DisplayColors.Length]);
-            _state.Objects.Add(o);
-            Save();
+            _objects.Objects.Add(o);
+            _objects.Objects.Sort((a, b) => a.Id.CompareTo(b.Id));
+            _objects.Save(Root);
             return o;
         }
     }
@@ -130,53 +169,58 @@ internal sealed class StudioProject : IDisposable
     {
         lock (_lock)
         {
-            int i = _state.Objects.FindIndex(o => o.Id == id);
+            int i = _objects.Objects.FindIndex(o => o.Id == id);
             if (i < 0) throw UnknownObject(id);
-            StudioObject o = _state.Objects[i];
+            StudioObject o = _objects.Objects[i];
             o = o with { Name = CheckName(name) ?? o.Name, Color = CheckColor(color) ?? o.Color };
-            _state.Objects[i] = o;
-            Save();
+            _objects.Objects[i] = o;
+            _objects.Save(Root);
             return o;
         }
     }
 
+    /// <summary>Forgets the object, its prompts and its report entries, and clears its pixels from every frame.</summary>
     public async Task RemoveObject(int id, CancellationToken cancel)
     {
         await EnterSession(cancel);
         try
         {
-            lock (_lock)
-                if (!_state.Objects.Any(o => o.Id == id)) throw UnknownObject(id);
+            if (!HasObject(id)) throw UnknownObject(id);
             _session.RemoveObject(id);
             lock (_lock)
             {
-                _state.Objects.RemoveAll(o => o.Id == id);
-                _state.Prompts.RemoveAll(p => p.Object == id);
-                foreach (List<StudioObjectFrame> entries in _state.Report.Values) entries.RemoveAll(e => e.Id == id);
+                _objects.Objects.RemoveAll(o => o.Id == id);
+                _objects.Walked.Remove(id);
+                _objects.Pending.RemoveAll(p => p.Object == id);
+                _undo.RemoveAll(u => u.Object == id);
+                _report.RemoveObject(id);
             }
-            _store.DeletePromptMasks(id);
             // Its pixels leave every saved label map, so exports and the page no longer show it.
             for (int f = 0; f < FrameCount; f++)
             {
                 cancel.ThrowIfCancellationRequested();
-                LabelMap? labels = _store.ReadLabels(f);
-                if (labels is null || Array.IndexOf(labels.Data, (byte)id) < 0) continue;
+                LabelMap labels = _masks.Read(f);
+                if (Array.IndexOf(labels.Data, (byte)id) < 0) continue;
                 for (int k = 0; k < labels.Data.Length; k++)
                     if (labels.Data[k] == id) labels.Data[k] = 0;
-                _store.WriteLabels(f, labels);
+                _masks.Write(f, _session.Frames.FrameName(f), labels);
             }
-            lock (_lock) Save();
+            SaveAll();
         }
         finally { _sessionGate.Release(); }
     }
 
-    /// <summary>Clicks (and a box) for <paramref name="objectId"/> on <paramref name="frame"/>: segments the frame
-    /// now and makes the mask the object's prompt there. Added to the frame's earlier clicks unless <paramref name="clear"/>.</summary>
+    /// <summary>
+    /// Clicks (and a box) for <paramref name="objectId"/> on <paramref name="frame"/>, applied as <c>segment --add</c>
+    /// applies a prompt (<see cref="SessionCorrection.Apply"/>): where the object already has a mask on that frame (a
+    /// walk's, or earlier clicks'), the clicks refine it (earlier clicks there stay, the current mask is the prior);
+    /// elsewhere the frame is segmented afresh. <paramref name="clear"/> drops the frame's earlier clicks first (a box
+    /// drawn anew). The mask becomes the object's prompt there and is painted into the frame's labels.
+    /// </summary>
     public async Task<object> Prompt(int frame, int objectId, float[][] points, float[]? box, bool clear, CancellationToken cancel)
     {
         CheckFrame(frame);
-        lock (_lock)
-            if (!_state.Objects.Any(o => o.Id == objectId)) throw UnknownObject(objectId);
+        if (!HasObject(objectId)) throw UnknownObject(objectId);
         BoxF? b = ToBox(box);
         List<PromptPoint> clicks = ToPoints(points);
         foreach (PromptPoint p in clicks)
@@ -184,6 +228,8 @@ internal sealed class StudioProject : IDisposable
                 throw new StudioRequestException(400, $"point ({p.X}, {p.Y}) lies outside the {_session.Width}x{_session.Height} frame");
         if (b is { } bb && (!(bb.X1 > bb.X0 && bb.Y1 > bb.Y0) || bb.X0 < 0 || bb.Y0 < 0 || bb.X1 > _session.Width - 1 || bb.Y1 > _session.Height - 1))
             throw new StudioRequestException(400, $"box [{bb.X0}, {bb.Y0}, {bb.X1}, {bb.Y1}] is empty or leaves the {_session.Width}x{_session.Height} frame; give [x0, y0, x1, y1] with x0 < x1, y0 < y1");
+        if (clicks.Count == 0 && b is null)
+            throw new StudioRequestException(400, "give at least one point [x, y, label] or a box [x0, y0, x1, y1]");
 
         await EnterSession(cancel);
         try
@@ -191,49 +237,151 @@ internal sealed class StudioProject : IDisposable
             long t0 = Stopwatch.GetTimestamp();
             // Thread CPU as well as wall time: on a shared machine the wall time says more about the neighbours.
             var c0 = ThreadCpuClock.Mark.Now();
-            StudioPrompt? old;
-            lock (_lock) old = clear ? null : _state.Prompts.Find(p => p.Object == objectId && p.Frame == frame);
-            var all = new List<PromptPoint>(old is null ? [] : ToPoints(old.Points));
-            all.AddRange(clicks);
-            BoxF? useBox = b ?? (old is null ? null : ToBox(old.Box));
-            if (all.Count == 0 && useBox is null)
-                throw new StudioRequestException(400, "give at least one point [x, y, label] or a box [x0, y0, x1, y1]");
+            int hits = _cache.Hits;
+            LabelMap before = _masks.Read(frame);
+            var step = new UndoStep(objectId, frame, _session.Prompt(frame, objectId), before, _report.Entry(frame, objectId), IsPending(objectId, frame));
+            if (clear && step.Prompt is not null) RemovePrompt(frame, objectId);
             _cache.Interactive = true;
-            Mask mask = _session.AddPoints(frame, objectId, all, useBox, clearOld: true, cancel);
+            var spec = new PromptSpec(frame, objectId, clicks, b, null) { Origin = $"frame {frame}, object {objectId}" };
+            Mask mask;
+            try
+            {
+                mask = SessionCorrection.Apply(_session, spec, _masks, cancel);
+            }
+            catch (EdgeSamException e)
+            {
+                if (clear && step.Prompt is { } p) _session.RestorePrompt(frame, objectId, p.Mask, p.Points, p.Box);
+                throw new StudioRequestException(422, e.Message.TrimEnd('.'));
+            }
+            bool refined = step.Prompt is not null || before.Data.AsSpan().IndexOf((byte)objectId) >= 0;
             double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             double cpuMs = c0.Elapsed() / 1e6;
 
-            _store.WritePromptMask(objectId, frame, mask);
             // A prompted mask wins its pixels on its frame (the session's overlap rule), so it is painted over the others.
-            LabelMap labels = _store.ReadLabels(frame) ?? new LabelMap(_session.Width, _session.Height);
+            var labels = new LabelMap(before.Width, before.Height, (byte[])before.Data.Clone());
             byte[] d = labels.Data, m = mask.Data;
             for (int k = 0; k < d.Length; k++)
             {
                 if (m[k] != 0) d[k] = (byte)objectId;
                 else if (d[k] == objectId) d[k] = 0;
             }
-            _store.WriteLabels(frame, labels);
+            _masks.Write(frame, _session.Frames.FrameName(frame), labels);
             int area = mask.Area();
             lock (_lock)
             {
-                _state.Prompts.RemoveAll(p => p.Object == objectId && p.Frame == frame);
-                _state.Prompts.Add(new StudioPrompt(objectId, frame, all.Select(p => new[] { p.X, p.Y, p.Label == PointLabel.Positive ? 1f : 0f }).ToArray(),
-                    useBox is { } u ? [u.X0, u.Y0, u.X1, u.Y1] : null));
-                List<StudioObjectFrame> entries = _state.Report.TryGetValue(frame, out var e) ? e : _state.Report[frame] = [];
-                entries.RemoveAll(x => x.Id == objectId);
-                entries.Add(StudioConfidence.Prompted(objectId, area));
+                int positives = _session.Prompt(frame, objectId)?.Points?.Count(p => p.Label == PointLabel.Positive) ?? 0;
+                _report.Set(frame, _session.Frames.FrameName(frame), objectId, FrameConfidence.Prompted(area, positives));
                 // The others lost the pixels the prompt took.
-                for (int i = 0; i < entries.Count; i++)
-                    if (entries[i].Id != objectId) entries[i] = entries[i] with { Area = CountOf(d, entries[i].Id) };
-                entries.Sort((x, y) => x.Id.CompareTo(y.Id));
-                Save();
+                foreach (int other in _session.ObjectIds)
+                    if (other != objectId && _report.Entry(frame, other) is { } e && CountOf(d, other) is var a && a != e.Area)
+                        _report.Set(frame, _session.Frames.FrameName(frame), other, Resized(e, a));
+                if (!step.WasPending) _objects.Pending.Add(new StudioPending(objectId, frame));
+                _undo.Add(step);
             }
-            return new { frame, @object = objectId, area, confidence = 1.0, ms = Math.Round(ms, 1), cpuMs = Math.Round(cpuMs, 1) };
+            SaveAll();
+            return new
+            {
+                frame,
+                @object = objectId,
+                area,
+                confidence = 1.0,
+                refined,
+                cached = _cache.Hits > hits,
+                ms = Math.Round(ms, 1),
+                cpuMs = Math.Round(cpuMs, 1),
+            };
         }
         finally { _sessionGate.Release(); }
     }
 
-    /// <summary>Starts the one propagation job; 409 while one runs.</summary>
+    /// <summary>Takes back the latest click since the last walk: the object's prompt on that frame, the frame's labels
+    /// and its report entry return to what they were before it.</summary>
+    public async Task<object> Undo(CancellationToken cancel)
+    {
+        await EnterSession(cancel);
+        try
+        {
+            UndoStep step;
+            lock (_lock)
+            {
+                if (_undo.Count == 0)
+                    throw new StudioRequestException(409, "nothing to undo: undo takes back clicks made since the last propagation");
+                step = _undo[^1];
+                _undo.RemoveAt(_undo.Count - 1);
+            }
+            if (step.Prompt is { } p) _session.RestorePrompt(step.Frame, step.Object, p.Mask, p.Points, p.Box);
+            else RemovePrompt(step.Frame, step.Object);
+            _masks.Write(step.Frame, _session.Frames.FrameName(step.Frame), step.Labels);
+            lock (_lock)
+            {
+                string name = _session.Frames.FrameName(step.Frame);
+                foreach (int id in _objects.Objects.Select(o => o.Id))
+                {
+                    if (id == step.Object)
+                    {
+                        if (step.Entry is { } e) _report.Set(step.Frame, name, id, e);
+                        else _report.Remove(step.Frame, id);
+                    }
+                    else if (_report.Entry(step.Frame, id) is { } e && CountOf(step.Labels.Data, id) is var a && a != e.Area)
+                        _report.Set(step.Frame, name, id, Resized(e, a));
+                }
+                if (!step.WasPending) _objects.Pending.Remove(new StudioPending(step.Object, step.Frame));
+            }
+            SaveAll();
+            return new { @object = step.Object, frame = step.Frame, left = _undo.Count };
+        }
+        finally { _sessionGate.Release(); }
+    }
+
+    /// <summary>
+    /// Deletes object <paramref name="objectId"/>'s prompt on <paramref name="frame"/>. The frame keeps its current
+    /// mask until a walk passes; the object's nearest remaining prompt waits for the next "Propagate", which re-walks
+    /// from it over the frames the deleted prompt used to seed.
+    /// </summary>
+    public async Task<object> DeletePrompt(int objectId, int frame, CancellationToken cancel)
+    {
+        CheckFrame(frame);
+        if (!HasObject(objectId)) throw UnknownObject(objectId);
+        await EnterSession(cancel);
+        try
+        {
+            if (_session.Prompt(frame, objectId) is null)
+                throw new StudioRequestException(404, $"object {objectId} has no prompt on frame {frame} (prompts: GET /api/prompts)");
+            RemovePrompt(frame, objectId);
+            int? nearest = null;
+            lock (_lock)
+            {
+                _objects.Pending.RemoveAll(p => p.Object == objectId && p.Frame == frame);
+                // Undo steps are snapshots around the deleted prompt; replaying one now would bring it back.
+                _undo.Clear();
+                if (_objects.Walked.Contains(objectId) && _session.PromptFrames(objectId) is { Count: > 0 } left)
+                {
+                    nearest = left.MinBy(f => (Math.Abs(f - frame), f));
+                    if (!IsPending(objectId, nearest.Value)) _objects.Pending.Add(new StudioPending(objectId, nearest.Value));
+                }
+            }
+            SaveAll();
+            return new { @object = objectId, frame, deleted = true, repropagateFrom = nearest };
+        }
+        finally { _sessionGate.Release(); }
+    }
+
+    /// <summary>Drops one prompt from the session (which has no call for it): the object is forgotten and its other
+    /// prompts put back as they were.</summary>
+    private void RemovePrompt(int frame, int objectId)
+    {
+        var keep = _session.PromptFrames(objectId).Where(f => f != frame).Select(f => (Frame: f, Prompt: _session.Prompt(f, objectId)!.Value)).ToList();
+        _session.RemoveObject(objectId);
+        foreach (var (f, p) in keep) _session.RestorePrompt(f, objectId, p.Mask, p.Points, p.Box);
+    }
+
+    /// <summary>
+    /// Starts the one propagation job; 409 while one runs. Prompts of walked objects made since their last walk are
+    /// corrections: each is re-propagated as <c>segment --add</c> does (that object alone, from the corrected frame to
+    /// its neighbouring prompts both ways, stopping where the new mask meets the stored one). Objects prompted for the
+    /// first time are then walked from <paramref name="from"/> in <paramref name="direction"/>; with nothing new at
+    /// all, every object is.
+    /// </summary>
     public async Task<int> StartPropagation(int from, StudioDirection direction, CancellationToken cancel)
     {
         CheckFrame(from);
@@ -242,11 +390,20 @@ internal sealed class StudioProject : IDisposable
         {
             if (_session.ObjectIds.Count == 0)
                 throw new StudioRequestException(409, "no object has a prompt yet: click on an object first, then propagate");
+            List<StudioPending> corrections;
+            HashSet<int> fresh;
+            lock (_lock)
+            {
+                corrections = _objects.Pending.Where(p => _objects.Walked.Contains(p.Object)).OrderBy(p => p.Frame).ThenBy(p => p.Object).ToList();
+                fresh = _objects.Pending.Where(p => !_objects.Walked.Contains(p.Object)).Select(p => p.Object).ToHashSet();
+            }
+            // Nothing new: walk everything again from here (extending a walk, or another draw of it).
+            IReadOnlyCollection<int>? walkObjects = corrections.Count == 0 && fresh.Count == 0 ? null : fresh;
             _cache.Interactive = false;
             var job = new Job(Interlocked.Increment(ref _nextJob), new CancellationTokenSource());
             _job = job;
-            // The gate stays taken until the job ends: prompts and removals wait for it (and are refused meanwhile).
-            job.Task = Task.Run(() => RunJob(job, from, direction));
+            // The gate stays taken until the job ends: prompts and removals are refused meanwhile.
+            job.Task = Task.Run(() => RunJob(job, from, direction, corrections, walkObjects));
             return job.Id;
         }
         catch
@@ -266,132 +423,212 @@ internal sealed class StudioProject : IDisposable
     /// <summary>The running job's task (completed when none): tests and shutdown wait for it.</summary>
     public Task Running => _job?.Task ?? Task.CompletedTask;
 
-    private async Task RunJob(Job job, int from, StudioDirection direction)
+    private async Task RunJob(Job job, int from, StudioDirection direction, List<StudioPending> corrections, IReadOnlyCollection<int>? walkObjects)
     {
-        int frames = 0;
+        int walked = 0, changed = 0;
         bool cancelled = false;
         string? error = null;
         long t0 = Stopwatch.GetTimestamp();
         var stats = new List<PropagationStats>();
-        int total = direction switch
+        var started = new HashSet<int>();
+        int total = 0;
+        foreach (StudioPending c in corrections)
         {
-            StudioDirection.Forward => FrameCount - from,
-            StudioDirection.Backward => from + 1,
-            _ => FrameCount + 1,
-        };
+            var (first, last) = _session.AffectedRange(c.Object, c.Frame);
+            total += last - first + 1;
+        }
+        if (walkObjects is null || walkObjects.Count > 0)
+            total += direction switch
+            {
+                StudioDirection.Forward => FrameCount - from,
+                StudioDirection.Backward => from + 1,
+                _ => FrameCount + 1,
+            };
+        var done = new List<StudioPending>();
+        long lastSave = Stopwatch.GetTimestamp();
+        void Progress(int frame, string mode)
+        {
+            walked++;
+            // The masks are on disk already; the report follows every few seconds, so a killed server loses little of
+            // it without rewriting a growing file on every frame.
+            if (Stopwatch.GetElapsedTime(lastSave).TotalSeconds > 2)
+            {
+                lock (_lock) _report.WriteJson(_folder.ReportFile);
+                lastSave = Stopwatch.GetTimestamp();
+            }
+            Broadcast(new { job = job.Id, frame, mode, objects = Entries(frame), walked, total = Math.Max(total, walked) });
+        }
         try
         {
-            PropagationDirection[] walks = direction switch
+            foreach (StudioPending c in corrections)
             {
-                StudioDirection.Forward => [PropagationDirection.Forward],
-                StudioDirection.Backward => [PropagationDirection.Backward],
-                _ => [PropagationDirection.Backward, PropagationDirection.Forward],
-            };
-            foreach (PropagationDirection walk in walks)
-            {
-                var previous = new Dictionary<int, int>();
-                var st = new PropagationStats();
-                stats.Add(st);
-                await foreach (FrameResult r in _session.Propagate(from, walk, null, st, job.Cancel.Token))
-                {
-                    var entries = new List<StudioObjectFrame>(r.Objects.Count);
-                    foreach (ObjectFrameResult o in r.Objects)
+                if (_session.Prompt(c.Frame, c.Object) is null) { done.Add(c); continue; }
+                CorrectionResult r = await SessionCorrection.RepropagateAsync(_session, c.Object, c.Frame, _masks, CorrectionBlend.NearestPrompt,
+                    onChanged: (result, labels) =>
                     {
-                        StudioObjectFrame e = StudioConfidence.Of(o, previous.TryGetValue(o.ObjectId, out int a) ? a : null);
-                        if (o.Status != ObjectStatus.NotStarted) previous[o.ObjectId] = e.Area;
-                        entries.Add(e);
+                        if (_session.LastStats is { } st && !stats.Contains(st)) stats.Add(st);
+                        lock (_lock) Record(result, labels, [c.Object]);
+                        changed++;
+                        Progress(result.FrameIndex, "correction");
+                    }, job.Cancel.Token);
+                if (_session.LastStats is { } last && !stats.Contains(last)) stats.Add(last);
+                done.Add(c);
+            }
+            if (walkObjects is null || walkObjects.Count > 0)
+            {
+                PropagationDirection[] walks = direction switch
+                {
+                    StudioDirection.Forward => [PropagationDirection.Forward],
+                    StudioDirection.Backward => [PropagationDirection.Backward],
+                    _ => [PropagationDirection.Backward, PropagationDirection.Forward],
+                };
+                foreach (PropagationDirection walk in walks)
+                {
+                    var st = new PropagationStats();
+                    stats.Add(st);
+                    await foreach (FrameResult r in _session.Propagate(from, walk, null, st, job.Cancel.Token, walkObjects))
+                    {
+                        var ids = r.Objects.Where(o => o.Status != ObjectStatus.NotStarted).Select(o => o.ObjectId).ToHashSet();
+                        started.UnionWith(ids);
+                        LabelMap labels = Compose(r, ids);
+                        _masks.Write(r.FrameIndex, r.FrameName, labels);
+                        lock (_lock) Record(r, labels, ids);
+                        changed++;
+                        Progress(r.FrameIndex, "walk");
                     }
-                    List<StudioObjectFrame> merged = Merge(r, entries);
-                    frames++;
-                    // The masks are on disk already; the report follows every so often, so a killed server loses
-                    // little of it without rewriting a growing file on every frame.
-                    if (frames % 25 == 0) lock (_lock) Save();
-                    Broadcast(new { job = job.Id, frame = r.FrameIndex, objects = merged, walked = frames, total });
                 }
             }
         }
         catch (OperationCanceledException) { cancelled = true; }
-        catch (Exception e) { error = e.Message; }
+        catch (Exception e) when (e is EdgeSamException or InvalidOperationException or ArgumentException or IOException)
+        {
+            error = e.Message;
+        }
         finally
         {
             double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             double cpuMs = stats.Sum(x => (x.DecodeCpu + x.EmbedCpu + x.ProcessCpu).TotalMilliseconds);
-            lock (_lock) Save();
+            lock (_lock)
+            {
+                foreach (StudioPending c in done) _objects.Pending.Remove(c);
+                foreach (int id in started) _objects.Walked.Add(id);
+                // A walk of an object follows its prompts: those waiting for one are followed now.
+                if (!cancelled && error is null) _objects.Pending.RemoveAll(p => started.Contains(p.Object));
+                _undo.Clear();
+            }
+            SaveAll();
             _job = null;
             _sessionGate.Release();
             Broadcast(new
             {
                 job = job.Id,
                 done = true,
+                mode = corrections.Count > 0 ? StudioWalk.Correction : StudioWalk.Walk,
+                corrections = done.Count,
                 cancelled,
                 error,
-                frames,
+                frames = walked,
+                changed,
                 seconds = Math.Round(seconds, 3),
-                msPerFrame = frames > 0 ? Math.Round(1000 * seconds / frames, 1) : (double?)null,
+                msPerFrame = walked > 0 ? Math.Round(1000 * seconds / walked, 1) : (double?)null,
                 // CPU of the walk's stages (decode, embed, track + segment) per frame: what the work costs regardless of
                 // what else the machine runs.
-                cpuMsPerFrame = frames > 0 ? Math.Round(cpuMs / frames, 1) : (double?)null,
+                cpuMsPerFrame = walked > 0 && cpuMs > 0 ? Math.Round(cpuMs / walked, 1) : (double?)null,
             });
             job.Cancel.Dispose();
         }
     }
 
     /// <summary>
-    /// Writes a propagated frame. An object the walk has not reached yet (<see cref="ObjectStatus.NotStarted"/>: its
-    /// first prompt lies further on) keeps what an earlier walk found on this frame, pixels and report entry alike,
-    /// rather than being blanked by a walk that never looked for it.
+    /// A walked frame's new labels: the stored ones with the walked objects' pixels replaced by their new masks. Objects
+    /// the walk did not cover (not asked for, or not reached yet: their first prompt lies further on) keep what an
+    /// earlier walk found; a prompt of theirs on this frame keeps its pixels, as a prompt always wins in propagation.
     /// </summary>
-    private List<StudioObjectFrame> Merge(FrameResult r, List<StudioObjectFrame> entries)
+    private LabelMap Compose(FrameResult r, HashSet<int> walked)
     {
-        var waiting = entries.Where(e => e.Status == ObjectStatus.NotStarted).Select(e => e.Id).ToHashSet();
-        LabelMap labels = r.Labels;
-        List<StudioObjectFrame>? before;
-        lock (_lock) before = _state.Report.TryGetValue(r.FrameIndex, out var b) ? [.. b] : null;
-        if (waiting.Count > 0 && _store.ReadLabels(r.FrameIndex) is { } old)
+        LabelMap old = _masks.Read(r.FrameIndex);
+        var data = (byte[])old.Data.Clone();
+        for (int k = 0; k < data.Length; k++)
+            if (data[k] != 0 && walked.Contains(data[k])) data[k] = 0;
+        Mask? held = null;
+        foreach (int other in _session.ObjectIds)
         {
-            labels = new LabelMap(labels.Width, labels.Height, (byte[])labels.Data.Clone());
-            byte[] d = labels.Data, o = old.Data;
-            for (int k = 0; k < d.Length; k++)
-                if (d[k] == 0 && o[k] != 0 && waiting.Contains(o[k])) d[k] = o[k];
+            if (walked.Contains(other) || _session.Prompt(r.FrameIndex, other) is not { } p) continue;
+            held ??= new Mask(old.Width, old.Height);
+            for (int k = 0; k < data.Length; k++) held.Data[k] |= p.Mask.Data[k];
         }
-        _store.WriteLabels(r.FrameIndex, labels);
-        var merged = new List<StudioObjectFrame>(entries.Count);
-        foreach (StudioObjectFrame e in entries)
-            merged.Add(waiting.Contains(e.Id) && before?.Find(x => x.Id == e.Id) is { } kept ? kept : e);
-        lock (_lock) _state.Report[r.FrameIndex] = merged;
-        return merged;
+        byte[] n = r.Labels.Data;
+        for (int k = 0; k < data.Length; k++)
+            if (n[k] != 0 && walked.Contains(n[k]) && (held is null || held.Data[k] == 0)) data[k] = n[k];
+        return new LabelMap(old.Width, old.Height, data);
     }
 
-    public object Report()
+    /// <summary>The report entries of a walked frame: the walked objects' from the result, areas of the others from the
+    /// labels written (they may have lost pixels to the walked ones). Under <see cref="_lock"/>.</summary>
+    private void Record(FrameResult r, LabelMap labels, IReadOnlyCollection<int> walked)
+    {
+        foreach (ObjectFrameResult o in r.Objects)
+            if (walked.Contains(o.ObjectId) && o.Confidence is { } c)
+            {
+                int area = CountOf(labels.Data, o.ObjectId);
+                _report.Set(r.FrameIndex, r.FrameName, o.ObjectId, area == c.Area ? c : Resized(c, area));
+            }
+        foreach (int id in _session.ObjectIds)
+            if (!walked.Contains(id) && _report.Entry(r.FrameIndex, id) is { } e && CountOf(labels.Data, id) is var a && a != e.Area)
+                _report.Set(r.FrameIndex, r.FrameName, id, Resized(e, a));
+    }
+
+    /// <summary>Each object's entry on <paramref name="frame"/> as the event stream and the page carry it.</summary>
+    private object[] Entries(int frame)
     {
         lock (_lock)
-            return new
-            {
-                frames = FrameCount,
-                report = _state.Report.Select(kv => new { frame = kv.Key, objects = kv.Value.ToArray() }).ToArray(),
-            };
+            return _objects.Objects.Select(o => _report.Entry(frame, o.Id) is { } e
+                ? (object)new { id = o.Id, area = e.Area, confidence = Math.Round(e.Confidence, 4), review = e.Review, @event = SegmentationReport.EventCode(e.Event) }
+                : new { id = o.Id, area = 0, confidence = (double?)null, review = false, @event = (string?)null }).ToArray();
+    }
+
+    private static FrameConfidence Resized(FrameConfidence c, int area) => new()
+    {
+        Confidence = c.Confidence, Review = c.Review, Reasons = c.Reasons, Event = c.Event, Area = area,
+        VisiblePoints = c.VisiblePoints, Features = c.Features,
+    };
+
+    /// <summary>The per-frame report as <c>segment</c> writes <c>report.json</c> (<see cref="SegmentationReport"/>'s schema).</summary>
+    public string ReportJson()
+    {
+        lock (_lock) return _report.ToJson();
     }
 
     public object[] Prompts()
     {
-        lock (_lock)
-            return _state.Prompts.Select(p => (object)new { @object = p.Object, frame = p.Frame, points = p.Points, box = p.Box }).ToArray();
+        var list = new List<object>();
+        foreach (int id in _session.ObjectIds)
+            foreach (int f in _session.PromptFrames(id))
+            {
+                var (mask, points, box) = _session.Prompt(f, id)!.Value;
+                list.Add(new
+                {
+                    @object = id,
+                    frame = f,
+                    points = (points ?? []).Select(p => new[] { p.X, p.Y, p.Label == PointLabel.Positive ? 1f : 0f }).ToArray(),
+                    box = box is { } b ? new[] { b.X0, b.Y0, b.X1, b.Y1 } : null,
+                    kind = points is null && box is null ? "mask" : "clicks",
+                    pending = IsPending(id, f),
+                });
+            }
+        return [.. list];
     }
 
     /// <summary>
     /// Runs the <c>export</c> command's exporter on the session's masks into <c>&lt;out&gt;/export/&lt;format&gt;/</c>.
-    /// Frames no walk has reached get an empty label map first: the exporter pairs the i-th mask with the i-th frame.
     /// </summary>
     public async Task<IReadOnlyList<string>> Export(ExportRequest template, CancellationToken cancel)
     {
         await EnterSession(cancel);
         try
         {
-            if (_state.Objects.Count == 0) throw new StudioRequestException(409, "nothing to export yet: add an object, click on it and propagate");
-            LabelMap? empty = null;
-            for (int f = 0; f < FrameCount; f++)
-                if (_store.ReadLabelsPng(f) is null) _store.WriteLabels(f, empty ??= new LabelMap(_session.Width, _session.Height));
-            ExportResult result = await Task.Run(() => RotoExporter.Export(template with { MasksDir = _store.MasksDir }, null, cancel), cancel);
+            if (_session.ObjectIds.Count == 0) throw new StudioRequestException(409, "nothing to export yet: add an object, click on it and propagate");
+            ExportResult result = await Task.Run(() => RotoExporter.Export(template with { MasksDir = _folder.MasksDir }, null, cancel), cancel);
             return result.Files;
         }
         catch (EdgeSamException e) { throw new StudioRequestException(400, e.Message.TrimEnd('.')); }
@@ -413,7 +650,7 @@ internal sealed class StudioProject : IDisposable
 
     private void Broadcast(object payload)
     {
-        string json = JsonSerializer.Serialize(payload, FolderSessionStore.Json);
+        string json = JsonSerializer.Serialize(payload, StudioObjects.Json);
         lock (_lock)
             foreach (Channel<string> c in _subscribers) c.Writer.TryWrite(json);
     }
@@ -438,13 +675,27 @@ internal sealed class StudioProject : IDisposable
 
     public bool HasObject(int id)
     {
-        lock (_lock) return _state.Objects.Any(o => o.Id == id);
+        lock (_lock) return _objects.Objects.Any(o => o.Id == id);
+    }
+
+    private bool IsPending(int objectId, int frame)
+    {
+        lock (_lock) return _objects.Pending.Contains(new StudioPending(objectId, frame));
+    }
+
+    /// <summary>The session (session.json, prompts/), the report and the objects file, each written atomically.</summary>
+    private void SaveAll()
+    {
+        lock (_lock)
+        {
+            _folder.Save(_session);
+            _report.WriteJson(_folder.ReportFile);
+            _objects.Save(Root);
+        }
     }
 
     private static StudioRequestException UnknownObject(int id) =>
         new(404, $"object {id} does not exist; create it with POST /api/objects first");
-
-    private void Save() => _store.Save(_state);
 
     private static int CountOf(byte[] d, int id)
     {

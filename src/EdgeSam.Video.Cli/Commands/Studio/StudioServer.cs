@@ -33,6 +33,7 @@ internal sealed class StudioServer : IAsyncDisposable
     private readonly string _token;
     private readonly double _fps;
     private readonly string _input;
+    private readonly Pipeline.FolderSessionMasks _masks;
     private byte[]? _emptyPng;
 
     private StudioServer(WebApplication app, StudioProject project, string token, double fps, string input)
@@ -43,6 +44,7 @@ internal sealed class StudioServer : IAsyncDisposable
         _fps = fps;
         _input = input;
         _jpegs = new FrameJpegs(project.Session.Frames);
+        _masks = new Pipeline.FolderSessionMasks(project.MasksDir, project.Session.Frames);
     }
 
     /// <summary>Where the server listens (<c>http://127.0.0.1:PORT</c>).</summary>
@@ -124,7 +126,7 @@ internal sealed class StudioServer : IAsyncDisposable
         _app.MapGet("/studio.js", () => Page("studio.js", "text/javascript; charset=utf-8"));
         _app.MapGet("/studio.css", () => Page("studio.css", "text/css; charset=utf-8"));
 
-        _app.MapGet("/api/video", () => Results.Json(_project.Video(_fps), FolderSessionStore.Json));
+        _app.MapGet("/api/video", () => Results.Json(_project.Video(_fps), StudioObjects.Json));
         _app.MapGet("/api/frames/{frame:int}.jpg", (int frame, HttpContext ctx) =>
         {
             _project.CheckFrame(frame);
@@ -134,37 +136,41 @@ internal sealed class StudioServer : IAsyncDisposable
         {
             _project.CheckFrame(frame);
             // A frame nothing has segmented yet is all background.
-            byte[] png = _project.Store.ReadLabelsPng(frame)
-                ?? (_emptyPng ??= Media.PngCodec.EncodeLabels(new Media.LabelMap(_project.Session.Width, _project.Session.Height)));
+            byte[] png = File.Exists(_masks.PathOf(frame)) ? File.ReadAllBytes(_masks.PathOf(frame))
+                : (_emptyPng ??= Media.PngCodec.EncodeLabels(new Media.LabelMap(_project.Session.Width, _project.Session.Height)));
             return Results.Bytes(png, "image/png");
         });
-        _app.MapGet("/api/objects", () => Results.Json(_project.Objects(), FolderSessionStore.Json));
+        _app.MapGet("/api/objects", () => Results.Json(_project.Objects(), StudioObjects.Json));
         _app.MapPost("/api/objects", async (HttpContext ctx) =>
         {
             ObjectBody b = await Body<ObjectBody>(ctx);
             StudioObject o = _project.AddObject(b.Name, b.Color);
-            return Results.Json(new { id = o.Id, name = o.Name, color = o.Color }, FolderSessionStore.Json);
+            return Results.Json(new { id = o.Id, name = o.Name, color = o.Color }, StudioObjects.Json);
         });
         _app.MapMethods("/api/objects/{id:int}", ["PATCH"], async (int id, HttpContext ctx) =>
         {
             ObjectBody b = await Body<ObjectBody>(ctx);
             StudioObject o = _project.UpdateObject(id, b.Name, b.Color);
-            return Results.Json(new { id = o.Id, name = o.Name, color = o.Color }, FolderSessionStore.Json);
+            return Results.Json(new { id = o.Id, name = o.Name, color = o.Color }, StudioObjects.Json);
         });
         _app.MapDelete("/api/objects/{id:int}", async (int id, HttpContext ctx) =>
         {
             await _project.RemoveObject(id, ctx.RequestAborted);
-            return Results.Json(new { id, removed = true }, FolderSessionStore.Json);
+            return Results.Json(new { id, removed = true }, StudioObjects.Json);
         });
-        _app.MapGet("/api/prompts", () => Results.Json(_project.Prompts(), FolderSessionStore.Json));
+        _app.MapGet("/api/prompts", () => Results.Json(_project.Prompts(), StudioObjects.Json));
         _app.MapPost("/api/prompts", async (HttpContext ctx) =>
         {
             PromptBody b = await Body<PromptBody>(ctx);
             if (b.Frame is not { } frame || b.Object is not { } obj)
                 throw new StudioRequestException(400, "a prompt needs frame and object: {\"frame\": 0, \"object\": 1, \"points\": [[x, y, 1]]}");
             object r = await _project.Prompt(frame, obj, b.Points ?? [], b.Box, b.Clear ?? false, ctx.RequestAborted);
-            return Results.Json(r, FolderSessionStore.Json);
+            return Results.Json(r, StudioObjects.Json);
         });
+        // An explicit IResult: a lambda of HttpContext alone returning a Task would bind as a RequestDelegate and drop its result.
+        _app.MapPost("/api/prompts/undo", async Task<IResult> (HttpContext ctx) => Results.Json(await _project.Undo(ctx.RequestAborted), StudioObjects.Json));
+        _app.MapDelete("/api/objects/{id:int}/prompts/{frame:int}", async (int id, int frame, HttpContext ctx) =>
+            Results.Json(await _project.DeletePrompt(id, frame, ctx.RequestAborted), StudioObjects.Json));
         _app.MapPost("/api/propagate", async (HttpContext ctx) =>
         {
             PropagateBody b = await Body<PropagateBody>(ctx);
@@ -176,15 +182,15 @@ internal sealed class StudioServer : IAsyncDisposable
                 _ => throw new StudioRequestException(400, $"direction '{b.Direction}' is not forward, backward or both"),
             };
             int job = await _project.StartPropagation(b.From ?? 0, dir, ctx.RequestAborted);
-            return Results.Json(new { job }, FolderSessionStore.Json);
+            return Results.Json(new { job }, StudioObjects.Json);
         });
         _app.MapPost("/api/jobs/{job:int}/cancel", (int job) =>
         {
             _project.Cancel(job);
-            return Results.Json(new { job, cancelling = true }, FolderSessionStore.Json);
+            return Results.Json(new { job, cancelling = true }, StudioObjects.Json);
         });
         _app.MapGet("/api/events", Events);
-        _app.MapGet("/api/report", () => Results.Json(_project.Report(), FolderSessionStore.Json));
+        _app.MapGet("/api/report", () => Results.Text(_project.ReportJson(), "application/json; charset=utf-8"));
         _app.MapPost("/api/export", async (HttpContext ctx) =>
         {
             ExportBody b = await Body<ExportBody>(ctx);
@@ -193,7 +199,7 @@ internal sealed class StudioServer : IAsyncDisposable
             catch (EdgeSamException e) { throw new StudioRequestException(400, e.Message.TrimEnd('.')); }
             string name = ExportFormats.Name(format);
             // Every output lands in <out>/export/<format>/: the request names no path.
-            var request = new ExportRequest(_project.Store.MasksDir, format, Path.Combine(_project.Store.Root, "export", name),
+            var request = new ExportRequest(_project.MasksDir, format, Path.Combine(_project.Root, "export", name),
                 Frames: _input, ObjectIds: b.Objects, FeatherPx: b.Feather ?? 0,
                 Edge: (b.Edge ?? "hard").ToLowerInvariant() switch
                 {
@@ -206,12 +212,12 @@ internal sealed class StudioServer : IAsyncDisposable
             if (request.FeatherPx is < 0 or > 100 || request.Smooth is < 0 or > 50 || request.Tolerance is <= 0 or > 20 || request.MinArea < 0)
                 throw new StudioRequestException(400, "export options out of range: feather 0..100, smooth 0..50, tolerance (0, 20], minArea >= 0");
             IReadOnlyList<string> files = await _project.Export(request, ctx.RequestAborted);
-            string root = _project.Store.Root;
+            string root = _project.Root;
             return Results.Json(new
             {
                 files = files.Select(f => Path.GetRelativePath(root, f).Replace('\\', '/')).ToArray(),
                 urls = files.Select(f => "/api/files/" + string.Join('/', Path.GetRelativePath(root, f).Split(Path.DirectorySeparatorChar).Select(Uri.EscapeDataString))).ToArray(),
-            }, FolderSessionStore.Json);
+            }, StudioObjects.Json);
         });
         _app.MapGet("/api/files/{**path}", (string path) =>
         {
@@ -228,13 +234,13 @@ internal sealed class StudioServer : IAsyncDisposable
             };
             return Results.File(full, type, Path.GetFileName(full));
         });
-        _app.MapFallback((HttpContext ctx) => Results.Json(new { error = $"no route {ctx.Request.Method} {ctx.Request.Path}" }, FolderSessionStore.Json, statusCode: 404));
+        _app.MapFallback((HttpContext ctx) => Results.Json(new { error = $"no route {ctx.Request.Method} {ctx.Request.Path}" }, StudioObjects.Json, statusCode: 404));
     }
 
     /// <summary>The full path of <paramref name="relative"/> under the session folder; 403 when it would leave it.</summary>
     internal string InsideSession(string relative)
     {
-        string root = _project.Store.Root;
+        string root = _project.Root;
         string full = Path.GetFullPath(Path.Combine(root, relative));
         if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             throw new StudioRequestException(403, $"{relative} lies outside the session folder");
@@ -290,7 +296,7 @@ internal sealed class StudioServer : IAsyncDisposable
     {
         try
         {
-            T? b = await JsonSerializer.DeserializeAsync<T>(ctx.Request.Body, FolderSessionStore.Json, ctx.RequestAborted);
+            T? b = await JsonSerializer.DeserializeAsync<T>(ctx.Request.Body, StudioObjects.Json, ctx.RequestAborted);
             return b ?? throw new StudioRequestException(400, "the request body is empty; send a JSON object");
         }
         catch (JsonException e)
@@ -306,7 +312,7 @@ internal sealed class StudioServer : IAsyncDisposable
         ctx.Response.Clear();
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "application/json";
-        return ctx.Response.WriteAsync(JsonSerializer.Serialize(new { error = message.Replace('\n', ' ') }, FolderSessionStore.Json) + "\n");
+        return ctx.Response.WriteAsync(JsonSerializer.Serialize(new { error = message.Replace('\n', ' ') }, StudioObjects.Json) + "\n");
     }
 
     private static IResult Page(string name, string type)

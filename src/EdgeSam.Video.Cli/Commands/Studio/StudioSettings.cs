@@ -8,7 +8,7 @@ internal sealed record StudioSettings
     /// <summary>Video file or folder of frames.</summary>
     public required string Input { get; init; }
 
-    /// <summary>Session folder: masks/, prompts/, studio.json and export/ live there; reopened when it holds a session.</summary>
+    /// <summary>Session folder in <c>segment</c>'s layout (<see cref="Pipeline.SessionFolder"/>), plus objects.json and export/; reopened when it holds a session.</summary>
     public required string Out { get; init; }
 
     /// <summary>TCP port on 127.0.0.1; 0 picks a free one.</summary>

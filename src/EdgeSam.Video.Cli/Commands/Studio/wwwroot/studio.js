@@ -6,12 +6,11 @@
   const $ = (id) => document.getElementById(id);
   const canvas = $('frame'), ctx = canvas.getContext('2d');
   const timeline = $('timeline'), tctx = timeline.getContext('2d');
-  const FORMATS = ['alpha-png', 'prores', 'webm', 'svg', 'ae', 'nuke', 'coco', 'json'];
 
   const S = {
     video: null, frame: 0, objects: [], selected: null, prompts: [], report: new Map(),
     image: null, overlay: null, labels: null, maskVersion: new Map(), job: null,
-    paletteIndex: new Map(), lastPromptMs: null, lastServerMs: null, lastJob: null, prompted: 0, jobsDone: 0, shown: 0,
+    paletteIndex: new Map(), clicks: [], lastPromptMs: null, lastServerMs: null, lastJob: null, prompted: 0, jobsDone: 0, shown: 0,
   };
   window.studio = S; // for people poking around in the console, and for the browser tests
 
@@ -30,6 +29,7 @@
   function status(text, error) {
     const el = $('status');
     el.textContent = text;
+    el.title = text; // the header cuts a long message short; hovering shows all of it
     el.classList.toggle('error', !!error);
   }
 
@@ -99,6 +99,7 @@
     S.overlay = buildOverlay(mask);
     draw();
     drawTimeline();
+    renderPrompts();
     S.shown++;
   }
 
@@ -167,13 +168,35 @@
         const a = e.area > 0 ? 0.25 + 0.75 * e.confidence : 0.08;
         tctx.fillStyle = `rgba(${cr},${cg},${cb},${a})`;
         tctx.fillRect(x, y, w, rowH - 2);
-        if (e.status === 'Prompted') { tctx.fillStyle = '#fff'; tctx.fillRect(x + w / 2 - 1, y + 2, 3, rowH - 6); }
+        if (e.event === 'prompted') { tctx.fillStyle = '#fff'; tctx.fillRect(x + w / 2 - 1, y + 2, 3, rowH - 6); }
       });
     }
     const cx = Math.floor((S.frame + 0.5) * cw);
     tctx.fillStyle = '#fff';
     tctx.fillRect(cx - 1, 0, 2, timeline.height);
     $('flag-count').textContent = flags ? `${flags} flagged frame(s)` : (S.report.size ? 'no flagged frame' : '');
+    // What the report says of the frame shown: each object's confidence and, when flagged, why.
+    const here = (S.report.get(S.frame) || []).map(e => {
+      const o = S.objects.find(x => x.id === e.id);
+      const why = e.review && e.reasons && e.reasons.length ? ` (${e.reasons.map(r => r.text).join(', ')})` : '';
+      return `${o ? o.name : 'object ' + e.id}: ${e.event === 'prompted' ? 'prompt' : `confidence ${(+e.confidence).toFixed(2)}`}${e.review ? ', review' : ''}${why}`;
+    });
+    $('frame-report').textContent = here.join('; ');
+  }
+
+  // The frame whose lowest object confidence is lowest (prompted frames aside): where to look when nothing is flagged.
+  function worstFrame() {
+    let best = null, low = 2;
+    for (const [f, entries] of S.report) {
+      for (const e of entries) {
+        if (e.event === 'prompted' || e.confidence === null || e.confidence === undefined) continue;
+        if (e.confidence < low) { low = e.confidence; best = f; }
+      }
+    }
+    if (best === null) { status('no walked frame yet: propagate first'); return null; }
+    show(best);
+    status(`lowest confidence ${low.toFixed(2)} on frame ${best}`);
+    return best;
   }
 
   function nextFlagged() {
@@ -238,9 +261,45 @@
     return o.id;
   }
 
+  // The report is segment's report.json: frames by name, each with its index and its objects by id.
   async function refreshReport() {
     const r = await api('GET', '/api/report');
-    S.report = new Map(r.report.map(e => [e.frame, e.objects]));
+    S.report = new Map(Object.values(r.frames).map(f => [f.index,
+      Object.entries(f.objects).map(([id, o]) => ({ id: +id, area: o.area, confidence: o.confidence, review: o.review, event: o.event, reasons: o.reasons }))]));
+  }
+
+  // The current frame's prompts, each with a delete button.
+  function renderPrompts() {
+    const ul = $('prompts');
+    ul.innerHTML = '';
+    for (const p of S.prompts.filter(p => p.frame === S.frame)) {
+      const obj = S.objects.find(o => o.id === p.object);
+      const li = document.createElement('li');
+      const pos = p.points.filter(q => q[2] === 1).length, neg = p.points.length - pos;
+      li.textContent = `${obj ? obj.name : 'object ' + p.object}: ` + (p.kind === 'mask' ? 'mask' : `${pos}+ ${neg}-${p.box ? ', box' : ''}`) + (p.pending ? ' (not propagated)' : '');
+      const del = document.createElement('button');
+      del.textContent = '\u00d7'; del.title = 'delete this prompt'; del.className = 'del-prompt';
+      del.onclick = async () => {
+        try {
+          const r = await api('DELETE', `/api/objects/${p.object}/prompts/${p.frame}`);
+          status(`prompt of object ${p.object} on frame ${p.frame} deleted` + (r.repropagateFrom !== null ? `; Propagate re-walks it from frame ${r.repropagateFrom}` : ''));
+          await refreshAll();
+        } catch (e) { status(e.message, true); }
+      };
+      li.append(del);
+      ul.append(li);
+    }
+    if (!ul.children.length) { const li = document.createElement('li'); li.className = 'hint'; li.textContent = 'no prompt on this frame'; ul.append(li); }
+  }
+
+  async function undo() {
+    if (S.job) { status('a propagation is running: cancel it or wait', true); return; }
+    try {
+      const r = await api('POST', '/api/prompts/undo');
+      S.maskVersion.set(r.frame, (S.maskVersion.get(r.frame) || 0) + 1);
+      await refreshAll();
+      status(`undid the last click of object ${r.object} on frame ${r.frame}`);
+    } catch (e) { status(e.message, true); }
   }
 
   async function refreshAll() {
@@ -295,8 +354,11 @@
       S.lastServerMs = r.ms;
       S.lastServerCpuMs = r.cpuMs;
       S.prompted++;
+      S.lastCached = r.cached;
+      S.lastRefined = r.refined;
+      S.clicks.push({ frame: r.frame, pageMs: S.lastPromptMs, serverMs: r.ms, cpuMs: r.cpuMs, cached: r.cached, refined: r.refined });
       status(r.area > 0
-        ? `mask of object ${r.object} on frame ${r.frame}: ${r.area} px in ${S.lastPromptMs} ms (server ${r.ms} ms, CPU ${r.cpuMs} ms)`
+        ? `${r.refined ? 'refined' : 'new'} mask of object ${r.object} on frame ${r.frame}: ${r.area} px in ${S.lastPromptMs} ms (server ${r.ms} ms, CPU ${r.cpuMs} ms${r.cached ? ', embedding cached' : ''})`
         : `no object found there on frame ${r.frame}: click inside the object, or drag a box around it`, r.area === 0);
     } catch (e) {
       status(e.message, true);
@@ -307,7 +369,7 @@
   // ---- propagation ---------------------------------------------------------------------------------------------
   function setJob(job) {
     S.job = job;
-    for (const id of ['prop-backward', 'prop-both', 'prop-forward', 'export']) $(id).disabled = job !== null;
+    for (const id of ['prop-backward', 'prop-both', 'prop-forward', 'export', 'undo']) $(id).disabled = job !== null;
     $('cancel').disabled = job === null;
   }
 
@@ -328,9 +390,11 @@
       S.jobsDone++;
       if (!m.cancelled && !m.error) $('progress').value = $('progress').max;
       const what = m.error ? `failed: ${m.error}` : m.cancelled ? 'cancelled' : 'done';
-      $('job-info').textContent = `job ${m.job} ${what}: ${m.frames} frame(s) in ${m.seconds} s` + (m.msPerFrame ? ` (${m.msPerFrame} ms/frame, CPU ${m.cpuMsPerFrame} ms/frame)` : '');
+      $('job-info').textContent = m.mode === 'correction'
+        ? `job ${m.job} ${what}: ${m.corrections} correction(s) re-propagated in ${m.seconds} s, ${m.changed} frame(s) changed (a re-walk stops where the new mask meets the stored one)`
+        : `job ${m.job} ${what}: ${m.frames} frame(s) in ${m.seconds} s` + (m.msPerFrame ? ` (${m.msPerFrame} ms/frame${m.cpuMsPerFrame ? `, CPU ${m.cpuMsPerFrame} ms/frame` : ''})` : '');
       status(`propagation ${what}`, !!m.error);
-      refreshReport().then(() => show(S.frame));
+      refreshAll();
       return;
     }
     if (S.job === null) setJob(m.job);
@@ -377,6 +441,8 @@
     else if (ev.key === 'Home') seek(0);
     else if (ev.key === 'End') seek(S.video.frames - 1);
     else if (ev.key === 'n' || ev.key === 'N') nextFlagged();
+    else if (ev.key === 'w' || ev.key === 'W') worstFrame();
+    else if ((ev.ctrlKey || ev.metaKey) && (ev.key === 'z' || ev.key === 'Z')) undo();
     else return;
     ev.preventDefault();
   });
@@ -384,6 +450,8 @@
   $('next').onclick = () => seek(S.frame + 1);
   $('scrub').oninput = () => seek(+$('scrub').value);
   $('next-flag').onclick = nextFlagged;
+  $('worst').onclick = worstFrame;
+  $('undo').onclick = undo;
   $('add-object').onclick = () => addObject().catch(e => status(e.message, true));
   $('prop-forward').onclick = () => propagate('forward');
   $('prop-backward').onclick = () => propagate('backward');
@@ -395,7 +463,6 @@
     seek(Math.floor((ev.clientX - r.left) / r.width * S.video.frames));
   });
   window.addEventListener('resize', drawTimeline);
-  for (const f of FORMATS) { const o = document.createElement('option'); o.value = o.textContent = f; $('format').append(o); }
 
   (async () => {
     try {
@@ -403,6 +470,7 @@
       S.video.palette.forEach((c, i) => { if (i > 0) S.paletteIndex.set((c[0] << 16) | (c[1] << 8) | c[2], i); });
       $('video-info').textContent = `${S.video.input}: ${S.video.frames} frames, ${S.video.width}\u00d7${S.video.height}, ${S.video.fps} fps`;
       $('scrub').max = S.video.frames - 1;
+      for (const f of S.video.formats) { const o = document.createElement('option'); o.value = o.textContent = f; $('format').append(o); }
       const events = new EventSource('/api/events');
       events.onmessage = onEvent;
       setJob(S.video.job ?? null);

@@ -195,9 +195,16 @@ public sealed class SegmentationReport
 
     /// <summary>Reads the entries of a report file (for calibration and tests); throws <see cref="EdgeSamException"/>
     /// with the file and the problem when it is not a report.</summary>
-    public static IReadOnlyList<FileEntry> Read(string path)
+    public static IReadOnlyList<FileEntry> Read(string path) =>
+        Load(path)._frames.SelectMany(kv => kv.Value.Objects.Select(o =>
+            new FileEntry(kv.Value.Name, kv.Key, o.Id, o.Confidence.Confidence, o.Confidence.Review, o.Confidence.Event, o.Confidence.Features))).ToList();
+
+    /// <summary>A report file read back whole (reasons included), so a correction can update the entries of the frames it
+    /// rewrites (<see cref="Merge"/>) and write it again; throws <see cref="EdgeSamException"/> with the file and the
+    /// problem when it is not a report.</summary>
+    public static SegmentationReport Load(string path)
     {
-        var entries = new List<FileEntry>();
+        var report = new SegmentationReport();
         try
         {
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
@@ -207,6 +214,7 @@ public sealed class SegmentationReport
             foreach (JsonProperty frame in root.GetProperty("frames").EnumerateObject())
             {
                 int index = frame.Value.GetProperty("index").GetInt32();
+                var objects = new List<(int, FrameConfidence)>();
                 foreach (JsonProperty o in frame.Value.GetProperty("objects").EnumerateObject())
                 {
                     JsonElement e = o.Value;
@@ -218,17 +226,43 @@ public sealed class SegmentationReport
                             x.GetProperty("carried_iou").GetSingle(), x.GetProperty("appearance").GetSingle(),
                             x.GetProperty("colour_log_odds").GetSingle(), x.GetProperty("empty").GetBoolean(),
                             x.GetProperty("found_again").GetBoolean());
-                    entries.Add(new FileEntry(frame.Name, index, int.Parse(o.Name, CultureInfo.InvariantCulture),
-                        e.GetProperty("confidence").GetSingle(), e.GetProperty("review").GetBoolean(),
-                        ParseEvent(e.GetProperty("event").GetString() ?? ""), features));
+                    var reasons = new List<ReviewReason>();
+                    foreach (JsonElement r in e.GetProperty("reasons").EnumerateArray())
+                    {
+                        string code = r.GetProperty("code").GetString() ?? "";
+                        if (!ReviewReason.TryParseCode(code, out ReviewReasonKind kind)) throw new FormatException($"unknown reason '{code}'");
+                        reasons.Add(new ReviewReason(kind, r.GetProperty("value").GetSingle()));
+                    }
+                    objects.Add((int.Parse(o.Name, CultureInfo.InvariantCulture), new FrameConfidence
+                    {
+                        Confidence = e.GetProperty("confidence").GetSingle(),
+                        Review = e.GetProperty("review").GetBoolean(),
+                        Reasons = reasons,
+                        Event = ParseEvent(e.GetProperty("event").GetString() ?? ""),
+                        Area = e.GetProperty("area").GetInt32(),
+                        VisiblePoints = e.GetProperty("visible_points").GetInt32(),
+                        Features = features,
+                    }));
                 }
+                report._frames[index] = (frame.Name, objects.ToArray());
             }
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             throw new EdgeSamException($"{path} is not a readable edgesam-video report: {e.Message}", e);
         }
-        return entries;
+        return report;
+    }
+
+    /// <summary>Replaces the entries of the objects <paramref name="result"/> holds on its frame and keeps the other
+    /// objects' (a correction re-walks one object; <see cref="Add"/> replaces the whole frame).</summary>
+    public void Merge(FrameResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var fresh = result.Objects.Where(o => o.Confidence is not null).Select(o => (o.ObjectId, o.Confidence!)).ToList();
+        if (_frames.TryGetValue(result.FrameIndex, out var old))
+            fresh.AddRange(old.Objects.Where(o => fresh.All(n => n.ObjectId != o.Id)));
+        _frames[result.FrameIndex] = (result.FrameName, fresh.OrderBy(o => o.ObjectId).ToArray());
     }
 
     /// <summary>The file code of an event ("prior-held", ...).</summary>

@@ -131,6 +131,27 @@ public class ConfidenceTests(ITestOutputHelper output)
         Assert.Equal(grew.LogAreaToPrompt, f3.Features!.Value.LogAreaToPrompt, 3);
         Assert.Null(back.Single(x => x.Frame == "f000").Features);
         Assert.Equal([path], Directory.GetFiles(Path.GetDirectoryName(path)!)); // no temporary left
+
+        // Loaded back whole, the report gives the same ranges; a correction's walk of object 1 merged into it replaces
+        // object 1's entries on the frames it rewrote and keeps object 2's there.
+        SegmentationReport loaded = SegmentationReport.Load(path);
+        Assert.Equal(report.ReviewRanges().Select(r => r.Text), loaded.ReviewRanges().Select(r => r.Text));
+        Assert.Equal(report.ToJson(), loaded.ToJson());
+        for (int t = 18; t <= 22; t++) loaded.Merge(Frame(t, (1, t == 18 ? FrameConfidence.Prompted(45, 8) : Fine())));
+        Assert.Equal(["object 1: review frames 3-6 (mask grew 2.3x)"], loaded.ReviewRanges().Select(r => r.Text));
+        Assert.Equal(ObjectEvent.Prompted, loaded.Entry(18, 1)!.Event);
+        Assert.Equal(40, loaded.Entry(20, 1)!.Area);
+        Assert.NotNull(loaded.Entry(20, 2));
+        Assert.Equal(3, loaded.FlaggedFrames);
+        Assert.Contains("not an edgesam-video report", Assert.Throws<EdgeSamException>(() => SegmentationReport.Load(WriteText("{\"schema\": \"x\"}"))).Message);
+        Assert.Contains("not a readable edgesam-video report", Assert.Throws<EdgeSamException>(() => SegmentationReport.Load(WriteText("{\"schema\": \"" + SegmentationReport.Schema + "\"}"))).Message);
+    }
+
+    private static string WriteText(string text)
+    {
+        string path = Path.Combine(TestPaths.NewTempDir("report-bad"), "report.json");
+        File.WriteAllText(path, text);
+        return path;
     }
 
     [Fact]

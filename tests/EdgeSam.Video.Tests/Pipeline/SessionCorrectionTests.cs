@@ -113,6 +113,9 @@ public class SessionCorrectionTests(ITestOutputHelper output)
         var folder = new SessionFolder(outDir);
         Assert.True(folder.Exists);
         DateTime[] written = Enumerable.Range(0, n).Select(i => File.GetLastWriteTimeUtc(Path.Combine(folder.MasksDir, $"{i:D5}.png"))).ToArray();
+        string reportPath = Path.Combine(outDir, SegmentCommand.ReportFileName);
+        var reportBefore = SegmentationReport.Read(reportPath).ToDictionary(e => e.Index);
+        Assert.NotEqual(ObjectEvent.Prompted, reportBefore[6].Event);
         byte[][] before = Enumerable.Range(0, n).Select(i => File.ReadAllBytes(Path.Combine(folder.MasksDir, $"{i:D5}.png"))).ToArray();
 
         // A negative click on the car's roof at frame 6: the object loses pixels there, frames 0-3 must not move.
@@ -127,6 +130,23 @@ public class SessionCorrectionTests(ITestOutputHelper output)
             Assert.Equal(written[i], File.GetLastWriteTimeUtc(Path.Combine(folder.MasksDir, $"{i:D5}.png")));
         }
         Assert.NotEqual(before[6], File.ReadAllBytes(Path.Combine(folder.MasksDir, "00006.png")));
+        // report.json follows the rewritten frames: frame 6 is now the correction's prompt, the frames before the
+        // previous prompt keep their entries, every rewritten frame's entry gives the area of its new mask, and the
+        // exit summary lists the review ranges of the updated report as a fresh run does.
+        var reportAfter = SegmentationReport.Read(reportPath).ToDictionary(e => e.Index);
+        Assert.Equal(n, reportAfter.Count);
+        Assert.Equal((ObjectEvent.Prompted, 1f), (reportAfter[6].Event, reportAfter[6].Confidence));
+        for (int i = 0; i <= 3; i++) Assert.Equal(reportBefore[i], reportAfter[i]);
+        SegmentationReport updated = SegmentationReport.Load(reportPath);
+        for (int i = 4; i < n; i++)
+        {
+            if (before[i].AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(folder.MasksDir, $"{i:D5}.png")))) continue;
+            int area = PngCodec.ReadLabels(Path.Combine(folder.MasksDir, $"{i:D5}.png")).MaskOf(1).Area();
+            Assert.Equal(area, updated.Entry(i, 1)!.Area);
+        }
+        var ranges = updated.ReviewRanges();
+        if (ranges.Count == 0) Assert.Contains("segment --add: no frame flagged for review", text2);
+        foreach (ReviewRange r in ranges) Assert.Contains($"segment --add: {r.Text}", text2);
         using (JsonDocument doc = JsonDocument.Parse(File.ReadAllText(folder.SessionFile)))
         {
             var prompts = doc.RootElement.GetProperty("prompts").EnumerateArray().Select(p => p.GetProperty("frame").GetInt32()).Order().ToArray();

@@ -143,11 +143,12 @@ internal static class SegmentCommand
         {
             // The walks started at the earliest prompt, so an object first prompted later has nothing before its own first
             // prompt yet: walk it back to the start (and on to its next prompt) alone.
-            CorrectionResult back = await SessionCorrection.RepropagateAsync(session, late, session.PromptFrames(late)[0], masks, CorrectionBlend.Replace, cancel: cancel);
+            CorrectionResult back = await SessionCorrection.RepropagateAsync(session, late, session.PromptFrames(late)[0], masks, CorrectionBlend.Replace, cancel: cancel, report: job.Report);
             ConsoleLines.Line(ctx, $"segment: object {late} walked from its first prompt on frame {back.Frame} over frames {back.FirstFrame}-{back.LastFrame}");
             lateWalks = true;
         }
-        if (lateWalks && job.PreviewPath is not null) WritePreview(frames, masks, job.PreviewPath, cancel);
+        if (lateWalks && job.ReportPath is not null) job.Report.WriteJson(job.ReportPath);
+        if (lateWalks && job.PreviewPath is not null) WritePreview(frames, masks, job.PreviewPath, cancel, job.Report);
         folder.Save(session);
         ConsoleLines.Line(ctx, $"segment: masks in {job.MasksDir}{(job.PreviewPath is null ? "" : $", preview {job.PreviewPath}")}");
         foreach (Video.Export.ExportFormat format in s.Export)
@@ -237,8 +238,10 @@ internal static class SegmentCommand
             SessionCorrection.Apply(session, p, masks, cancel);
             // Every rewritten frame passes through this callback once its new labels are on disk: the place where per-frame
             // outputs kept beside the masks (report.json) are brought up to date.
+            // With the report, a re-walked frame replaces the stored one only where it is not less sure (and the report
+            // takes the new entries).
             CorrectionResult r = await SessionCorrection.RepropagateAsync(session, p.ObjectId, p.Frame, masks,
-                onChanged: (result, labels) => { changed.Add(result.FrameIndex); report?.Merge(result); }, cancel: cancel);
+                onChanged: (result, labels) => changed.Add(result.FrameIndex), cancel: cancel, report: report);
             ConsoleLines.Line(ctx, $"segment --add: {p.Origin}: object {p.ObjectId} on frame {p.Frame}: re-propagated over frames {r.FirstFrame}-{r.LastFrame}, {r.ChangedFrames} frame(s) changed");
             // Saved after each prompt, so an interruption keeps the prompts whose frames are already rewritten, and the
             // report says what those frames now hold.

@@ -30,7 +30,15 @@ internal sealed class ObjectState(int id)
     /// <summary>The confidence reference of the object's latest seeding (<see cref="ConfidenceMeter"/>), kept for the
     /// same reason.</summary>
     public ConfidenceReference? ConfidenceReference { get; set; }
+
+    /// <summary>The references of the object's latest seeding from a mask prompt (a user's mask, not clicks), which
+    /// walks from corrections keep; null until a walk has seeded from one.</summary>
+    public ObjectAnchor? Anchor { get; set; }
 }
+
+/// <summary>What a mask prompt taught a walk about the object: the segmenter's appearance reference, the colour
+/// detector and the confidence reference.</summary>
+internal sealed record ObjectAnchor(Segmentation.AppearanceReference? Reference, ColorRedetector? Detector, ConfidenceReference Confidence);
 
 /// <summary>Where earlier propagations left each object on <see cref="LastFrame"/>, the frame just before a walk's
 /// first, so the walk goes on from there without a new prompt (built from the session's remembered states).</summary>

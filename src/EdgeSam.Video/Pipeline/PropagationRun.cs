@@ -129,7 +129,7 @@ internal sealed class PropagationRun : IDisposable
         {
             ObjRun o = _objects[i];
             if (o.State.Prompts.TryGetValue(frame, out FramePrompt? prompt))
-                slot.Results[i] = Seed(o, slot, prompt.Mask);
+                slot.Results[i] = Seed(o, slot, prompt);
             else if (o.Active)
             {
                 slot.Results[i] = Tracked(o, image);
@@ -184,8 +184,19 @@ internal sealed class PropagationRun : IDisposable
         _pending.Clear();
     }
 
-    private ObjResult Seed(ObjRun o, Slot slot, Mask mask)
+    /// <summary>The references a walk seeding from the mask prompt <paramref name="mask"/> on <paramref name="image"/>
+    /// would build (so a session reopened from disk, or one whose walks have not reached the prompt yet, anchors its
+    /// corrections as a session that walked from it does).</summary>
+    internal static ObjectAnchor MakeAnchor(VideoSegmenterOptions options, RgbImage image, Mask mask)
     {
+        AppearanceReference? reference = options.ReferenceAppearance ? new AppearanceReference(image, mask) : null;
+        ColorRedetector? detector = options.Redetect && mask.Area() < mask.Data.Length ? new ColorRedetector(image, mask) : null;
+        return new ObjectAnchor(reference, detector, new ConfidenceReference(image, mask, detector));
+    }
+
+    private ObjResult Seed(ObjRun o, Slot slot, FramePrompt prompt)
+    {
+        Mask mask = prompt.Mask;
         o.Stop();
         int area = mask.Area();
         var result = new ObjResult { Status = ObjectStatus.Prompted, Raw = mask, Score = float.PositiveInfinity };
@@ -197,11 +208,25 @@ internal sealed class PropagationRun : IDisposable
         StartTrack(o, slot.Image, points);
         o.Prev = mask;
         o.PrevImage = slot.Image;
-        o.Reference = _options.ReferenceAppearance ? new AppearanceReference(slot.Image, mask) : null;
+        if (prompt.Points is not null && o.State.Anchor is { } anchor)
+        {
+            // A prompt made from clicks (a correction) is a guess at the object's shape; the user's mask prompt is what
+            // the object looks like. Walks from a correction keep that mask's colours as their reference (so a
+            // correction that missed part of the object, or took in some background, does not teach the walk those
+            // colours), and their confidence is measured against the same reference as the walks they may replace.
+            o.Reference = _options.ReferenceAppearance ? anchor.Reference : null;
+            o.Detector = _options.Redetect ? anchor.Detector : null;
+            o.State.ConfidenceReference = anchor.Confidence;
+        }
+        else
+        {
+            o.Reference = _options.ReferenceAppearance ? new AppearanceReference(slot.Image, mask) : null;
+            o.Detector = _options.Redetect && area < mask.Data.Length ? new ColorRedetector(slot.Image, mask) : null;
+            o.State.ConfidenceReference = new ConfidenceReference(slot.Image, mask, o.Detector);
+            if (prompt.Points is null) o.State.Anchor = new ObjectAnchor(o.Reference, o.Detector, o.State.ConfidenceReference);
+        }
         o.State.Reference = o.Reference;
-        o.Detector = _options.Redetect && area < mask.Data.Length ? new ColorRedetector(slot.Image, mask) : null;
         o.State.Detector = o.Detector;
-        o.State.ConfidenceReference = new ConfidenceReference(slot.Image, mask, o.Detector);
         o.SeedArea = area;
         result.Points = Snapshot(points, null);
         return result;

@@ -62,6 +62,15 @@ public sealed class SegmentationReport
         _frames[frameIndex] = (frameName, objects.ToArray());
     }
 
+    /// <summary>Replaces the entries of the objects <paramref name="result"/> holds on its frame and keeps the other
+    /// objects' (a correction re-walks one object; <see cref="Add"/> replaces the whole frame).</summary>
+    public void Merge(FrameResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        foreach (ObjectFrameResult o in result.Objects)
+            if (o.Confidence is not null) Set(result.FrameIndex, result.FrameName, o.ObjectId, o.Confidence);
+    }
+
     /// <summary>Drops one object's entry on one frame (the frame stays listed when other objects remain).</summary>
     public void Remove(int frameIndex, int objectId)
     {

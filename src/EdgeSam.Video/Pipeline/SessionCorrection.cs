@@ -287,10 +287,21 @@ public static class SessionCorrection
     /// object looks like, and walking further would only replace masks the earlier walk already had right with another
     /// draw of the same propagation (a graph-cut run's masks swing with its sampler; the stored ones are the kept
     /// draw). 0 walks the whole affected range.
+    /// <para>
+    /// With <paramref name="report"/> (the per-frame confidence of the masks now stored, <see cref="SegmentationReport"/>)
+    /// a walked frame other than the corrected one replaces the stored mask only where its confidence is not below the
+    /// stored one's, and the report takes the entries of the frames written. A walk from a correction starts from
+    /// another state (the sampler's seeds are fixed per frame, the tracked points are not), and on a hard stretch it can
+    /// come out worse than the walk it would replace; the confidence estimates
+    /// P(J &gt;= 0.5) for both from the same reference (the object's mask prompt, which walks from corrections keep), so
+    /// the pipeline's own estimate decides, with no ground truth. Measured on the four hardest DAVIS 2016 sequences,
+    /// three robot clicks each: J&amp;F after round 3 0.498 against 0.383 with every frame replaced and the correction as the
+    /// walk's reference (README, measured figures).
+    /// </para>
     /// </remarks>
     public static async Task<CorrectionResult> RepropagateAsync(VideoSession session, int objectId, int frame, ISessionMasks masks,
         CorrectionBlend blend = CorrectionBlend.NearestPrompt, Action<FrameResult, LabelMap>? onChanged = null, CancellationToken cancel = default,
-        double settleIoU = DefaultSettleIoU)
+        double settleIoU = DefaultSettleIoU, SegmentationReport? report = null)
     {
         if (settleIoU is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(settleIoU), settleIoU, "Must be in [0, 1].");
         ArgumentNullException.ThrowIfNull(session);
@@ -307,9 +318,14 @@ public static class SessionCorrection
         {
             LabelMap old = masks.Read(r.FrameIndex);
             if (settleIoU > 0 && r.FrameIndex != frame && Iou(old, r.Object(objectId)?.Mask, objectId) >= settleIoU) return true;
+            if (report is not null && r.FrameIndex != frame
+                && report.Entry(r.FrameIndex, objectId) is { } was && r.Object(objectId)?.Confidence is { } now
+                && now.Confidence < was.Confidence)
+                return false;
             LabelMap merged = Compose(session, old, r, objectId);
             if (merged.Data.AsSpan().SequenceEqual(old.Data)) return false;
             masks.Write(r.FrameIndex, r.FrameName, merged);
+            report?.Merge(r);
             changed++;
             onChanged?.Invoke(r, merged);
             return false;

@@ -353,6 +353,19 @@ public sealed class VideoSession : IDisposable
         HashSet<int>? only = objectIds is null ? null : [.. objectIds];
         Continuation? continuation = FromHistory(forward ? start - 1 : start + 1, start, direction, only, cancel);
 
+        foreach (ObjectState o in walked)
+        {
+            // Walks from corrections take their references from the object's mask prompt; build them when no walk
+            // here has seeded from it yet (a session restored from disk).
+            if (o.Anchor is not null || !o.Prompts.Values.Any(p => p.Points is not null)) continue;
+            var masks = o.Prompts.Where(kv => kv.Value.Points is null && !kv.Value.Mask.IsEmpty).ToList();
+            if (masks.Count == 0) continue;
+            var (frame, prompt) = masks.MinBy(kv => Math.Abs(kv.Key - start));
+            RgbImage image = _frames.Read(frame, 1, cancel).FirstOrDefault()
+                ?? throw new EdgeSamException($"Frame {frame} could not be read from the video (it reports {FrameCount} frames).");
+            o.Anchor = PropagationRun.MakeAnchor(options, image, prompt.Mask);
+        }
+
         _propagating = true;
         _walkObjects = only;
         var run = new PropagationRun(options, _model.Tracker, walked, continuation, Width, Height, _frames.FrameName, stats, Record);

@@ -147,8 +147,29 @@ public class ConfidenceTests(ITestOutputHelper output)
         Assert.Equal(21, loaded.FrameCount); // frames 10-29 with object 2, and 5
         loaded.Remove(5, 2);
         Assert.Equal(20, loaded.FrameCount);
+
+        // Loaded back whole, the report gives the same ranges; a correction's walk of object 1 merged into it replaces
+        // object 1's entries on the frames it rewrote and keeps object 2's there.
+        SegmentationReport merged = SegmentationReport.Load(path);
+        Assert.Equal(report.ReviewRanges().Select(r => r.Text), merged.ReviewRanges().Select(r => r.Text));
+        Assert.Equal(report.ToJson(), merged.ToJson());
+        for (int t = 18; t <= 22; t++) merged.Merge(Frame(t, (1, t == 18 ? FrameConfidence.Prompted(45, 8) : Fine())));
+        Assert.Equal(["object 1: review frames 3-6 (mask grew 2.3x)"], merged.ReviewRanges().Select(r => r.Text));
+        Assert.Equal(ObjectEvent.Prompted, merged.Entry(18, 1)!.Event);
+        Assert.Equal(40, merged.Entry(20, 1)!.Area);
+        Assert.NotNull(merged.Entry(20, 2));
+        Assert.Equal(3, merged.FlaggedFrames);
+        Assert.Contains("not an edgesam-video report", Assert.Throws<EdgeSamException>(() => SegmentationReport.Load(WriteText("{\"schema\": \"x\"}"))).Message);
+        Assert.Contains("not a readable edgesam-video report", Assert.Throws<EdgeSamException>(() => SegmentationReport.Load(WriteText("{\"schema\": \"" + SegmentationReport.Schema + "\"}"))).Message);
         File.WriteAllText(path, "{\"schema\": \"something else\"}");
         Assert.Contains("is not an edgesam-video report", Assert.Throws<EdgeSamException>(() => SegmentationReport.Load(path)).Message);
+    }
+
+    private static string WriteText(string text)
+    {
+        string path = Path.Combine(TestPaths.NewTempDir("report-bad"), "report.json");
+        File.WriteAllText(path, text);
+        return path;
     }
 
     [Fact]

@@ -95,6 +95,75 @@ public class SessionCorrectionTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Walks from a correction keep the object's mask prompt as their reference: on car-shadow (12 frames, the ground
+    /// truth on frame 0, a click correction on frame 8) every walked frame's confidence measures its area against the
+    /// frame-0 mask, not the correction's, also in a session restored from its prompts (nothing walked yet). And with a
+    /// report of the stored masks, a walked frame replaces its stored mask only where it is not less sure: against a
+    /// report that is sure of every frame, the correction rewrites its own frame alone.
+    /// </summary>
+    [MirrorFact]
+    public async Task CorrectionWalks_KeepTheMaskPromptsReference_AndReplaceOnlyFramesTheyAreSurerOf()
+    {
+        const string seq = "car-shadow";
+        const int n = 12, at = 8;
+        using IFrameSource frames = FrameSources.Open(SegmentCommandTests.FirstFrames(seq, n));
+        var (ctx, _, _) = CliRunner.Context();
+        using VideoSegmenter model = PipelineFactory.Create(new PipelineSettings { Segmenter = SegmenterChoice.GraphCut }, ctx);
+        using VideoSession session = model.OpenSession(frames);
+        Mask first = SegmentCommandTests.Truth(seq, "00000");
+        session.AddMask(0, 1, first);
+        var masks = new MemorySessionMasks(n);
+        var sure = new SegmentationReport();
+        await foreach (FrameResult r in session.Propagate(0))
+        {
+            masks.Write(r.FrameIndex, r.FrameName, r.Labels);
+            sure.Add(new FrameResult
+            {
+                FrameIndex = r.FrameIndex, FrameName = r.FrameName, Image = r.Image, Labels = r.Labels,
+                Objects = [new ObjectFrameResult
+                {
+                    ObjectId = 1, Status = ObjectStatus.Segmented, Mask = r.Labels.MaskOf(1), RawMask = r.Labels.MaskOf(1), Points = [],
+                    Confidence = new FrameConfidence { Confidence = 1f, Review = false, Reasons = [], Event = ObjectEvent.None, Area = 1, VisiblePoints = 1 },
+                }],
+            });
+        }
+        byte[][] before = Enumerable.Range(0, n).Select(i => (byte[])masks.Read(i).Data.Clone()).ToArray();
+        // A negative click on the car's roof: the correction's mask is smaller than frame 0's.
+        Mask refined = SessionCorrection.Refine(session, at, 1, [new PromptPoint(460, 215, PointLabel.Negative)], null, masks.Read(at).MaskOf(1));
+        Assert.NotEqual(first.Area(), refined.Area());
+
+        CorrectionResult gated = await SessionCorrection.RepropagateAsync(session, 1, at, masks, settleIoU: 0, report: sure);
+        Assert.Equal(1, gated.ChangedFrames);
+        for (int i = 0; i < n; i++)
+            if (i != at) Assert.Equal(before[i], masks.Read(i).Data);
+        Assert.Equal(ObjectEvent.Prompted, sure.Entry(at, 1)!.Event); // the report took the frame written
+
+        void AgainstFirst(FrameResult r)
+        {
+            if (r.FrameIndex == at) return;
+            FrameConfidence c = r.Object(1)!.Confidence!;
+            Assert.Equal(MathF.Log((c.Area + 1f) / (first.Area() + 1f)), c.Features!.Value.LogAreaToPrompt, 4);
+        }
+        var walked = new List<int>();
+        await SessionCorrection.RepropagateAsync(session, 1, at, masks, settleIoU: 0, onChanged: (r, _) => { AgainstFirst(r); walked.Add(r.FrameIndex); });
+        output.WriteLine($"frame-0 area {first.Area()}, correction area {refined.Area()}; ungated walk rewrote frames {string.Join(",", walked)}");
+        Assert.Contains(walked, f => f != at);
+
+        // The same from a session that only holds the prompts, as segment --add restores it.
+        using VideoSession restored = model.OpenSession(frames);
+        restored.RestorePrompt(0, 1, first, null, null);
+        var p = session.Prompt(at, 1)!.Value;
+        restored.RestorePrompt(at, 1, p.Mask, p.Points, p.Box);
+        int checkedFrames = 0;
+        await foreach (FrameResult r in restored.Propagate(at, PropagationDirection.Forward, objectIds: [1]))
+        {
+            AgainstFirst(r);
+            checkedFrames++;
+        }
+        Assert.Equal(n - at, checkedFrames);
+    }
+
+    /// <summary>
     /// <c>segment</c> stores the session; <c>segment --add</c> on the same <c>--out</c> re-uses it (no full run: only the
     /// frames from the previous prompt on may change), adds the new prompt to session.json and says how many frames
     /// changed. Prompts the session cannot take stop with one line.
@@ -113,6 +182,9 @@ public class SessionCorrectionTests(ITestOutputHelper output)
         var folder = new SessionFolder(outDir);
         Assert.True(folder.Exists);
         DateTime[] written = Enumerable.Range(0, n).Select(i => File.GetLastWriteTimeUtc(Path.Combine(folder.MasksDir, $"{i:D5}.png"))).ToArray();
+        string reportPath = Path.Combine(outDir, SegmentCommand.ReportFileName);
+        var reportBefore = SegmentationReport.Read(reportPath).ToDictionary(e => e.Index);
+        Assert.NotEqual(ObjectEvent.Prompted, reportBefore[6].Event);
         byte[][] before = Enumerable.Range(0, n).Select(i => File.ReadAllBytes(Path.Combine(folder.MasksDir, $"{i:D5}.png"))).ToArray();
 
         // A negative click on the car's roof at frame 6: the object loses pixels there, frames 0-3 must not move.
@@ -127,6 +199,23 @@ public class SessionCorrectionTests(ITestOutputHelper output)
             Assert.Equal(written[i], File.GetLastWriteTimeUtc(Path.Combine(folder.MasksDir, $"{i:D5}.png")));
         }
         Assert.NotEqual(before[6], File.ReadAllBytes(Path.Combine(folder.MasksDir, "00006.png")));
+        // report.json follows the rewritten frames: frame 6 is now the correction's prompt, the frames before the
+        // previous prompt keep their entries, every rewritten frame's entry gives the area of its new mask, and the
+        // exit summary lists the review ranges of the updated report as a fresh run does.
+        var reportAfter = SegmentationReport.Read(reportPath).ToDictionary(e => e.Index);
+        Assert.Equal(n, reportAfter.Count);
+        Assert.Equal((ObjectEvent.Prompted, 1f), (reportAfter[6].Event, reportAfter[6].Confidence));
+        for (int i = 0; i <= 3; i++) Assert.Equal(reportBefore[i], reportAfter[i]);
+        SegmentationReport updated = SegmentationReport.Load(reportPath);
+        for (int i = 4; i < n; i++)
+        {
+            if (before[i].AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(folder.MasksDir, $"{i:D5}.png")))) continue;
+            int area = PngCodec.ReadLabels(Path.Combine(folder.MasksDir, $"{i:D5}.png")).MaskOf(1).Area();
+            Assert.Equal(area, updated.Entry(i, 1)!.Area);
+        }
+        var ranges = updated.ReviewRanges();
+        if (ranges.Count == 0) Assert.Contains("segment --add: no frame flagged for review", text2);
+        foreach (ReviewRange r in ranges) Assert.Contains($"segment --add: {r.Text}", text2);
         using (JsonDocument doc = JsonDocument.Parse(File.ReadAllText(folder.SessionFile)))
         {
             var prompts = doc.RootElement.GetProperty("prompts").EnumerateArray().Select(p => p.GetProperty("frame").GetInt32()).Order().ToArray();

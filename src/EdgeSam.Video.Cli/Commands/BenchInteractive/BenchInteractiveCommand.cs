@@ -48,7 +48,11 @@ internal static class BenchInteractiveCommand
             Description = "What the clicked frame's decode gets besides the click and the current mask: the query points sampled from that mask (QueryPoints) or the box around it (Box).",
             DefaultValueFactory = _ => CorrectionPrompt.QueryPoints,
         };
-        foreach (Option o in new Option[] { root, year, sequences, rounds, json, blend, correction, settle, overlays }) cmd.Add(o);
+        var startMasks = new Option<string?>("--start-masks")
+        {
+            Description = "Start from these masks instead of segmenting round 0: a run davis results folder (DIR/<sequence>/<frame>.png); corrections then walk under --seed, so give the seed of the run that kept them.",
+        };
+        foreach (Option o in new Option[] { root, year, sequences, rounds, json, blend, correction, settle, overlays, startMasks }) cmd.Add(o);
         pipeline.AddTo(cmd);
         cmd.SetAction((ParseResult r, CancellationToken ct) => RunAsync(new BenchInteractiveSettings
         {
@@ -61,6 +65,7 @@ internal static class BenchInteractiveCommand
             Correction = r.GetValue(correction),
             Overlays = r.GetValue(overlays),
             SettleIoU = r.GetValue(settle),
+            StartMasks = r.GetValue(startMasks),
             Pipeline = pipeline.Bind(r),
         }, ctx, ct));
         return cmd;
@@ -68,7 +73,15 @@ internal static class BenchInteractiveCommand
 
     /// <summary>One sequence's state after one round.</summary>
     private sealed record RoundScore(int Round, double JF, double J, double F, double Seconds, RobotClickResult? Click, int ClickFrame, int ClickObject, int ChangedFrames,
-        IReadOnlyList<(double J, double F)> Objects);
+        IReadOnlyList<(double J, double F)> Objects)
+    {
+        /// <summary>What the round's correction did, in the clicked object's J (IoU with the ground truth), or null.</summary>
+        public CorrectionEffect? Effect { get; init; }
+    }
+
+    /// <summary>The clicked object's J on the clicked frame before the click, of the refined prompt mask and after the
+    /// walk; and its mean J over the frames the walk rewrote (other than the clicked one), before and after.</summary>
+    private sealed record CorrectionEffect(double ClickBefore, double ClickRefined, double ClickAfter, int Rewritten, double RewrittenBefore, double RewrittenAfter);
 
     public static async Task<int> RunAsync(BenchInteractiveSettings s, CliContext ctx, CancellationToken cancel)
     {
@@ -125,19 +138,40 @@ internal static class BenchInteractiveCommand
         if (session.AddLabels(0, truth[0]).Count == 0)
             throw new EdgeSamException($"{seq.AnnotationPath(0)}: the first-frame annotation of '{seq.Name}' has no object; check the DAVIS download.");
         var masks = new MemorySessionMasks(frames.FrameCount);
+        SegmentationReport? report = null;
         string work = Path.Combine(Path.GetTempPath(), $"edgesam-interactive-{Environment.ProcessId}-{seq.Name}");
         var scores = new List<RoundScore>();
         try
         {
             var clock = Stopwatch.StartNew();
-            var job = new SegmentJob
+            if (s.StartMasks is not null)
             {
-                Session = session, PromptFrame = 0, MasksDir = work, Restarts = restarts, LaneModels = lanes,
-                OnLabels = (i, name, labels) => masks.Write(i, name, labels),
-            };
-            await job.RunAsync(_ => { }, cancel);
-            // Corrections walk once, under the seed of the run round 0 kept (see the README's figures for why).
-            session.SamplerSeed += job.ChosenRestart;
+                // Round 0 given: masks read as stored, corrections under --seed (the seed of the run that made them).
+                for (int i = 0; i < frames.FrameCount; i++)
+                {
+                    string path = Path.Combine(s.StartMasks, seq.Name, frames.FrameName(i) + ".png");
+                    if (!File.Exists(path))
+                        throw new EdgeSamException($"--start-masks: {path} is missing; give a run davis results folder that holds every frame of '{seq.Name}'.");
+                    LabelMap labels = PngCodec.ReadLabels(path);
+                    if (labels.Width != frames.Width || labels.Height != frames.Height)
+                        throw new EdgeSamException($"--start-masks: {path} is {labels.Width}x{labels.Height} but '{seq.Name}' is {frames.Width}x{frames.Height}.");
+                    masks.Write(i, frames.FrameName(i), labels);
+                }
+                string reportPath = Path.Combine(s.StartMasks, "reports", seq.Name + ".json");
+                if (File.Exists(reportPath)) report = SegmentationReport.Load(reportPath);
+            }
+            else
+            {
+                var job = new SegmentJob
+                {
+                    Session = session, PromptFrame = 0, MasksDir = work, Restarts = restarts, LaneModels = lanes,
+                    OnLabels = (i, name, labels) => masks.Write(i, name, labels),
+                };
+                await job.RunAsync(_ => { }, cancel);
+                report = job.Report;
+                // Corrections walk once, under the seed of the run round 0 kept (see the README's figures for why).
+                session.SamplerSeed += job.ChosenRestart;
+            }
             scores.Add(Score(seq, year, truth, masks, 0, clock.Elapsed.TotalSeconds, null, -1, -1, 0));
             Report(ctx, seq.Name, scores[^1]);
 
@@ -157,11 +191,19 @@ internal static class BenchInteractiveCommand
                 clock.Restart();
                 PromptPoint p = new(c.X, c.Y, c.Positive ? PointLabel.Positive : PointLabel.Negative);
                 LabelMap before = masks.Read(frame);
-                SessionCorrection.Refine(session, frame, objectId, [p], null, masks.Read(frame).MaskOf(objectId), cancel, s.Correction);
-                CorrectionResult done = await SessionCorrection.RepropagateAsync(session, objectId, frame, masks, s.Blend, cancel: cancel, settleIoU: s.SettleIoU);
+                // Label maps are replaced, never edited, on a write: these references keep the masks before the correction.
+                LabelMap[] old = Enumerable.Range(0, frames.FrameCount).Select(masks.Read).ToArray();
+                var rewritten = new List<int>();
+                Mask refined = SessionCorrection.Refine(session, frame, objectId, [p], null, masks.Read(frame).MaskOf(objectId), cancel, s.Correction);
+                CorrectionResult done = await SessionCorrection.RepropagateAsync(session, objectId, frame, masks, s.Blend,
+                    onChanged: (r, _) => { if (r.FrameIndex != frame) rewritten.Add(r.FrameIndex); }, cancel: cancel, settleIoU: s.SettleIoU, report: report);
                 double seconds = clock.Elapsed.TotalSeconds;
                 if (s.Overlays is not null) WriteOverlays(s.Overlays, seq.Name, round, frames, frame, before, masks.Read(frame), truth[frame], p);
-                scores.Add(Score(seq, year, truth, masks, round, seconds, c, frame, objectId, done.ChangedFrames));
+                double JOf(LabelMap labels, int f) => IoU(truth[f].MaskOf(objectId), labels.MaskOf(objectId));
+                var effect = new CorrectionEffect(JOf(before, frame), IoU(truth[frame].MaskOf(objectId), refined), JOf(masks.Read(frame), frame), rewritten.Count,
+                    rewritten.Count == 0 ? double.NaN : rewritten.Average(f => JOf(old[f], f)),
+                    rewritten.Count == 0 ? double.NaN : rewritten.Average(f => JOf(masks.Read(f), f)));
+                scores.Add(Score(seq, year, truth, masks, round, seconds, c, frame, objectId, done.ChangedFrames) with { Effect = effect });
                 Report(ctx, seq.Name, scores[^1]);
             }
         }
@@ -187,7 +229,22 @@ internal static class BenchInteractiveCommand
     private static void Report(CliContext ctx, string name, RoundScore r)
     {
         string click = r.Click is { } c ? $"; click ({c.X}, {c.Y}) {(c.Positive ? "+" : "-")} on frame {r.ClickFrame} object {r.ClickObject} (region {c.RegionArea} px), {r.ChangedFrames} frames changed" : "";
+        if (r.Effect is { } e)
+            click += FormattableString.Invariant($"; clicked frame J {e.ClickBefore:F3} -> refined {e.ClickRefined:F3} -> stored {e.ClickAfter:F3}; {e.Rewritten} other frames rewritten, their J {e.RewrittenBefore:F3} -> {e.RewrittenAfter:F3}");
         ConsoleLines.Line(ctx, FormattableString.Invariant($"bench interactive: {name} round {r.Round}: J&F {r.JF:F4} (J {r.J:F4}, F {r.F:F4}), {r.Seconds:F1} s{click}"));
+    }
+
+    /// <summary>Plain IoU of two masks (1 when both are empty); the diagnostics' J, without DAVIS's void handling.</summary>
+    private static double IoU(Mask truth, Mask mask)
+    {
+        long inter = 0, union = 0;
+        for (int i = 0; i < truth.Data.Length; i++)
+        {
+            bool a = truth.Data[i] != 0, b = mask.Data[i] != 0;
+            if (a && b) inter++;
+            if (a || b) union++;
+        }
+        return union == 0 ? 1 : inter / (double)union;
     }
 
     private static DavisEvaluation Evaluate(DavisSequence seq, DavisYear year, LabelMap[] truth, ISessionMasks masks) =>
@@ -271,6 +328,20 @@ internal static class BenchInteractiveCommand
                         w.WriteNumber("region_area", c.RegionArea);
                         w.WriteEndObject();
                         w.WriteNumber("changed_frames", r.ChangedFrames);
+                        if (r.Effect is { } e)
+                        {
+                            w.WriteStartObject("effect");
+                            w.WriteNumber("click_j_before", Math.Round(e.ClickBefore, 4));
+                            w.WriteNumber("click_j_refined", Math.Round(e.ClickRefined, 4));
+                            w.WriteNumber("click_j_after", Math.Round(e.ClickAfter, 4));
+                            w.WriteNumber("rewritten", e.Rewritten);
+                            if (e.Rewritten > 0)
+                            {
+                                w.WriteNumber("rewritten_j_before", Math.Round(e.RewrittenBefore, 4));
+                                w.WriteNumber("rewritten_j_after", Math.Round(e.RewrittenAfter, 4));
+                            }
+                            w.WriteEndObject();
+                        }
                     }
                     w.WriteEndObject();
                 }

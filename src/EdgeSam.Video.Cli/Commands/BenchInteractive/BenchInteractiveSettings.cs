@@ -22,5 +22,7 @@ internal sealed record BenchInteractiveSettings
     public string? Overlays { get; init; }
     /// <summary>IoU with the stored mask at which a correction's walk stops (0: never).</summary>
     public double SettleIoU { get; init; } = SessionCorrection.DefaultSettleIoU;
+    /// <summary>A run davis results folder to start from instead of segmenting round 0, or null.</summary>
+    public string? StartMasks { get; init; }
     public PipelineSettings Pipeline { get; init; } = new();
 }

@@ -143,11 +143,12 @@ internal static class SegmentCommand
         {
             // The walks started at the earliest prompt, so an object first prompted later has nothing before its own first
             // prompt yet: walk it back to the start (and on to its next prompt) alone.
-            CorrectionResult back = await SessionCorrection.RepropagateAsync(session, late, session.PromptFrames(late)[0], masks, CorrectionBlend.Replace, cancel: cancel);
+            CorrectionResult back = await SessionCorrection.RepropagateAsync(session, late, session.PromptFrames(late)[0], masks, CorrectionBlend.Replace, cancel: cancel, report: job.Report);
             ConsoleLines.Line(ctx, $"segment: object {late} walked from its first prompt on frame {back.Frame} over frames {back.FirstFrame}-{back.LastFrame}");
             lateWalks = true;
         }
-        if (lateWalks && job.PreviewPath is not null) WritePreview(frames, masks, job.PreviewPath, cancel);
+        if (lateWalks && job.ReportPath is not null) job.Report.WriteJson(job.ReportPath);
+        if (lateWalks && job.PreviewPath is not null) WritePreview(frames, masks, job.PreviewPath, cancel, job.Report);
         folder.Save(session);
         ConsoleLines.Line(ctx, $"segment: masks in {job.MasksDir}{(job.PreviewPath is null ? "" : $", preview {job.PreviewPath}")}");
         foreach (Video.Export.ExportFormat format in s.Export)
@@ -227,27 +228,26 @@ internal static class SegmentCommand
         var masks = new FolderSessionMasks(folder.MasksDir, frames);
         ConsoleLines.Line(ctx, $"segment --add: {s.Out}: stored session with object(s) {string.Join(",", session.ObjectIds)}, {session.ObjectIds.Sum(o => session.PromptFrames(o).Count)} prompt(s); {specs.Count} new");
         var changed = new SortedSet<int>();
-        // The stored report is updated frame by frame as the masks are, so report.json keeps describing masks/.
-        SegmentationReport report = File.Exists(folder.ReportFile) ? SegmentationReport.Load(folder.ReportFile) : new SegmentationReport();
+        string reportPath = folder.ReportFile;
+        // A session written before reports existed has none: the corrected frames alone would make a misleading one.
+        SegmentationReport? report = File.Exists(reportPath) ? SegmentationReport.Load(reportPath) : null;
+        if (report is null) ConsoleLines.Note(ctx, $"{reportPath} is missing, so per-frame confidence is not updated; run segment without --add to write it.");
         foreach (PromptSpec p in specs)
         {
             cancel.ThrowIfCancellationRequested();
             SessionCorrection.Apply(session, p, masks, cancel);
-            // Every rewritten frame passes through this callback once its new labels are on disk: the place where per-frame
-            // outputs kept beside the masks (report.json) are brought up to date.
+            // With the report, a re-walked frame replaces the stored one only where it is not less sure, and the report
+            // takes the entries of the frames written, so report.json keeps describing masks/.
             CorrectionResult r = await SessionCorrection.RepropagateAsync(session, p.ObjectId, p.Frame, masks,
-                onChanged: (result, labels) =>
-                {
-                    changed.Add(result.FrameIndex);
-                    if (result.Object(p.ObjectId)?.Confidence is { } c) report.Set(result.FrameIndex, result.FrameName, p.ObjectId, c);
-                }, cancel: cancel);
+                onChanged: (result, labels) => changed.Add(result.FrameIndex), cancel: cancel, report: report);
             ConsoleLines.Line(ctx, $"segment --add: {p.Origin}: object {p.ObjectId} on frame {p.Frame}: re-propagated over frames {r.FirstFrame}-{r.LastFrame}, {r.ChangedFrames} frame(s) changed");
-            // Saved after each prompt, so an interruption keeps the prompts whose frames are already rewritten.
-            report.WriteJson(folder.ReportFile);
+            // Saved after each prompt, so an interruption keeps the prompts whose frames are already rewritten, and the
+            // report says what those frames now hold.
             folder.Save(session);
+            report?.WriteJson(reportPath);
         }
         string preview = Path.Combine(s.Out, "preview.mp4");
-        if (s.Preview && changed.Count > 0) WritePreview(frames, masks, preview, cancel);
+        if (s.Preview && changed.Count > 0) WritePreview(frames, masks, preview, cancel, report);
         ConsoleLines.Line(ctx, $"segment --add: {changed.Count} of {frames.FrameCount} frames changed{Ranges(changed)}; masks in {folder.MasksDir}{(s.Preview && changed.Count > 0 ? $", preview {preview}" : "")}");
         foreach (Video.Export.ExportFormat format in s.Export)
         {
@@ -255,6 +255,8 @@ internal static class SegmentCommand
                 new Video.Export.ExportRequest(folder.MasksDir, format, Path.Combine(s.Out, "export"), Frames: s.Input), null, cancel);
             ConsoleLines.Line(ctx, $"segment: exported {Video.Export.ExportFormats.Name(format)}: {result.Files.Count} file(s) in {Path.Combine(s.Out, "export")}");
         }
+        if (report is not null)
+            foreach (string line in ReviewSummary(report, reportPath, s.Preview && changed.Count > 0)) ConsoleLines.Line(ctx, $"segment --add: {line}");
         return 0;
     }
 
@@ -302,12 +304,18 @@ internal static class SegmentCommand
     }
 
     /// <summary>Rewrites the overlay preview from the stored masks (no tracked points: they are not kept on disk).</summary>
-    private static void WritePreview(IFrameSource frames, ISessionMasks masks, string path, CancellationToken cancel)
+    private static void WritePreview(IFrameSource frames, ISessionMasks masks, string path, CancellationToken cancel, SegmentationReport? report = null)
     {
         using VideoWriter preview = VideoWriter.Create(path, frames.Width, frames.Height, frames.FrameRate, VideoCodec.H264, SegmentJob.DefaultPreviewOptions, cancel);
         int k = 0;
         foreach (RgbImage image in frames.Read(0, frames.FrameCount, cancel))
-            preview.Write(Overlay.Draw(image, masks.Read(k++)));
+        {
+            RgbImage drawn = Overlay.Draw(image, masks.Read(k));
+            // Flagged frames keep their red border, as in the preview of a fresh run.
+            if (report?.IsFlagged(k) == true) Overlay.DrawFrameBorder(drawn, SegmentJob.ReviewBorder, SegmentJob.ReviewBorderColour);
+            preview.Write(drawn);
+            k++;
+        }
         preview.Complete();
     }
 

@@ -335,8 +335,8 @@ internal sealed class SegmentJob
 
     /// <summary>Border of a frame flagged for review in the preview: thick enough to see at a glance in a playing video
     /// (about 1% of a 480-line frame), pure red.</summary>
-    private const int ReviewBorder = 6;
-    private static readonly (byte R, byte G, byte B) ReviewBorderColour = (255, 0, 0);
+    internal const int ReviewBorder = 6;
+    internal static readonly (byte R, byte G, byte B) ReviewBorderColour = (255, 0, 0);
 
     /// <summary>One reused canvas for the preview: the writer copies each frame into ffmpeg's pipe before the next is
     /// drawn, and the frame itself must stay untouched (the session may go on from it).</summary>

@@ -460,6 +460,16 @@ internal sealed class StudioProject : IDisposable
         }
         try
         {
+            // The correction's confidence gate (a re-walked frame replaces the stored one only where it is not less sure,
+            // as segment --add does) reads and updates a report of the stored masks; it gets its own copy, because
+            // requests read _report under _lock while the walk runs on this thread.
+            SegmentationReport? gate = null;
+            if (corrections.Count > 0)
+                lock (_lock)
+                {
+                    _report.WriteJson(_folder.ReportFile);
+                    gate = SegmentationReport.Load(_folder.ReportFile);
+                }
             foreach (StudioPending c in corrections)
             {
                 if (_session.Prompt(c.Frame, c.Object) is null) { done.Add(c); continue; }
@@ -470,7 +480,7 @@ internal sealed class StudioProject : IDisposable
                         lock (_lock) Record(result, labels, [c.Object]);
                         changed++;
                         Progress(result.FrameIndex, "correction");
-                    }, job.Cancel.Token);
+                    }, job.Cancel.Token, report: gate);
                 if (_session.LastStats is { } last && !stats.Contains(last)) stats.Add(last);
                 done.Add(c);
             }

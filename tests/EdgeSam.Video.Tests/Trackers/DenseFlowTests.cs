@@ -155,8 +155,9 @@ public class DenseFlowTests
             sum += e;
             n++;
         }
-        // 0.65: the pyramid is OpenCV's 8-bit one (grey rounded to whole levels; 0.626 measured), not float grey.
-        Assert.True(sum / n < 0.65, $"mean error {sum / n:F3} px");
+        // The dense flow reads the pyramid's float levels: 0.600 px measured; on OpenCV's 8-bit levels (grey and every
+        // blur rounded to whole values) 0.626, so this bound also fails if the flow is fed rounded levels again.
+        Assert.True(sum / n < 0.61, $"mean error {sum / n:F3} px");
     }
 
     [Fact]

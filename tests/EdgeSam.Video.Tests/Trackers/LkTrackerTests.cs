@@ -222,6 +222,10 @@ public class LkTrackerTests
         PyramidLevel l0 = pyr.Levels[0];
         Assert.Equal(2, l0.Ix[10 * 64 + 20], 3);
         Assert.Equal(1, l0.Iy[10 * 64 + 20], 3);
+        // Borders replicated (as the dense flow was built on): in column 0 the left neighbour is the pixel itself, so
+        // the ramp's x derivative is half its slope there (a reflected border would give 0), likewise row 0 in y.
+        Assert.Equal(1, l0.Ix[10 * 64], 3);
+        Assert.Equal(0.5, l0.Iy[20], 3);
         // Level 1 pixel (x, y) is level 0 pixel (2x, 2y): a linear ramp survives the binomial blur exactly.
         Assert.Equal(l0.I[20 * 64 + 30], pyr.Levels[1].I[10 * 32 + 15], 3);
     }

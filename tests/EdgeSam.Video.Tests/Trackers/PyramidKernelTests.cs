@@ -4,8 +4,9 @@ using EdgeSam.Video.Trackers.Lk;
 namespace EdgeSam.Video.Tests.Trackers;
 
 /// <summary>
-/// The pyramid (OpenCV's) against the formulas it stands for, and the window sampler of the LK appearance test
-/// against a plain scalar reference over swept radii (around the vector widths) and seeds, bit for bit.
+/// The pyramid (OpenCV's 8-bit levels and the float ones) against the formulas they stand for, and the window sampler
+/// of the LK appearance test against a plain scalar reference over swept radii (around the vector widths) and seeds,
+/// bit for bit.
 /// </summary>
 public class PyramidKernelTests
 {
@@ -28,11 +29,14 @@ public class PyramidKernelTests
         float[] grey = pyr.Levels[0].I;
         for (int i = 0; i < w * h; i++)
         {
-            // OpenCV's fixed-point RGB-to-grey rounds the weighted sum to 8 bits.
             float want = 0.299f * frame.Pixels[3 * i] + 0.587f * frame.Pixels[3 * i + 1] + 0.114f * frame.Pixels[3 * i + 2];
-            Assert.InRange(grey[i] - want, -0.51f, 0.51f);
+            // The float level is the weighted sum itself (the dense flow and the correlation test read it) ...
+            Assert.InRange(grey[i] - want, -1e-3f, 1e-3f);
+            // ... OpenCV's level, which its LK solver reads, the sum rounded to 8 bits.
+            Assert.InRange(pyr.Levels[0].Image.At<byte>(i / w, i % w) - want, -0.51f, 0.51f);
         }
-        // Level 1 is the [1 4 6 4 1]/16 blur of level 0 sampled at even pixels (an interior pixel, computed here).
+        // Level 1 is the [1 4 6 4 1]/16 blur of level 0 sampled at even pixels (an interior pixel, computed here), in
+        // float without rounding, and within rounding in OpenCV's 8-bit level.
         float[] l1 = pyr.Levels[1].I;
         int x = 20, y = 14;
         double sum = 0;
@@ -40,7 +44,8 @@ public class PyramidKernelTests
         for (int v = -2; v <= 2; v++)
             for (int u = -2; u <= 2; u++)
                 sum += k[v + 2] * k[u + 2] * grey[(2 * y + v) * w + 2 * x + u];
-        Assert.InRange(l1[y * 51 + x] - sum / 256, -0.51, 0.51);
+        Assert.InRange(l1[y * 51 + x] - sum / 256, -1e-3, 1e-3);
+        Assert.InRange(pyr.Levels[1].Image.At<byte>(y, x) - sum / 256, -1.01, 1.01);
     }
 
     [Theory]

@@ -6,47 +6,41 @@ using EdgeSam.Video.Media;
 namespace EdgeSam.Video.Trackers.Lk;
 
 /// <summary>
-/// One pyramid level: OpenCV's 8-bit grey image and its Scharr derivatives (CV_16SC2, unnormalised: 32 x the
-/// intensity slope), as <c>buildOpticalFlowPyramid</c> made them, plus float copies for the managed consumers (the
-/// correlation test of LK windows, the dense flow), made on first use. Thread-safe.
+/// One pyramid level in two forms. OpenCV's 8-bit grey image and its Scharr derivatives (CV_16SC2), as
+/// <c>buildOpticalFlowPyramid</c> made them, feed OpenCV's LK solver, which takes 8-bit levels only. The managed
+/// consumers (the correlation and residual test of LK windows, the dense flow) read float levels instead, grey and
+/// blur never rounded: their thresholds and patch statistics were chosen on such values, and at the coarse levels
+/// the dense flow works on, rounding every level to whole grey values quantises the faint texture its patches
+/// match (its synthetic flow error grew by ~5%, <c>DenseFlowTests</c>). Thread-safe.
 /// </summary>
 internal sealed class PyramidLevel
 {
     public readonly int Width;
     public readonly int Height;
-    /// <summary>The level's grey image, a view into the pyramid's padded buffer (owned by the <see cref="ImagePyramid"/>).</summary>
+    /// <summary>The level's 8-bit grey image, a view into the pyramid's padded buffer (owned by the <see cref="ImagePyramid"/>).</summary>
     internal readonly Mat Image;
-    /// <summary>The level's derivatives (dI/dx, dI/dy interleaved), a view into the pyramid's padded buffer.</summary>
+    /// <summary>The level's 8-bit derivatives (raw Scharr sums dI/dx, dI/dy interleaved), a view into the padded buffer.</summary>
     internal readonly Mat Derivatives;
-    private float[]? _i, _ix, _iy;
+    /// <summary>Float grey intensities 0..255, row-major <c>Width * Height</c>.</summary>
+    public readonly float[] I;
+    private float[]? _ix, _iy;
     private readonly Lock _gate = new();
 
-    public PyramidLevel(Mat image, Mat derivatives)
+    public PyramidLevel(Mat image, Mat derivatives, float[] intensity)
     {
         Image = image;
         Derivatives = derivatives;
         Width = image.Width;
         Height = image.Height;
+        if (intensity.Length != Width * Height)
+            throw new ArgumentException($"{intensity.Length} float intensities for a {Width}x{Height} level.", nameof(intensity));
+        I = intensity;
     }
 
-    /// <summary>Grey intensities 0..255, row-major <c>Width * Height</c> (made on first access).</summary>
-    public float[] I
-    {
-        get
-        {
-            if (Volatile.Read(ref _i) is { } i) return i;
-            lock (_gate)
-            {
-                if (_i is not null) return _i;
-                var f = new float[Width * Height];
-                CvImage.Over(f, Width, Height, MatType.CV_32FC1, m => { Image.ConvertTo(m, MatType.CV_32F); return 0; });
-                Volatile.Write(ref _i, f);
-                return f;
-            }
-        }
-    }
-
-    /// <summary>Scharr x derivative of every pixel in intensity per pixel ([3 10 3] x [-1 0 1] / 32).</summary>
+    /// <summary>
+    /// Scharr x derivative of <see cref="I"/> at every pixel in intensity per pixel ([3 10 3] x [-1 0 1] / 32, so a
+    /// unit ramp gives 1; borders replicated), made on first access: only the dense flow reads whole derivative images.
+    /// </summary>
     public float[] Ix
     {
         get
@@ -56,7 +50,7 @@ internal sealed class PyramidLevel
         }
     }
 
-    /// <summary>Scharr y derivative of every pixel in intensity per pixel.</summary>
+    /// <summary>Scharr y derivative of <see cref="I"/> at every pixel (as <see cref="Ix"/>).</summary>
     public float[] Iy
     {
         get
@@ -74,12 +68,12 @@ internal sealed class PyramidLevel
             if (_iy is not null) return;
             var ix = new float[Width * Height];
             var iy = new float[Width * Height];
-            using var channel = new Mat();
-            // OpenCV's derivatives are the raw Scharr sums: /32 makes a unit ramp's slope 1.
-            Cv2.ExtractChannel(Derivatives, channel, 0);
-            CvImage.Over(ix, Width, Height, MatType.CV_32FC1, m => { channel.ConvertTo(m, MatType.CV_32F, 1.0 / 32); return 0; });
-            Cv2.ExtractChannel(Derivatives, channel, 1);
-            CvImage.Over(iy, Width, Height, MatType.CV_32FC1, m => { channel.ConvertTo(m, MatType.CV_32F, 1.0 / 32); return 0; });
+            CvImage.Over(I, Width, Height, MatType.CV_32FC1, src =>
+            {
+                CvImage.Over(ix, Width, Height, MatType.CV_32FC1, d => { Cv2.Scharr(src, d, MatType.CV_32F, 1, 0, 1.0 / 32, 0, BorderTypes.Replicate); return 0; });
+                CvImage.Over(iy, Width, Height, MatType.CV_32FC1, d => { Cv2.Scharr(src, d, MatType.CV_32F, 0, 1, 1.0 / 32, 0, BorderTypes.Replicate); return 0; });
+                return 0;
+            });
             _ix = ix;
             // Published last: a reader that sees _iy also sees _ix.
             Volatile.Write(ref _iy, iy);
@@ -90,8 +84,8 @@ internal sealed class PyramidLevel
 /// <summary>
 /// OpenCV's optical-flow pyramid of a frame (<c>buildOpticalFlowPyramid</c> with derivatives: level 0 = the 8-bit
 /// grey image, each next level its <c>pyrDown</c>, every level padded by a window so LK windows near the border read
-/// reflected pixels). Immutable once built, so one pyramid serves several tracks and both directions of the
-/// forward-backward check. The native buffers (~3.3 MB for 854x480) are announced to the GC as memory pressure, so
+/// reflected pixels), plus the same levels in float for the managed consumers (see <see cref="PyramidLevel"/>).
+/// Immutable once built, so one pyramid serves several tracks and both directions of the forward-backward check. The native buffers (~3.3 MB for 854x480) are announced to the GC as memory pressure, so
 /// pyramids dropped by the tracker are collected as fast as their size warrants; the Mats' own finalizers free them.
 /// </summary>
 internal sealed class ImagePyramid
@@ -114,14 +108,14 @@ internal sealed class ImagePyramid
     /// <summary>Largest LK half window this pyramid's padding supports.</summary>
     public int WindowRadius { get; }
 
-    private ImagePyramid(Mat[] mats, int windowRadius)
+    private ImagePyramid(Mat[] mats, float[][] intensities, int windowRadius)
     {
         _mats = mats;
         WindowRadius = windowRadius;
         var levels = new PyramidLevel[mats.Length / 2];
         for (int l = 0; l < levels.Length; l++)
         {
-            levels[l] = new PyramidLevel(mats[2 * l], mats[2 * l + 1]);
+            levels[l] = new PyramidLevel(mats[2 * l], mats[2 * l + 1], intensities[l]);
             mats[2 * l].LocateROI(out Size whole, out _);
             mats[2 * l + 1].LocateROI(out Size wholeD, out _);
             _nativeBytes += (long)whole.Width * whole.Height + 4L * wholeD.Width * wholeD.Height;
@@ -157,22 +151,44 @@ internal sealed class ImagePyramid
 
     /// <summary>
     /// Builds up to <paramref name="levels"/> levels (OpenCV stops before a level smaller than the window), padded for
-    /// LK half windows up to <paramref name="windowRadius"/>. Grey is OpenCV's RGB-to-grey (0.299 R + 0.587 G + 0.114 B,
-    /// rounded to 8 bits).
+    /// LK half windows up to <paramref name="windowRadius"/>. Grey is 0.299 R + 0.587 G + 0.114 B: rounded to 8 bits
+    /// for OpenCV's levels (its RGB-to-grey), kept in float for the float levels, each of which is the float
+    /// <c>pyrDown</c> of the one below (the same [1 4 6 4 1]/16 blur and reflected border as OpenCV's 8-bit levels).
     /// </summary>
     public static ImagePyramid Build(RgbImage frame, int levels, int windowRadius = DefaultWindowRadius)
     {
         ArgumentNullException.ThrowIfNull(frame);
         if (levels < 1) throw new ArgumentOutOfRangeException(nameof(levels));
         if (windowRadius < 1) throw new ArgumentOutOfRangeException(nameof(windowRadius));
-        using var grey = new Mat(frame.Height, frame.Width, MatType.CV_8UC1);
-        CvImage.Over(frame.Pixels, frame.Width, frame.Height, MatType.CV_8UC3, rgb => { Cv2.CvtColor(rgb, grey, ColorConversionCodes.RGB2GRAY); return 0; });
+        int w = frame.Width, h = frame.Height;
+        using var grey = new Mat(h, w, MatType.CV_8UC1);
+        // Every element of the float levels is written by OpenCV: no need to pay for zeroing 1.6 MB per frame.
+        float[] greyF = GC.AllocateUninitializedArray<float>(w * h);
+        CvImage.Over(frame.Pixels, w, h, MatType.CV_8UC3, rgb =>
+        {
+            Cv2.CvtColor(rgb, grey, ColorConversionCodes.RGB2GRAY);
+            using var rgbF = new Mat();
+            rgb.ConvertTo(rgbF, MatType.CV_32F);
+            return CvImage.Over(greyF, w, h, MatType.CV_32FC1, g => { Cv2.CvtColor(rgbF, g, ColorConversionCodes.RGB2GRAY); return 0; });
+        });
         int side = 2 * windowRadius + 1;
         // tryReuseInputImage false: level 0 must own its (padded) copy, the grey image is freed here.
         Cv2.BuildOpticalFlowPyramid(grey, out Mat[] mats, new Size(side, side), levels - 1, withDerivatives: true,
             pyrBorder: BorderTypes.Reflect101, derivBorder: BorderTypes.Constant, tryReuseInputImage: false);
         if (mats.Length < 2 || mats.Length % 2 != 0)
             throw new InvalidOperationException($"buildOpticalFlowPyramid returned {mats.Length} Mats; expected image and derivatives per level.");
-        return new ImagePyramid(mats, windowRadius);
+        // As many float levels as OpenCV built, of the same sizes, so level l means the same image in both forms.
+        var intensities = new float[mats.Length / 2][];
+        intensities[0] = greyF;
+        for (int l = 1; l < intensities.Length; l++)
+        {
+            int pw = mats[2 * l - 2].Width, ph = mats[2 * l - 2].Height, nw = mats[2 * l].Width, nh = mats[2 * l].Height;
+            float[] next = GC.AllocateUninitializedArray<float>(nw * nh);
+            float[] below = intensities[l - 1];
+            CvImage.Over(below, pw, ph, MatType.CV_32FC1, src =>
+                CvImage.Over(next, nw, nh, MatType.CV_32FC1, dst => { Cv2.PyrDown(src, dst, new Size(nw, nh), BorderTypes.Reflect101); return 0; }));
+            intensities[l] = next;
+        }
+        return new ImagePyramid(mats, intensities, windowRadius);
     }
 }

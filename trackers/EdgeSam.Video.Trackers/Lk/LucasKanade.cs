@@ -35,7 +35,8 @@ internal readonly record struct LkResult(float X, float Y, bool Ok, float Residu
 /// Pyramidal Lucas-Kanade: OpenCV's <c>calcOpticalFlowPyrLK</c> (Bouguet's formulation) over precomputed
 /// <see cref="ImagePyramid"/>s, one point per call (each point has its own source pyramid, guess and levels), plus
 /// the appearance measures the tracker's visibility test needs: the level's mean absolute difference and the
-/// zero-mean normalised cross-correlation of the source and tracked windows (bilinear samples, borders clamped).
+/// zero-mean normalised cross-correlation of the source and tracked windows (bilinear samples of the float levels,
+/// on which <see cref="LkOptions.MaxResidual"/> and the correlation thresholds were chosen; borders clamped).
 /// </summary>
 internal sealed class LucasKanade
 {

@@ -283,33 +283,17 @@ public sealed class SegmentationReport
 
     /// <summary>Reads the entries of a report file (for calibration and tests); throws <see cref="EdgeSamException"/>
     /// with the file and the problem when it is not a report.</summary>
-    public static IReadOnlyList<FileEntry> Read(string path)
+    public static IReadOnlyList<FileEntry> Read(string path) =>
+        Load(path)._frames.SelectMany(kv => kv.Value.Objects.Select(o =>
+            new FileEntry(kv.Value.Name, kv.Key, o.Id, o.Confidence.Confidence, o.Confidence.Review, o.Confidence.Event, o.Confidence.Features))).ToList();
+
+    /// <summary>An independent copy (entries are immutable, so only the frame table is copied): a walk on another thread
+    /// can update it while readers keep the original.</summary>
+    public SegmentationReport Copy()
     {
-        var entries = new List<FileEntry>();
-        try
-        {
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            JsonElement root = doc.RootElement;
-            if (!root.TryGetProperty("schema", out JsonElement schema) || schema.GetString() != Schema)
-                throw new EdgeSamException($"{path} is not an edgesam-video report (schema '{Schema}' expected).");
-            foreach (JsonProperty frame in root.GetProperty("frames").EnumerateObject())
-            {
-                int index = frame.Value.GetProperty("index").GetInt32();
-                foreach (JsonProperty o in frame.Value.GetProperty("objects").EnumerateObject())
-                {
-                    JsonElement e = o.Value;
-                    ConfidenceFeatures? features = ReadFeatures(e.GetProperty("features"));
-                    entries.Add(new FileEntry(frame.Name, index, int.Parse(o.Name, CultureInfo.InvariantCulture),
-                        e.GetProperty("confidence").GetSingle(), e.GetProperty("review").GetBoolean(),
-                        ParseEvent(e.GetProperty("event").GetString() ?? ""), features));
-                }
-            }
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw new EdgeSamException($"{path} is not a readable edgesam-video report: {e.Message}", e);
-        }
-        return entries;
+        var copy = new SegmentationReport();
+        foreach (var (index, frame) in _frames) copy._frames[index] = frame;
+        return copy;
     }
 
     /// <summary>The file code of an event ("prior-held", ...).</summary>

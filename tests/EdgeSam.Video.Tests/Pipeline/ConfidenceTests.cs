@@ -147,6 +147,14 @@ public class ConfidenceTests(ITestOutputHelper output)
         Assert.Equal(21, loaded.FrameCount); // frames 10-29 with object 2, and 5
         loaded.Remove(5, 2);
         Assert.Equal(20, loaded.FrameCount);
+        // A copy is updated on its own (a walk's gate on another thread), the original keeps its entries.
+        SegmentationReport copy = loaded.Copy();
+        Assert.Equal(loaded.ToJson(), copy.ToJson());
+        copy.Set(12, "f012", 2, FrameConfidence.Prompted(7, 1));
+        copy.RemoveObject(2);
+        Assert.Equal(0, copy.FrameCount);
+        Assert.Equal(20, loaded.FrameCount);
+        Assert.Equal(0.9f, loaded.Entry(12, 2)!.Confidence);
 
         // Loaded back whole, the report gives the same ranges; a correction's walk of object 1 merged into it replaces
         // object 1's entries on the frames it rewrote and keeps object 2's there.

@@ -465,11 +465,7 @@ internal sealed class StudioProject : IDisposable
             // requests read _report under _lock while the walk runs on this thread.
             SegmentationReport? gate = null;
             if (corrections.Count > 0)
-                lock (_lock)
-                {
-                    _report.WriteJson(_folder.ReportFile);
-                    gate = SegmentationReport.Load(_folder.ReportFile);
-                }
+                lock (_lock) gate = _report.Copy();
             foreach (StudioPending c in corrections)
             {
                 if (_session.Prompt(c.Frame, c.Object) is null) { done.Add(c); continue; }

@@ -73,6 +73,18 @@ public enum CorrectionPrompt
     QueryPoints,
 }
 
+/// <summary>How far a correction click's word reaches into the prior (the object's current mask on the clicked frame).</summary>
+public enum ClickExtent
+{
+    /// <summary>The click is a seed of the decode; a negative click inside the prior also carves the largest disk around
+    /// it that stays inside the prior.</summary>
+    Point,
+
+    /// <summary>As <see cref="Point"/>, and the click's colour-connected region read against the object's most trusted
+    /// prompt (<see cref="ClickRegion"/>) leaves the prior (negative) or joins it (positive).</summary>
+    Region,
+}
+
 /// <summary>What one correction changed.</summary>
 public sealed record CorrectionResult(int ObjectId, int Frame, int FirstFrame, int LastFrame, int ChangedFrames, Mask PromptMask);
 
@@ -97,9 +109,13 @@ public static class SessionCorrection
     /// frame where it has no mask) says the object is there and the mask missed it whole, which one click cannot
     /// convey to a colour graph cut (its search extent comes from the positives). So the object's nearest prompt mask
     /// (user-given, the most trusted shape), moved so its centroid sits on the click, joins the prior: the object as
-    /// the user last showed it, where the user says it is now.</remarks>
+    /// the user last showed it, where the user says it is now.
+    /// <para>With <paramref name="extent"/> <see cref="ClickExtent.Region"/> each click also edits the prior by the region
+    /// it points at (<see cref="ClickRegion"/>). Measured with the interactive benchmark on the 10 DAVIS 2016 sequences
+    /// (round 1, the same start masks for both): the clicked frame's J after one click 0.537 against 0.501 with
+    /// <see cref="ClickExtent.Point"/> (seed 0), 0.457 against 0.428 (seed 1) (README, measured figures).</para></remarks>
     public static Mask Refine(VideoSession session, int frame, int objectId, IReadOnlyList<PromptPoint> clicks, BoxF? box, Mask? current,
-        CancellationToken cancel = default, CorrectionPrompt mode = CorrectionPrompt.QueryPoints)
+        CancellationToken cancel = default, CorrectionPrompt mode = CorrectionPrompt.QueryPoints, ClickExtent extent = ClickExtent.Region)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(clicks);
@@ -113,6 +129,8 @@ public static class SessionCorrection
                 for (int i = 0; i < shape.Data.Length; i++) shape.Data[i] |= prior.Data[i];
             prior = shape;
         }
+        if (extent == ClickExtent.Region && prior is { IsEmpty: false } && TrustedPrompt(session, frame, objectId) is var (shapeFrame, trusted))
+            prior = ClickRegions(session, frame, prior, clicks, shapeFrame, trusted, cancel);
         bool keepClicks = existing?.Points is not null;
         if (mode == CorrectionPrompt.QueryPoints && box is null && prior is { IsEmpty: false })
         {
@@ -187,6 +205,55 @@ public static class SessionCorrection
             }
         }
         return moved.IsEmpty ? null : moved;
+    }
+
+    /// <summary>The object's most trusted shape on another frame: its nearest mask prompt (a mask the user gave), else its
+    /// nearest prompt of any kind; null when it has none.</summary>
+    private static (int Frame, Mask Mask)? TrustedPrompt(VideoSession session, int frame, int objectId)
+    {
+        int best = -1;
+        bool bestGiven = false;
+        foreach (int f in session.PromptFrames(objectId))
+        {
+            if (f == frame || session.Prompt(f, objectId) is not { Mask.IsEmpty: false } p) continue;
+            bool given = p.Points is null;
+            if (best < 0 || (given && !bestGiven) || (given == bestGiven && Math.Abs(f - frame) < Math.Abs(best - frame)))
+                (best, bestGiven) = (f, given);
+        }
+        return best < 0 ? null : (best, session.Prompt(best, objectId)!.Value.Mask);
+    }
+
+    /// <summary>
+    /// <paramref name="prior"/> edited by what each click says of the region around it (<see cref="ClickRegion"/>): a
+    /// negative click's leak removed (unless that would leave less than <see cref="ClickRegion.MinKeep"/> of the trusted
+    /// shape's area), a positive click's missed region added.
+    /// </summary>
+    private static Mask ClickRegions(VideoSession session, int frame, Mask prior, IReadOnlyList<PromptPoint> clicks, int shapeFrame, Mask trusted, CancellationToken cancel)
+    {
+        RgbImage image = session.Frames.Read(frame, 1, cancel).First();
+        RgbImage shapeImage = session.Frames.Read(shapeFrame, 1, cancel).First();
+        Mask edited = prior.Clone();
+        foreach (PromptPoint c in clicks)
+        {
+            if (c.Label == PointLabel.Negative)
+            {
+                Mask leak = ClickRegion.Leak(image, edited, c, shapeImage, trusted);
+                // The disk carve (CarveNegatives) reads the click's distance to the prior's outside: take it here, on the
+                // prior before the leak goes, so the leak adds to it instead of replacing it.
+                Mask carved = CarveNegatives(edited, [c]);
+                for (int i = 0; i < leak.Data.Length; i++) if (carved.Data[i] == 0) leak.Data[i] = 1;
+                int keep = 0;
+                for (int i = 0; i < leak.Data.Length; i++) if (edited.Data[i] != 0 && leak.Data[i] == 0) keep++;
+                if (keep >= ClickRegion.MinKeep * trusted.Area())
+                    for (int i = 0; i < leak.Data.Length; i++) if (leak.Data[i] != 0) edited.Data[i] = 0;
+            }
+            else if (c.Label == PointLabel.Positive)
+            {
+                Mask missed = ClickRegion.Missed(image, edited, c, shapeImage, trusted);
+                for (int i = 0; i < missed.Data.Length; i++) edited.Data[i] |= missed.Data[i];
+            }
+        }
+        return edited;
     }
 
     /// <summary>Distance from <paramref name="p"/> to the nearest pixel of <paramref name="mask"/> (0 inside it).</summary>

@@ -48,11 +48,17 @@ internal static class BenchInteractiveCommand
             Description = "What the clicked frame's decode gets besides the click and the current mask: the query points sampled from that mask (QueryPoints) or the box around it (Box).",
             DefaultValueFactory = _ => CorrectionPrompt.QueryPoints,
         };
+        var extent = new Option<ClickExtent>("--click-extent")
+        {
+            Description = "How far a click reaches into the clicked frame's mask: its seed and, for a negative click, a disk (Point), or also the colour-connected region it points at, read against the object's prompt (Region).",
+            DefaultValueFactory = _ => ClickExtent.Region,
+        };
+        var oracle = new Option<bool>("--oracle") { Description = "Correct with the clicked frame's ground-truth mask instead of the click: the ceiling any correction on one frame can reach." };
         var startMasks = new Option<string?>("--start-masks")
         {
             Description = "Start from these masks instead of segmenting round 0: a run davis results folder (DIR/<sequence>/<frame>.png); corrections then walk under --seed, so give the seed of the run that kept them.",
         };
-        foreach (Option o in new Option[] { root, year, sequences, rounds, json, blend, correction, settle, overlays, startMasks }) cmd.Add(o);
+        foreach (Option o in new Option[] { root, year, sequences, rounds, json, blend, correction, extent, oracle, settle, overlays, startMasks }) cmd.Add(o);
         pipeline.AddTo(cmd);
         cmd.SetAction((ParseResult r, CancellationToken ct) => RunAsync(new BenchInteractiveSettings
         {
@@ -63,6 +69,8 @@ internal static class BenchInteractiveCommand
             Json = r.GetValue(json),
             Blend = r.GetValue(blend),
             Correction = r.GetValue(correction),
+            Extent = r.GetValue(extent),
+            Oracle = r.GetValue(oracle),
             Overlays = r.GetValue(overlays),
             SettleIoU = r.GetValue(settle),
             StartMasks = r.GetValue(startMasks),
@@ -100,7 +108,7 @@ internal static class BenchInteractiveCommand
         using VideoSegmenter model = PipelineFactory.Create(s.Pipeline, ctx);
         int restarts = PipelineFactory.Restarts(s.Pipeline, model);
         int parallel = PipelineFactory.ParallelRuns(s.Pipeline, model, restarts);
-        ConsoleLines.Line(ctx, $"bench interactive: {names.Count} sequence(s), {s.Rounds} round(s), blend {s.Blend}, correction prompt {s.Correction}, settle IoU {s.SettleIoU}; round 0: {PipelineFactory.Describe(model, restarts, parallel)}; corrections: one walk under the kept run's seed");
+        ConsoleLines.Line(ctx, $"bench interactive: {names.Count} sequence(s), {s.Rounds} round(s), blend {s.Blend}, correction prompt {(s.Oracle ? "the ground-truth mask (--oracle)" : $"{s.Correction}, click extent {s.Extent}")}, settle IoU {s.SettleIoU}; round 0: {PipelineFactory.Describe(model, restarts, parallel)}; corrections: one walk under the kept run's seed");
         using PipelineFactory.LaneModelSet lanes = PipelineFactory.CreateLaneModels(s.Pipeline, parallel);
 
         var perSequence = new Dictionary<string, List<RoundScore>>();
@@ -194,7 +202,14 @@ internal static class BenchInteractiveCommand
                 // Label maps are replaced, never edited, on a write: these references keep the masks before the correction.
                 LabelMap[] old = Enumerable.Range(0, frames.FrameCount).Select(masks.Read).ToArray();
                 var rewritten = new List<int>();
-                Mask refined = SessionCorrection.Refine(session, frame, objectId, [p], null, masks.Read(frame).MaskOf(objectId), cancel, s.Correction);
+                Mask refined;
+                if (s.Oracle)
+                {
+                    refined = truth[frame].MaskOf(objectId);
+                    session.AddMask(frame, objectId, refined);
+                }
+                else
+                    refined = SessionCorrection.Refine(session, frame, objectId, [p], null, masks.Read(frame).MaskOf(objectId), cancel, s.Correction, s.Extent);
                 CorrectionResult done = await SessionCorrection.RepropagateAsync(session, objectId, frame, masks, s.Blend,
                     onChanged: (r, _) => { if (r.FrameIndex != frame) rewritten.Add(r.FrameIndex); }, cancel: cancel, settleIoU: s.SettleIoU, report: report);
                 double seconds = clock.Elapsed.TotalSeconds;
@@ -299,6 +314,8 @@ internal static class BenchInteractiveCommand
             w.WriteNumber("restarts", restarts);
             w.WriteString("blend", s.Blend.ToString());
             w.WriteString("correction", s.Correction.ToString());
+            w.WriteString("click_extent", s.Extent.ToString());
+            w.WriteBoolean("oracle", s.Oracle);
             w.WriteNumber("settle_iou", s.SettleIoU);
             w.WriteStartArray("rounds");
             foreach (var r in rounds)

@@ -20,6 +20,10 @@ internal sealed record BenchInteractiveSettings
     public CorrectionPrompt Correction { get; init; } = CorrectionPrompt.QueryPoints;
     /// <summary>Folder for before/after overlays of each clicked frame, or null.</summary>
     public string? Overlays { get; init; }
+    /// <summary>How far a click's word reaches into the clicked frame's current mask.</summary>
+    public ClickExtent Extent { get; init; } = ClickExtent.Region;
+    /// <summary>Replace each click by the clicked frame's ground-truth mask (the ceiling of any one-frame correction).</summary>
+    public bool Oracle { get; init; }
     /// <summary>IoU with the stored mask at which a correction's walk stops (0: never).</summary>
     public double SettleIoU { get; init; } = SessionCorrection.DefaultSettleIoU;
     /// <summary>A run davis results folder to start from instead of segmenting round 0, or null.</summary>

@@ -284,4 +284,23 @@ public class SessionCorrectionTests(ITestOutputHelper output)
         Assert.InRange(first.GetProperty("click").GetProperty("frame").GetInt32(), 1, n - 2);
         Assert.True(doc.RootElement.GetProperty("auc").GetDouble() > 0);
     }
+
+    /// <summary><c>bench interactive --oracle</c>: the correction is the clicked frame's ground truth, so that frame's
+    /// stored J after the round is 1 (the ceiling the robot's click is measured against).</summary>
+    [MirrorFact]
+    public async Task BenchInteractive_Oracle_StoresTheTruthOnTheClickedFrame()
+    {
+        const string seq = "motocross-jump";
+        string root = TestPaths.MiniDavis(seq, 10, "interactive-oracle");
+        string json = Path.Combine(TestPaths.NewTempDir("interactive-oracle-json"), "r.json");
+        var (rc, text, err) = await CliRunner.Run("bench", "interactive", "--root", root, "--year", "2016", "--rounds", "1", "--json", json,
+            "--segmenter", "graphcut", "--tracker", "lk", "--restarts", "1", "--oracle");
+        output.WriteLine(text);
+        Assert.True(rc == 0, err);
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.True(doc.RootElement.GetProperty("oracle").GetBoolean());
+        JsonElement effect = doc.RootElement.GetProperty("per_sequence").GetProperty(seq)[1].GetProperty("effect");
+        Assert.True(effect.GetProperty("click_j_before").GetDouble() < 1);
+        Assert.Equal(1.0, effect.GetProperty("click_j_after").GetDouble(), 4);
+    }
 }

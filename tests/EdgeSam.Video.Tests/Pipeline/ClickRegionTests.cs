@@ -42,6 +42,9 @@ public class ClickRegionTests
         return n;
     }
 
+    /// <summary>The prompt frame: the red object alone at (20..49, 20..59), and its mask.</summary>
+    private static (RgbImage Frame, Mask Shape) Prompted(int seed) => (Frame(seed, (20, 20, 49, 59, 200, 30, 30)), Rect(20, 20, 49, 59));
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -50,8 +53,7 @@ public class ClickRegionTests
     {
         // Prompt frame: the red object alone at (20..49, 20..59). Clicked frame: the object moved to (30..59), a green
         // region (60..99, 20..59) joined to it, and the mask covers both.
-        RgbImage prompt = Frame(seed, (20, 20, 49, 59, 200, 30, 30));
-        Mask shape = Rect(20, 20, 49, 59);
+        var (prompt, shape) = Prompted(seed);
         RgbImage now = Frame(seed + 10, (30, 20, 59, 59, 200, 30, 30), (60, 20, 99, 59, 30, 180, 40));
         Mask prior = Rect(30, 20, 99, 59);
         Mask leak = ClickRegion.Leak(now, prior, new PromptPoint(85, 40, PointLabel.Negative), prompt, shape);
@@ -69,8 +71,7 @@ public class ClickRegionTests
     {
         // The object (red, 30x40 on the prompt frame) is half missed on the clicked frame: the mask holds 30..44, the red
         // runs 30..59. A far red blob (100..115) lies beyond the object's radius from the click.
-        RgbImage prompt = Frame(seed, (20, 20, 49, 59, 200, 30, 30));
-        Mask shape = Rect(20, 20, 49, 59);
+        var (prompt, shape) = Prompted(seed);
         RgbImage now = Frame(seed + 20, (30, 20, 59, 59, 200, 30, 30), (100, 20, 115, 59, 200, 30, 30));
         Mask prior = Rect(30, 20, 44, 59);
         Mask missed = ClickRegion.Missed(now, prior, new PromptPoint(52, 40, PointLabel.Positive), prompt, shape);

@@ -11,13 +11,16 @@ namespace EdgeSam.Video.Trackers.Lk;
 /// </summary>
 /// <remarks>
 /// The pipeline asks for the flow from each new frame back to the previous one, so a frame is the "from" of one call
-/// and the "to" of the next: the two latest pyramids are kept, keyed by the frame instance. One caller at a time.
+/// and the "to" of the next: the two latest pyramids are kept, keyed by the frame instance. They are this estimator's
+/// own: the one pushed out by a new frame is disposed there (its native levels freed, not left to a finalizer), the
+/// last two on <see cref="Dispose"/>. One caller at a time.
 /// </remarks>
-public sealed class DenseFlowMotion : IDenseMotionEstimator
+public sealed class DenseFlowMotion : IDenseMotionEstimator, IDisposable
 {
     private readonly DenseFlowParameters _parameters;
     private readonly int _levels;
     private (RgbImage Frame, ImagePyramid Pyramid)? _a, _b;
+    private bool _disposed;
 
     /// <param name="finestLevel">Pyramid level of the field (0 full, 1 half, 2 quarter resolution).</param>
     /// <param name="patchSize">Patch side in level pixels (patches overlap by half).</param>
@@ -60,9 +63,20 @@ public sealed class DenseFlowMotion : IDenseMotionEstimator
     {
         if (_a is { } a && ReferenceEquals(a.Frame, frame)) return a.Pyramid;
         if (_b is { } b && ReferenceEquals(b.Frame, frame)) return b.Pyramid;
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ImagePyramid p = ImagePyramid.Build(frame, _levels);
+        _b?.Pyramid.Dispose();
         _b = _a;
         _a = (frame, p);
         return p;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _a?.Pyramid.Dispose();
+        _b?.Pyramid.Dispose();
+        _a = _b = null;
     }
 }

@@ -85,10 +85,16 @@ internal sealed class PyramidLevel
 /// OpenCV's optical-flow pyramid of a frame (<c>buildOpticalFlowPyramid</c> with derivatives: level 0 = the 8-bit
 /// grey image, each next level its <c>pyrDown</c>, every level padded by a window so LK windows near the border read
 /// reflected pixels), plus the same levels in float for the managed consumers (see <see cref="PyramidLevel"/>).
-/// Immutable once built, so one pyramid serves several tracks and both directions of the forward-backward check. The native buffers (~3.3 MB for 854x480) are announced to the GC as memory pressure, so
-/// pyramids dropped by the tracker are collected as fast as their size warrants; the Mats' own finalizers free them.
+/// Immutable once built, so one pyramid serves several tracks and both directions of the forward-backward check.
 /// </summary>
-internal sealed class ImagePyramid
+/// <remarks>
+/// Ownership: whoever builds a pyramid owns it and disposes it once nothing of its own refers to it any more (the LK
+/// track, whose points keep older frames' pyramids as anchors, sweeps them after every step; the dense-flow estimator
+/// disposes the one it evicts). The native levels (~3.3 MB for 854x480) are freed there and then: left to finalizers,
+/// they piled up between collections (the GC sees only their managed wrappers) and raised the weights-free pipeline's
+/// peak memory. The finalizer stays as a safety net for pyramids nobody disposed.
+/// </remarks>
+internal sealed class ImagePyramid : IDisposable
 {
     /// <summary>The default half window the padding is made for (the LK tracker's default radius).</summary>
     internal const int DefaultWindowRadius = 14;
@@ -100,6 +106,13 @@ internal sealed class ImagePyramid
     // reads it (the precomputed pyramid then arrives empty or as garbage), so the proxy is built here instead.
     private readonly Dictionary<(int, int), (VectorOfMat Vector, IntPtr Proxy)> _slices = [];
     private readonly Lock _gate = new();
+    private bool _disposed;
+
+    // Levels whose native buffers are allocated, over all pyramids: what tests check to see that pyramids are freed.
+    private static long s_liveNativeLevels;
+
+    /// <summary>Pyramid levels whose native buffers are currently allocated, over all pyramids of the process.</summary>
+    internal static long LiveNativeLevels => Interlocked.Read(ref s_liveNativeLevels);
 
     public IReadOnlyList<PyramidLevel> Levels { get; }
     public int Width => Levels[0].Width;
@@ -121,7 +134,36 @@ internal sealed class ImagePyramid
             _nativeBytes += (long)whole.Width * whole.Height + 4L * wholeD.Width * wholeD.Height;
         }
         Levels = levels;
+        // Pressure for pyramids that end up with the finalizer after all; removed on disposal.
         GC.AddMemoryPressure(_nativeBytes);
+        Interlocked.Add(ref s_liveNativeLevels, levels.Length);
+    }
+
+    /// <summary>Whether <see cref="Dispose"/> has freed the native levels.</summary>
+    internal bool IsDisposed
+    {
+        get { lock (_gate) return _disposed; }
+    }
+
+    /// <summary>Frees the native levels now. The float levels stay readable; the solver no longer accepts the pyramid.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            // Proxies point into the vectors, the vectors hold headers of the Mats: freed in that order.
+            foreach ((VectorOfMat vector, IntPtr proxy) in _slices.Values)
+            {
+                NativeMethods.core_InputArray_delete(proxy);
+                vector.Dispose();
+            }
+            _slices.Clear();
+            foreach (Mat m in _mats) m.Dispose();
+        }
+        GC.SuppressFinalize(this);
+        GC.RemoveMemoryPressure(_nativeBytes);
+        Interlocked.Add(ref s_liveNativeLevels, -Levels.Count);
     }
 
     ~ImagePyramid()
@@ -130,17 +172,19 @@ internal sealed class ImagePyramid
         foreach ((VectorOfMat _, IntPtr proxy) in _slices.Values)
             NativeMethods.core_InputArray_delete(proxy);
         GC.RemoveMemoryPressure(_nativeBytes);
+        Interlocked.Add(ref s_liveNativeLevels, -Levels.Count);
     }
 
     /// <summary>
     /// A native <c>cv::_InputArray</c> (for <c>calcOpticalFlowPyrLK</c>) over the pyramid's levels
     /// <paramref name="finest"/> to <paramref name="levels"/> - 1, image and derivatives interleaved, as OpenCV takes
-    /// a precomputed pyramid. Valid while this pyramid is reachable.
+    /// a precomputed pyramid. Valid until the pyramid is disposed (and while it is reachable).
     /// </summary>
     internal IntPtr SliceProxy(int finest, int levels)
     {
         lock (_gate)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (_slices.TryGetValue((finest, levels), out var known)) return known.Proxy;
             var vector = new VectorOfMat(_mats[(2 * finest)..(2 * levels)]);
             NativeMethods.HandleException(NativeMethods.core_InputArray_new_byVectorOfMat(vector.CvPtr, out IntPtr proxy));

@@ -49,7 +49,21 @@ public sealed class LkTracker : OnlineTrackerBase
     public override IPointTrack Start(RgbImage frame, ReadOnlySpan<(float X, float Y)> points)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        return new LkTrack(this, ImagePyramid.Build(frame, _options.PyramidLevels, _options.WindowRadius), points, null, default);
+        return NewTrack(frame, points, null, default);
+    }
+
+    private LkTrack NewTrack(RgbImage frame, ReadOnlySpan<(float X, float Y)> points, ICoarseMatcher? matcher, CoarseFusion fusion)
+    {
+        ImagePyramid first = ImagePyramid.Build(frame, _options.PyramidLevels, _options.WindowRadius);
+        try
+        {
+            return new LkTrack(this, first, points, matcher, fusion);
+        }
+        catch
+        {
+            first.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Starts a track whose search is helped by <paramref name="matcher"/> (owned by the track from here on).</summary>
@@ -59,7 +73,7 @@ public sealed class LkTracker : OnlineTrackerBase
         try
         {
             matcher.Start(frame, points);
-            return new LkTrack(this, ImagePyramid.Build(frame, _options.PyramidLevels, _options.WindowRadius), points, matcher, fusion);
+            return NewTrack(frame, points, matcher, fusion);
         }
         catch
         {
@@ -109,6 +123,8 @@ public sealed class LkTracker : OnlineTrackerBase
         private readonly int[] _age;
         private GroupMotion _velocity = GroupMotion.Identity;
         private ImagePyramid _previous;
+        // Every pyramid this track built and has not disposed yet (see ReleaseUnreferenced).
+        private readonly List<ImagePyramid> _owned = [];
         private bool _disposed;
 
         public LkTrack(LkTracker tracker, ImagePyramid first, ReadOnlySpan<(float X, float Y)> points, ICoarseMatcher? matcher, CoarseFusion fusion)
@@ -130,6 +146,7 @@ public sealed class LkTracker : OnlineTrackerBase
             _age = new int[n];
             _anchor = new ImagePyramid?[n];
             _previous = first;
+            _owned.Add(first);
             for (int i = 0; i < n; i++)
             {
                 if (!float.IsFinite(points[i].X) || !float.IsFinite(points[i].Y))
@@ -162,6 +179,7 @@ public sealed class LkTracker : OnlineTrackerBase
             if (frame.Width != _width || frame.Height != _height)
                 throw new ArgumentException($"Frame is {frame.Width}x{frame.Height}, the track started on {_width}x{_height}.", nameof(frame));
             ImagePyramid current = ImagePyramid.Build(frame, _tracker._options.PyramidLevels, _tracker._options.WindowRadius);
+            _owned.Add(current);
             int n = _x.Length;
             var result = new TrackedPoint[n];
             var score = new float[n];
@@ -279,7 +297,23 @@ public sealed class LkTracker : OnlineTrackerBase
                 result[i] = new TrackedPoint(nx[i], ny[i], vis);
             }
             _previous = current;
+            ReleaseUnreferenced();
             return result;
+        }
+
+        /// <summary>
+        /// Disposes the pyramids this track built that neither the previous frame nor any point's anchor refers to
+        /// any more: the track is their only owner, so nothing else can still read them.
+        /// </summary>
+        private void ReleaseUnreferenced()
+        {
+            for (int k = _owned.Count - 1; k >= 0; k--)
+            {
+                ImagePyramid p = _owned[k];
+                if (ReferenceEquals(p, _previous) || Array.IndexOf(_anchor, p) >= 0) continue;
+                p.Dispose();
+                _owned.RemoveAt(k);
+            }
         }
 
         // How far a dense-flow carry may land from the group's prediction: px + fraction x the group's motion.
@@ -498,6 +532,8 @@ public sealed class LkTracker : OnlineTrackerBase
             if (_disposed) return;
             _disposed = true;
             Array.Clear(_anchor);
+            foreach (ImagePyramid p in _owned) p.Dispose();
+            _owned.Clear();
             _matcher?.Dispose();
         }
     }

@@ -123,4 +123,24 @@ public class PyramidOwnershipTests
         model.Dispose();
         Assert.Equal(before, ImagePyramid.LiveNativeLevels);
     }
+
+    [Fact]
+    public void DenseFlowMotion_AFrameCachedFromEarlierCallsStaysIntactWhileANewOneIsBuilt()
+    {
+        // After the first two calls frame 0's pyramid is cached as the older of the two, its derivatives not yet made
+        // (it was only ever the target). The third call reads it as the source and builds frame 3's: the pyramid to
+        // push out is frame 2's, never frame 0's, whose float levels (and their buffers) the flow is about to read.
+        var frames = Enumerable.Range(0, 4).Select(f => SyntheticScenes.Shifted(W, H, 3 * f, -2 * f)).ToArray();
+        (float, float) Zero(float x, float y) => (0, 0);
+        var all = (0, 0, W - 1, H - 1);
+        using var cached = new DenseFlowMotion(levels: 3);
+        cached.Estimate(frames[1], frames[0], Zero, all);
+        cached.Estimate(frames[2], frames[0], Zero, all);
+        DenseMotionField got = cached.Estimate(frames[0], frames[3], Zero, all);
+        using var fresh = new DenseFlowMotion(levels: 3);
+        DenseMotionField want = fresh.Estimate(frames[0], frames[3], Zero, all);
+        Assert.Equal(want.U, got.U);
+        Assert.Equal(want.V, got.V);
+        Assert.Contains(want.U, u => u != 0);
+    }
 }

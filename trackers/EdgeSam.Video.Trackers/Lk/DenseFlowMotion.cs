@@ -49,7 +49,9 @@ public sealed class DenseFlowMotion : IDenseMotionEstimator, IDisposable
         ArgumentNullException.ThrowIfNull(predict);
         if (from.Width != to.Width || from.Height != to.Height)
             throw new ArgumentException($"Frames differ in size: {from.Width}x{from.Height} and {to.Width}x{to.Height}.");
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ImagePyramid a = PyramidOf(from), b = PyramidOf(to);
+        Keep((from, a), (to, b));
         FlowField f = DenseFlow.Compute(a, b, _parameters, predict, (region.X0, region.Y0, region.X1, region.Y1));
         // FlowField stores level-pixel displacements; the contract is frame pixels.
         float k = 1 << f.Level;
@@ -63,12 +65,17 @@ public sealed class DenseFlowMotion : IDenseMotionEstimator, IDisposable
     {
         if (_a is { } a && ReferenceEquals(a.Frame, frame)) return a.Pyramid;
         if (_b is { } b && ReferenceEquals(b.Frame, frame)) return b.Pyramid;
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        ImagePyramid p = ImagePyramid.Build(frame, _levels);
-        _b?.Pyramid.Dispose();
-        _b = _a;
-        _a = (frame, p);
-        return p;
+        return ImagePyramid.Build(frame, _levels);
+    }
+
+    /// <summary>Keeps the pyramids of this call's two frames and disposes the one they push out (never one in use).</summary>
+    private void Keep((RgbImage Frame, ImagePyramid Pyramid) first, (RgbImage Frame, ImagePyramid Pyramid) second)
+    {
+        foreach (var old in new[] { _a, _b })
+            if (old is { } o && !ReferenceEquals(o.Pyramid, first.Pyramid) && !ReferenceEquals(o.Pyramid, second.Pyramid))
+                o.Pyramid.Dispose();
+        _a = first;
+        _b = ReferenceEquals(first.Pyramid, second.Pyramid) ? null : second;
     }
 
     public void Dispose()

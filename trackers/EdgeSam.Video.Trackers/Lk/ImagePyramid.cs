@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using OpenCvSharp;
 using OpenCvSharp.Internal;
 using OpenCvSharp.Internal.Vectors;
@@ -60,14 +61,27 @@ internal sealed class PyramidLevel
         }
     }
 
+    /// <summary>Hands the float buffers back to <see cref="LevelBuffers"/>: the level must not be read afterwards.</summary>
+    internal void ReturnBuffers()
+    {
+        lock (_gate)
+        {
+            LevelBuffers.Return(I);
+            if (_ix is not null) LevelBuffers.Return(_ix);
+            if (_iy is not null) LevelBuffers.Return(_iy);
+            _ix = _iy = null;
+        }
+    }
+
     private void EnsureGradients()
     {
         if (Volatile.Read(ref _iy) is not null) return;
         lock (_gate)
         {
             if (_iy is not null) return;
-            var ix = new float[Width * Height];
-            var iy = new float[Width * Height];
+            // Every element is written by Scharr.
+            float[] ix = LevelBuffers.Rent(Width * Height);
+            float[] iy = LevelBuffers.Rent(Width * Height);
             CvImage.Over(I, Width, Height, MatType.CV_32FC1, src =>
             {
                 CvImage.Over(ix, Width, Height, MatType.CV_32FC1, d => { Cv2.Scharr(src, d, MatType.CV_32F, 1, 0, 1.0 / 32, 0, BorderTypes.Replicate); return 0; });
@@ -145,7 +159,10 @@ internal sealed class ImagePyramid : IDisposable
         get { lock (_gate) return _disposed; }
     }
 
-    /// <summary>Frees the native levels now. The float levels stay readable; the solver no longer accepts the pyramid.</summary>
+    /// <summary>
+    /// Frees the native levels now and hands the float levels back for reuse (<see cref="LevelBuffers"/>): neither may
+    /// be read afterwards, which the owner guarantees by disposing only pyramids nothing refers to.
+    /// </summary>
     public void Dispose()
     {
         lock (_gate)
@@ -160,6 +177,7 @@ internal sealed class ImagePyramid : IDisposable
             }
             _slices.Clear();
             foreach (Mat m in _mats) m.Dispose();
+            foreach (PyramidLevel level in Levels) level.ReturnBuffers();
         }
         GC.SuppressFinalize(this);
         GC.RemoveMemoryPressure(_nativeBytes);
@@ -206,8 +224,8 @@ internal sealed class ImagePyramid : IDisposable
         if (windowRadius < 1) throw new ArgumentOutOfRangeException(nameof(windowRadius));
         int w = frame.Width, h = frame.Height;
         using var grey = new Mat(h, w, MatType.CV_8UC1);
-        // Every element of the float levels is written by OpenCV: no need to pay for zeroing 1.6 MB per frame.
-        float[] greyF = GC.AllocateUninitializedArray<float>(w * h);
+        // Every element of the float levels is written by OpenCV: a reused buffer needs no clearing.
+        float[] greyF = LevelBuffers.Rent(w * h);
         CvImage.Over(frame.Pixels, w, h, MatType.CV_8UC3, rgb =>
         {
             Cv2.CvtColor(rgb, grey, ColorConversionCodes.RGB2GRAY);
@@ -225,7 +243,7 @@ internal sealed class ImagePyramid : IDisposable
         for (int l = 1; l < intensities.Length; l++)
         {
             int pw = mats[2 * l - 2].Width, ph = mats[2 * l - 2].Height, nw = mats[2 * l].Width, nh = mats[2 * l].Height;
-            float[] next = GC.AllocateUninitializedArray<float>(nw * nh);
+            float[] next = LevelBuffers.Rent(nw * nh);
             float[] below = intensities[l - 1];
             CvImage.Over(below, pw, ph, MatType.CV_32FC1, src =>
                 CvImage.Over(next, nw, nh, MatType.CV_32FC1, dst => { Cv2.PyrDown(src, dst, new Size(nw, nh), BorderTypes.Reflect101); return 0; }));
@@ -256,5 +274,30 @@ internal sealed class ImagePyramid : IDisposable
             src.ConvertTo(f, MatType.CV_32F);
             Cv2.CvtColor(f, dst, ColorConversionCodes.RGB2GRAY);
         }
+    }
+}
+
+/// <summary>
+/// Float buffers of disposed pyramid levels, kept for the next pyramids of the same level sizes. Each 854x480 frame
+/// needs ~2.2 MB of float levels (and the dense flow's derivatives ~1.1 MB more), all on the large-object heap, which
+/// only full collections clean: fresh arrays per frame let garbage pile up between them (the weights-free pipeline's
+/// managed heap peaked at ~540 MiB for two runs side by side). At most <see cref="PerLength"/> buffers per length are
+/// kept: the live pyramids of a few tracks and dense-flow estimators running at once.
+/// </summary>
+internal static class LevelBuffers
+{
+    private const int PerLength = 8;
+    private static readonly ConcurrentDictionary<int, ConcurrentBag<float[]>> s_free = new();
+
+    /// <summary>A buffer of <paramref name="length"/> floats with undefined contents.</summary>
+    public static float[] Rent(int length) =>
+        s_free.TryGetValue(length, out ConcurrentBag<float[]>? bag) && bag.TryTake(out float[]? buffer)
+            ? buffer
+            : GC.AllocateUninitializedArray<float>(length);
+
+    public static void Return(float[] buffer)
+    {
+        ConcurrentBag<float[]> bag = s_free.GetOrAdd(buffer.Length, _ => []);
+        if (bag.Count < PerLength) bag.Add(buffer);
     }
 }

@@ -12,8 +12,8 @@ namespace EdgeSam.Video.Trackers.Lk;
 /// <remarks>
 /// The pipeline asks for the flow from each new frame back to the previous one, so a frame is the "from" of one call
 /// and the "to" of the next: the two latest pyramids are kept, keyed by the frame instance. They are this estimator's
-/// own: the one pushed out by a new frame is disposed there (its native levels freed, not left to a finalizer), the
-/// last two on <see cref="Dispose"/>. One caller at a time.
+/// own: the one pushed out by a new frame is disposed there (its native levels freed and its float levels reused, not
+/// left to a finalizer), the last two on <see cref="Dispose"/>. One caller at a time.
 /// </remarks>
 public sealed class DenseFlowMotion : IDenseMotionEstimator, IDisposable
 {

@@ -99,14 +99,15 @@ internal sealed class PyramidLevel
 /// OpenCV's optical-flow pyramid of a frame (<c>buildOpticalFlowPyramid</c> with derivatives: level 0 = the 8-bit
 /// grey image, each next level its <c>pyrDown</c>, every level padded by a window so LK windows near the border read
 /// reflected pixels), plus the same levels in float for the managed consumers (see <see cref="PyramidLevel"/>).
-/// Immutable once built, so one pyramid serves several tracks and both directions of the forward-backward check.
+/// Immutable once built, so one pyramid serves every point of a track and both directions of the forward-backward check.
 /// </summary>
 /// <remarks>
 /// Ownership: whoever builds a pyramid owns it and disposes it once nothing of its own refers to it any more (the LK
 /// track, whose points keep older frames' pyramids as anchors, sweeps them after every step; the dense-flow estimator
-/// disposes the one it evicts). The native levels (~3.3 MB for 854x480) are freed there and then: left to finalizers,
-/// they piled up between collections (the GC sees only their managed wrappers) and raised the weights-free pipeline's
-/// peak memory. The finalizer stays as a safety net for pyramids nobody disposed.
+/// disposes the one a new frame pushes out, never one the current call reads). The native levels (~3.3 MB for 854x480)
+/// are freed there and then: left to finalizers, they piled up between collections (the GC sees only their managed
+/// wrappers) and raised the weights-free pipeline's peak memory. The float levels go back to <see cref="LevelBuffers"/>.
+/// The finalizer stays as a safety net for pyramids nobody disposed (their float levels are then simply collected).
 /// </remarks>
 internal sealed class ImagePyramid : IDisposable
 {
@@ -280,9 +281,9 @@ internal sealed class ImagePyramid : IDisposable
 /// <summary>
 /// Float buffers of disposed pyramid levels, kept for the next pyramids of the same level sizes. Each 854x480 frame
 /// needs ~2.2 MB of float levels (and the dense flow's derivatives ~1.1 MB more), all on the large-object heap, which
-/// only full collections clean: fresh arrays per frame let garbage pile up between them (the weights-free pipeline's
-/// managed heap peaked at ~540 MiB for two runs side by side). At most <see cref="PerLength"/> buffers per length are
-/// kept: the live pyramids of a few tracks and dense-flow estimators running at once.
+/// only full collections clean: fresh arrays per frame, per track and per estimator are garbage that piles up between
+/// them. At most <see cref="PerLength"/> buffers per length are kept: the live pyramids of a few tracks and dense-flow
+/// estimators running at once.
 /// </summary>
 internal static class LevelBuffers
 {

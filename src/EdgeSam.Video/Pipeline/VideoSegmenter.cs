@@ -17,7 +17,8 @@ public sealed class VideoSegmenter : IDisposable
     /// <param name="segmenter">Prompt segmenter (EdgeSAM or the graph cut).</param>
     /// <param name="tracker">Point tracker (any <see cref="IPointTracker"/>; driven online, frame by frame).</param>
     /// <param name="options">Algorithm options; <see cref="VideoSegmenterOptions.Sampler"/> is required.</param>
-    /// <param name="ownsComponents">Dispose <paramref name="segmenter"/> and <paramref name="tracker"/> with this object.</param>
+    /// <param name="ownsComponents">Dispose <paramref name="segmenter"/>, <paramref name="tracker"/> and the options'
+    /// <see cref="VideoSegmenterOptions.DenseMotion"/> (when disposable) with this object.</param>
     public VideoSegmenter(IPromptSegmenter segmenter, IPointTracker tracker, VideoSegmenterOptions options, bool ownsComponents = false)
     {
         ArgumentNullException.ThrowIfNull(segmenter);
@@ -48,5 +49,6 @@ public sealed class VideoSegmenter : IDisposable
         if (!_ownsComponents) return;
         Segmenter.Dispose();
         Tracker.Dispose();
+        (Options.DenseMotion as IDisposable)?.Dispose();
     }
 }

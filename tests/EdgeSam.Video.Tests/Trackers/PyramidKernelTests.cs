@@ -1,5 +1,6 @@
 using EdgeSam.Video.Media;
 using EdgeSam.Video.Trackers.Lk;
+using OpenCvSharp;
 
 namespace EdgeSam.Video.Tests.Trackers;
 
@@ -81,5 +82,33 @@ public class PyramidKernelTests
                         $"r {radius} ({cx}, {cy}) [{v},{u}]: {got[v * side + u]} != {want}");
                 }
         }
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(7, 3, 2)]
+    [InlineData(31, 16, 3)]
+    [InlineData(33, 17, 4)]
+    [InlineData(101, 67, 5)]
+    [InlineData(854, 480, 6)]
+    public void FloatGreyByBandsEqualsTheWholeFrameConversionBitForBit(int w, int h, int seed)
+    {
+        var pixels = new byte[w * h * 3];
+        new Random(seed).NextBytes(pixels);
+        var whole = new float[w * h];
+        var banded = new float[w * h];
+        using var rgb = Mat.FromPixelData(h, w, MatType.CV_8UC3, pixels);
+        // What the pyramid did before: the whole frame to float, then OpenCV's float grey conversion.
+        using (var rgbF = new Mat())
+        using (var g = Mat.FromPixelData(h, w, MatType.CV_32FC1, whole))
+        {
+            rgb.ConvertTo(rgbF, MatType.CV_32F);
+            Cv2.CvtColor(rgbF, g, ColorConversionCodes.RGB2GRAY);
+        }
+        using (var g = Mat.FromPixelData(h, w, MatType.CV_32FC1, banded))
+            ImagePyramid.FloatGrey(rgb, g);
+        Assert.Equal(whole.Select(BitConverter.SingleToInt32Bits), banded.Select(BitConverter.SingleToInt32Bits));
+        // Not vacuous: the conversion wrote every pixel (random colours are rarely all black).
+        Assert.Contains(banded, v => v > 0);
     }
 }

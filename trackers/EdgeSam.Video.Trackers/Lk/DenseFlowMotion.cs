@@ -11,13 +11,16 @@ namespace EdgeSam.Video.Trackers.Lk;
 /// </summary>
 /// <remarks>
 /// The pipeline asks for the flow from each new frame back to the previous one, so a frame is the "from" of one call
-/// and the "to" of the next: the two latest pyramids are kept, keyed by the frame instance. One caller at a time.
+/// and the "to" of the next: the two latest pyramids are kept, keyed by the frame instance. They are this estimator's
+/// own: the one pushed out by a new frame is disposed there (its native levels freed and its float levels reused, not
+/// left to a finalizer), the last two on <see cref="Dispose"/>. One caller at a time.
 /// </remarks>
-public sealed class DenseFlowMotion : IDenseMotionEstimator
+public sealed class DenseFlowMotion : IDenseMotionEstimator, IDisposable
 {
     private readonly DenseFlowParameters _parameters;
     private readonly int _levels;
     private (RgbImage Frame, ImagePyramid Pyramid)? _a, _b;
+    private bool _disposed;
 
     /// <param name="finestLevel">Pyramid level of the field (0 full, 1 half, 2 quarter resolution).</param>
     /// <param name="patchSize">Patch side in level pixels (patches overlap by half).</param>
@@ -46,7 +49,9 @@ public sealed class DenseFlowMotion : IDenseMotionEstimator
         ArgumentNullException.ThrowIfNull(predict);
         if (from.Width != to.Width || from.Height != to.Height)
             throw new ArgumentException($"Frames differ in size: {from.Width}x{from.Height} and {to.Width}x{to.Height}.");
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ImagePyramid a = PyramidOf(from), b = PyramidOf(to);
+        Keep((from, a), (to, b));
         FlowField f = DenseFlow.Compute(a, b, _parameters, predict, (region.X0, region.Y0, region.X1, region.Y1));
         // FlowField stores level-pixel displacements; the contract is frame pixels.
         float k = 1 << f.Level;
@@ -60,9 +65,25 @@ public sealed class DenseFlowMotion : IDenseMotionEstimator
     {
         if (_a is { } a && ReferenceEquals(a.Frame, frame)) return a.Pyramid;
         if (_b is { } b && ReferenceEquals(b.Frame, frame)) return b.Pyramid;
-        ImagePyramid p = ImagePyramid.Build(frame, _levels);
-        _b = _a;
-        _a = (frame, p);
-        return p;
+        return ImagePyramid.Build(frame, _levels);
+    }
+
+    /// <summary>Keeps the pyramids of this call's two frames and disposes the one they push out (never one in use).</summary>
+    private void Keep((RgbImage Frame, ImagePyramid Pyramid) first, (RgbImage Frame, ImagePyramid Pyramid) second)
+    {
+        foreach (var old in new[] { _a, _b })
+            if (old is { } o && !ReferenceEquals(o.Pyramid, first.Pyramid) && !ReferenceEquals(o.Pyramid, second.Pyramid))
+                o.Pyramid.Dispose();
+        _a = first;
+        _b = ReferenceEquals(first.Pyramid, second.Pyramid) ? null : second;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _a?.Pyramid.Dispose();
+        _b?.Pyramid.Dispose();
+        _a = _b = null;
     }
 }

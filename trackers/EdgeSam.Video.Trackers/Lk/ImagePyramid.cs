@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using OpenCvSharp;
 using OpenCvSharp.Internal;
 using OpenCvSharp.Internal.Vectors;
@@ -60,14 +61,27 @@ internal sealed class PyramidLevel
         }
     }
 
+    /// <summary>Hands the float buffers back to <see cref="LevelBuffers"/>: the level must not be read afterwards.</summary>
+    internal void ReturnBuffers()
+    {
+        lock (_gate)
+        {
+            LevelBuffers.Return(I);
+            if (_ix is not null) LevelBuffers.Return(_ix);
+            if (_iy is not null) LevelBuffers.Return(_iy);
+            _ix = _iy = null;
+        }
+    }
+
     private void EnsureGradients()
     {
         if (Volatile.Read(ref _iy) is not null) return;
         lock (_gate)
         {
             if (_iy is not null) return;
-            var ix = new float[Width * Height];
-            var iy = new float[Width * Height];
+            // Every element is written by Scharr.
+            float[] ix = LevelBuffers.Rent(Width * Height);
+            float[] iy = LevelBuffers.Rent(Width * Height);
             CvImage.Over(I, Width, Height, MatType.CV_32FC1, src =>
             {
                 CvImage.Over(ix, Width, Height, MatType.CV_32FC1, d => { Cv2.Scharr(src, d, MatType.CV_32F, 1, 0, 1.0 / 32, 0, BorderTypes.Replicate); return 0; });
@@ -85,10 +99,17 @@ internal sealed class PyramidLevel
 /// OpenCV's optical-flow pyramid of a frame (<c>buildOpticalFlowPyramid</c> with derivatives: level 0 = the 8-bit
 /// grey image, each next level its <c>pyrDown</c>, every level padded by a window so LK windows near the border read
 /// reflected pixels), plus the same levels in float for the managed consumers (see <see cref="PyramidLevel"/>).
-/// Immutable once built, so one pyramid serves several tracks and both directions of the forward-backward check. The native buffers (~3.3 MB for 854x480) are announced to the GC as memory pressure, so
-/// pyramids dropped by the tracker are collected as fast as their size warrants; the Mats' own finalizers free them.
+/// Immutable once built, so one pyramid serves every point of a track and both directions of the forward-backward check.
 /// </summary>
-internal sealed class ImagePyramid
+/// <remarks>
+/// Ownership: whoever builds a pyramid owns it and disposes it once nothing of its own refers to it any more (the LK
+/// track, whose points keep older frames' pyramids as anchors, sweeps them after every step; the dense-flow estimator
+/// disposes the one a new frame pushes out, never one the current call reads). The native levels (~3.3 MB for 854x480)
+/// are freed there and then: left to finalizers, they piled up between collections (the GC sees only their managed
+/// wrappers) and raised the weights-free pipeline's peak memory. The float levels go back to <see cref="LevelBuffers"/>.
+/// The finalizer stays as a safety net for pyramids nobody disposed (their float levels are then simply collected).
+/// </remarks>
+internal sealed class ImagePyramid : IDisposable
 {
     /// <summary>The default half window the padding is made for (the LK tracker's default radius).</summary>
     internal const int DefaultWindowRadius = 14;
@@ -100,6 +121,13 @@ internal sealed class ImagePyramid
     // reads it (the precomputed pyramid then arrives empty or as garbage), so the proxy is built here instead.
     private readonly Dictionary<(int, int), (VectorOfMat Vector, IntPtr Proxy)> _slices = [];
     private readonly Lock _gate = new();
+    private bool _disposed;
+
+    // Levels whose native buffers are allocated, over all pyramids: what tests check to see that pyramids are freed.
+    private static long s_liveNativeLevels;
+
+    /// <summary>Pyramid levels whose native buffers are currently allocated, over all pyramids of the process.</summary>
+    internal static long LiveNativeLevels => Interlocked.Read(ref s_liveNativeLevels);
 
     public IReadOnlyList<PyramidLevel> Levels { get; }
     public int Width => Levels[0].Width;
@@ -121,7 +149,40 @@ internal sealed class ImagePyramid
             _nativeBytes += (long)whole.Width * whole.Height + 4L * wholeD.Width * wholeD.Height;
         }
         Levels = levels;
+        // Pressure for pyramids that end up with the finalizer after all; removed on disposal.
         GC.AddMemoryPressure(_nativeBytes);
+        Interlocked.Add(ref s_liveNativeLevels, levels.Length);
+    }
+
+    /// <summary>Whether <see cref="Dispose"/> has freed the native levels.</summary>
+    internal bool IsDisposed
+    {
+        get { lock (_gate) return _disposed; }
+    }
+
+    /// <summary>
+    /// Frees the native levels now and hands the float levels back for reuse (<see cref="LevelBuffers"/>): neither may
+    /// be read afterwards, which the owner guarantees by disposing only pyramids nothing refers to.
+    /// </summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            // Proxies point into the vectors, the vectors hold headers of the Mats: freed in that order.
+            foreach ((VectorOfMat vector, IntPtr proxy) in _slices.Values)
+            {
+                NativeMethods.core_InputArray_delete(proxy);
+                vector.Dispose();
+            }
+            _slices.Clear();
+            foreach (Mat m in _mats) m.Dispose();
+            foreach (PyramidLevel level in Levels) level.ReturnBuffers();
+        }
+        GC.SuppressFinalize(this);
+        GC.RemoveMemoryPressure(_nativeBytes);
+        Interlocked.Add(ref s_liveNativeLevels, -Levels.Count);
     }
 
     ~ImagePyramid()
@@ -130,17 +191,19 @@ internal sealed class ImagePyramid
         foreach ((VectorOfMat _, IntPtr proxy) in _slices.Values)
             NativeMethods.core_InputArray_delete(proxy);
         GC.RemoveMemoryPressure(_nativeBytes);
+        Interlocked.Add(ref s_liveNativeLevels, -Levels.Count);
     }
 
     /// <summary>
     /// A native <c>cv::_InputArray</c> (for <c>calcOpticalFlowPyrLK</c>) over the pyramid's levels
     /// <paramref name="finest"/> to <paramref name="levels"/> - 1, image and derivatives interleaved, as OpenCV takes
-    /// a precomputed pyramid. Valid while this pyramid is reachable.
+    /// a precomputed pyramid. Valid until the pyramid is disposed (and while it is reachable).
     /// </summary>
     internal IntPtr SliceProxy(int finest, int levels)
     {
         lock (_gate)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (_slices.TryGetValue((finest, levels), out var known)) return known.Proxy;
             var vector = new VectorOfMat(_mats[(2 * finest)..(2 * levels)]);
             NativeMethods.HandleException(NativeMethods.core_InputArray_new_byVectorOfMat(vector.CvPtr, out IntPtr proxy));
@@ -162,14 +225,12 @@ internal sealed class ImagePyramid
         if (windowRadius < 1) throw new ArgumentOutOfRangeException(nameof(windowRadius));
         int w = frame.Width, h = frame.Height;
         using var grey = new Mat(h, w, MatType.CV_8UC1);
-        // Every element of the float levels is written by OpenCV: no need to pay for zeroing 1.6 MB per frame.
-        float[] greyF = GC.AllocateUninitializedArray<float>(w * h);
+        // Every element of the float levels is written by OpenCV: a reused buffer needs no clearing.
+        float[] greyF = LevelBuffers.Rent(w * h);
         CvImage.Over(frame.Pixels, w, h, MatType.CV_8UC3, rgb =>
         {
             Cv2.CvtColor(rgb, grey, ColorConversionCodes.RGB2GRAY);
-            using var rgbF = new Mat();
-            rgb.ConvertTo(rgbF, MatType.CV_32F);
-            return CvImage.Over(greyF, w, h, MatType.CV_32FC1, g => { Cv2.CvtColor(rgbF, g, ColorConversionCodes.RGB2GRAY); return 0; });
+            return CvImage.Over(greyF, w, h, MatType.CV_32FC1, g => { FloatGrey(rgb, g); return 0; });
         });
         int side = 2 * windowRadius + 1;
         // tryReuseInputImage false: level 0 must own its (padded) copy, the grey image is freed here.
@@ -183,12 +244,61 @@ internal sealed class ImagePyramid
         for (int l = 1; l < intensities.Length; l++)
         {
             int pw = mats[2 * l - 2].Width, ph = mats[2 * l - 2].Height, nw = mats[2 * l].Width, nh = mats[2 * l].Height;
-            float[] next = GC.AllocateUninitializedArray<float>(nw * nh);
+            float[] next = LevelBuffers.Rent(nw * nh);
             float[] below = intensities[l - 1];
             CvImage.Over(below, pw, ph, MatType.CV_32FC1, src =>
                 CvImage.Over(next, nw, nh, MatType.CV_32FC1, dst => { Cv2.PyrDown(src, dst, new Size(nw, nh), BorderTypes.Reflect101); return 0; }));
             intensities[l] = next;
         }
         return new ImagePyramid(mats, intensities, windowRadius);
+    }
+
+    // Rows converted at a time: the float RGB copy OpenCV's float grey conversion reads is made per band of rows
+    // (~160 KB for 854 wide) instead of for the whole frame (4.9 MB per frame).
+    private const int GreyBandRows = 16;
+
+    /// <summary>
+    /// <paramref name="grey"/> = OpenCV's float RGB-to-grey of <paramref name="rgb"/> (8-bit, converted to float
+    /// first), band by band. Equal bit for bit to converting the whole frame at once: both steps work pixel by pixel
+    /// within a row (<c>PyramidKernelTests</c> checks it, odd widths included).
+    /// </summary>
+    internal static void FloatGrey(Mat rgb, Mat grey)
+    {
+        int w = rgb.Width, h = rgb.Height;
+        using var band = new Mat(Math.Min(GreyBandRows, h), w, MatType.CV_32FC3);
+        for (int y0 = 0; y0 < h; y0 += GreyBandRows)
+        {
+            int rows = Math.Min(GreyBandRows, h - y0);
+            using Mat src = rgb.RowRange(y0, y0 + rows);
+            using Mat dst = grey.RowRange(y0, y0 + rows);
+            using Mat f = band.RowRange(0, rows);
+            src.ConvertTo(f, MatType.CV_32F);
+            Cv2.CvtColor(f, dst, ColorConversionCodes.RGB2GRAY);
+        }
+    }
+}
+
+/// <summary>
+/// Float buffers of disposed pyramid levels, kept for the next pyramids of the same level sizes. Each 854x480 frame
+/// needs ~2.2 MB of float levels (and the dense flow's derivatives ~1.1 MB more), all on the large-object heap, which
+/// only full collections clean: fresh arrays per frame, per track and per estimator are garbage that piles up between
+/// them. At most <see cref="PerLength"/> buffers per length are kept: the live pyramids of a few tracks and dense-flow
+/// estimators running at once.
+/// </summary>
+internal static class LevelBuffers
+{
+    private const int PerLength = 8;
+    private static readonly ConcurrentDictionary<int, ConcurrentBag<float[]>> s_free = new();
+
+    /// <summary>A buffer of <paramref name="length"/> floats with undefined contents.</summary>
+    public static float[] Rent(int length) =>
+        s_free.TryGetValue(length, out ConcurrentBag<float[]>? bag) && bag.TryTake(out float[]? buffer)
+            ? buffer
+            : GC.AllocateUninitializedArray<float>(length);
+
+    public static void Return(float[] buffer)
+    {
+        ConcurrentBag<float[]> bag = s_free.GetOrAdd(buffer.Length, _ => []);
+        if (bag.Count < PerLength) bag.Add(buffer);
     }
 }

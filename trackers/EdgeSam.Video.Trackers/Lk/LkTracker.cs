@@ -49,7 +49,21 @@ public sealed class LkTracker : OnlineTrackerBase
     public override IPointTrack Start(RgbImage frame, ReadOnlySpan<(float X, float Y)> points)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        return new LkTrack(this, ImagePyramid.Build(frame, _options.PyramidLevels, _options.WindowRadius), points, null, default);
+        return NewTrack(frame, points, null, default);
+    }
+
+    private LkTrack NewTrack(RgbImage frame, ReadOnlySpan<(float X, float Y)> points, ICoarseMatcher? matcher, CoarseFusion fusion)
+    {
+        ImagePyramid first = ImagePyramid.Build(frame, _options.PyramidLevels, _options.WindowRadius);
+        try
+        {
+            return new LkTrack(this, first, points, matcher, fusion);
+        }
+        catch
+        {
+            first.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Starts a track whose search is helped by <paramref name="matcher"/> (owned by the track from here on).</summary>
@@ -59,7 +73,7 @@ public sealed class LkTracker : OnlineTrackerBase
         try
         {
             matcher.Start(frame, points);
-            return new LkTrack(this, ImagePyramid.Build(frame, _options.PyramidLevels, _options.WindowRadius), points, matcher, fusion);
+            return NewTrack(frame, points, matcher, fusion);
         }
         catch
         {
@@ -68,15 +82,51 @@ public sealed class LkTracker : OnlineTrackerBase
         }
     }
 
-    /// <summary>Forward-backward tracking of one point; shared with trackers that refine coarse matches by LK.</summary>
+    /// <summary>Forward-backward tracking of one point (a batch of one).</summary>
     internal static (LkResult Forward, float FbError) TrackFb(LucasKanade lk, ImagePyramid from, ImagePyramid to, float x, float y, float guessX, float guessY, int maxLevels = int.MaxValue, int finest = 0)
     {
-        LkResult fwd = lk.Track(from, to, x, y, guessX, guessY, maxLevels, finest);
-        if (!fwd.Ok) return (fwd, float.PositiveInfinity);
-        LkResult back = lk.Track(to, from, fwd.X, fwd.Y, x, y, maxLevels, finest);
-        if (!back.Ok) return (fwd, float.PositiveInfinity);
-        float ex = back.X - x, ey = back.Y - y;
-        return (fwd, MathF.Sqrt(ex * ex + ey * ey));
+        Span<LkResult> fwd = stackalloc LkResult[1];
+        Span<float> fb = stackalloc float[1];
+        TrackFb(lk, from, to, [(x, y)], [(guessX, guessY)], fwd, fb, maxLevels, finest);
+        return (fwd[0], fb[0]);
+    }
+
+    /// <summary>
+    /// Forward-backward tracking of <paramref name="points"/> from <paramref name="from"/> into <paramref name="to"/>
+    /// in two solver calls: forward for all, back from the forward answers (towards the points themselves) for those
+    /// that converged. <paramref name="fbError"/>[k] is point k's round-trip distance, infinite when either way failed.
+    /// </summary>
+    internal static void TrackFb(LucasKanade lk, ImagePyramid from, ImagePyramid to, ReadOnlySpan<(float X, float Y)> points,
+        ReadOnlySpan<(float X, float Y)> guesses, Span<LkResult> forward, Span<float> fbError, int maxLevels = int.MaxValue, int finest = 0)
+    {
+        int n = points.Length;
+        if (fbError.Length != n) throw new ArgumentException($"{fbError.Length} round-trip errors for {n} points.", nameof(fbError));
+        lk.Track(from, to, points, guesses, forward, maxLevels, finest);
+        var converged = new int[n];
+        int m = 0;
+        for (int k = 0; k < n; k++)
+        {
+            fbError[k] = float.PositiveInfinity;
+            if (forward[k].Ok) converged[m++] = k;
+        }
+        if (m == 0) return;
+        var backFrom = new (float X, float Y)[m];
+        var backTo = new (float X, float Y)[m];
+        var back = new LkResult[m];
+        for (int j = 0; j < m; j++)
+        {
+            int k = converged[j];
+            backFrom[j] = (forward[k].X, forward[k].Y);
+            backTo[j] = points[k];
+        }
+        lk.Track(to, from, backFrom, backTo, back, maxLevels, finest);
+        for (int j = 0; j < m; j++)
+        {
+            if (!back[j].Ok) continue;
+            int k = converged[j];
+            float ex = back[j].X - points[k].X, ey = back[j].Y - points[k].Y;
+            fbError[k] = MathF.Sqrt(ex * ex + ey * ey);
+        }
     }
 
     /// <summary>
@@ -109,6 +159,8 @@ public sealed class LkTracker : OnlineTrackerBase
         private readonly int[] _age;
         private GroupMotion _velocity = GroupMotion.Identity;
         private ImagePyramid _previous;
+        // Every pyramid this track built and has not disposed yet (see ReleaseUnreferenced).
+        private readonly List<ImagePyramid> _owned = [];
         private bool _disposed;
 
         public LkTrack(LkTracker tracker, ImagePyramid first, ReadOnlySpan<(float X, float Y)> points, ICoarseMatcher? matcher, CoarseFusion fusion)
@@ -130,6 +182,7 @@ public sealed class LkTracker : OnlineTrackerBase
             _age = new int[n];
             _anchor = new ImagePyramid?[n];
             _previous = first;
+            _owned.Add(first);
             for (int i = 0; i < n; i++)
             {
                 if (!float.IsFinite(points[i].X) || !float.IsFinite(points[i].Y))
@@ -162,6 +215,7 @@ public sealed class LkTracker : OnlineTrackerBase
             if (frame.Width != _width || frame.Height != _height)
                 throw new ArgumentException($"Frame is {frame.Width}x{frame.Height}, the track started on {_width}x{_height}.", nameof(frame));
             ImagePyramid current = ImagePyramid.Build(frame, _tracker._options.PyramidLevels, _tracker._options.WindowRadius);
+            _owned.Add(current);
             int n = _x.Length;
             var result = new TrackedPoint[n];
             var score = new float[n];
@@ -176,31 +230,50 @@ public sealed class LkTracker : OnlineTrackerBase
             }
             float thr = _tracker._threshold;
             var coarse = new List<(int I, float X, float Y, float Sim)>();
+            var guess = new (float X, float Y)[n];
+            var tracked = new List<int>(n);
             for (int i = 0; i < n; i++)
             {
                 nx[i] = _x[i];
                 ny[i] = _y[i];
-                ImagePyramid? anchor = _anchor[i];
-                if (anchor is null) continue;
+                if (_anchor[i] is null) continue;
                 // Constant-velocity guess: the group's median motion on the previous step.
-                var (gx, gy) = Guess(i);
-                var (fwd, fb) = TrackFb(_lk, anchor, current, _ax[i], _ay[i], gx, gy);
-                score[i] = _tracker.Score(fwd, fb, _ax[i], _ay[i]);
-                if (fwd.Ok) { nx[i] = fwd.X; ny[i] = fwd.Y; }
-                if (score[i] < thr && _tracker._options.CoarseRetry)
+                guess[i] = Guess(i);
+                tracked.Add(i);
+            }
+            var fwd = new LkResult[n];
+            var fb = new float[n];
+            TrackFromAnchors(_lk, tracked, current, guess, fwd, fb);
+            var retry = new List<int>();
+            foreach (int i in tracked)
+            {
+                score[i] = _tracker.Score(fwd[i], fb[i], _ax[i], _ay[i]);
+                if (fwd[i].Ok) { nx[i] = fwd[i].X; ny[i] = fwd[i].Y; }
+                if (score[i] < thr && _tracker._options.CoarseRetry) retry.Add(i);
+            }
+            if (retry.Count > 0)
+            {
+                // Motion blur smears the fine texture the level-0 window relies on; the half-resolution level still
+                // matches. Kept on the full-resolution round-trip tolerance, and only when the half-resolution
+                // windows correlate well (a blurred window straddling the object's edge follows the background).
+                var fwdH = new LkResult[n];
+                var fbH = new float[n];
+                TrackFromAnchors(_lkHalf, retry, current, guess, fwdH, fbH, finest: 1);
+                foreach (int i in retry)
                 {
-                    // Motion blur smears the fine texture the level-0 window relies on; the half-resolution level still
-                    // matches. Kept on the full-resolution round-trip tolerance, and only when the half-resolution
-                    // windows correlate well (a blurred window straddling the object's edge follows the background).
-                    var (fwdH, fbH) = TrackFb(_lkHalf, anchor, current, _ax[i], _ay[i], gx, gy, finest: 1);
-                    float sH = _tracker.Score(fwdH, fbH, _ax[i], _ay[i]);
-                    if (sH >= thr && fwdH.Correlation >= CoarseCorrelation) { score[i] = sH; fwd = fwdH; nx[i] = fwdH.X; ny[i] = fwdH.Y; }
+                    float sH = _tracker.Score(fwdH[i], fbH[i], _ax[i], _ay[i]);
+                    if (sH >= thr && fwdH[i].Correlation >= CoarseCorrelation) { score[i] = sH; fwd[i] = fwdH[i]; nx[i] = fwdH[i].X; ny[i] = fwdH[i].Y; }
                 }
-                if (_matcher is not null)
+            }
+            if (_matcher is not null)
+            {
+                foreach (int i in tracked)
                 {
+                    ImagePyramid anchor = _anchor[i]!;
+                    var (gx, gy) = guess[i];
                     // LK's answer stands when it round-trips and looks like the point at least about as well as the
                     // best descriptor match nearby; otherwise LK is restarted from the descriptor match.
-                    float simA = fwd.Ok ? _matcher.Similarity(i, fwd.X, fwd.Y) : -1;
+                    float simA = fwd[i].Ok ? _matcher.Similarity(i, fwd[i].X, fwd[i].Y) : -1;
                     var (bx, by, simB) = _matcher.Match(i, gx, gy, _fusion.SearchRadius);
                     bool acceptA = score[i] >= thr && simA >= _fusion.MinSimilarity && simA >= simB - _fusion.Margin;
                     if (!acceptA)
@@ -279,7 +352,56 @@ public sealed class LkTracker : OnlineTrackerBase
                 result[i] = new TrackedPoint(nx[i], ny[i], vis);
             }
             _previous = current;
+            ReleaseUnreferenced();
             return result;
+        }
+
+        /// <summary>
+        /// Forward-backward tracking of the points <paramref name="which"/> from their anchors (at their anchor
+        /// positions) into <paramref name="current"/>, starting from <paramref name="guess"/>[i]: one batch per anchor
+        /// pyramid. Fills <paramref name="fwd"/>[i] and <paramref name="fb"/>[i] for those points.
+        /// </summary>
+        private void TrackFromAnchors(LucasKanade lk, List<int> which, ImagePyramid current, (float X, float Y)[] guess, LkResult[] fwd, float[] fb,
+            int maxLevels = int.MaxValue, int finest = 0)
+        {
+            var groups = new Dictionary<ImagePyramid, List<int>>();
+            foreach (int i in which)
+            {
+                ImagePyramid anchor = _anchor[i]!;
+                if (!groups.TryGetValue(anchor, out List<int>? members)) groups[anchor] = members = [];
+                members.Add(i);
+            }
+            foreach ((ImagePyramid anchor, List<int> members) in groups)
+            {
+                int m = members.Count;
+                var points = new (float X, float Y)[m];
+                var guesses = new (float X, float Y)[m];
+                var f = new LkResult[m];
+                var e = new float[m];
+                for (int j = 0; j < m; j++)
+                {
+                    int i = members[j];
+                    points[j] = (_ax[i], _ay[i]);
+                    guesses[j] = guess[i];
+                }
+                TrackFb(lk, anchor, current, points, guesses, f, e, maxLevels, finest);
+                for (int j = 0; j < m; j++) { fwd[members[j]] = f[j]; fb[members[j]] = e[j]; }
+            }
+        }
+
+        /// <summary>
+        /// Disposes the pyramids this track built that neither the previous frame nor any point's anchor refers to
+        /// any more: the track is their only owner, so nothing else can still read them.
+        /// </summary>
+        private void ReleaseUnreferenced()
+        {
+            for (int k = _owned.Count - 1; k >= 0; k--)
+            {
+                ImagePyramid p = _owned[k];
+                if (ReferenceEquals(p, _previous) || Array.IndexOf(_anchor, p) >= 0) continue;
+                p.Dispose();
+                _owned.RemoveAt(k);
+            }
         }
 
         // How far a dense-flow carry may land from the group's prediction: px + fraction x the group's motion.
@@ -398,13 +520,23 @@ public sealed class LkTracker : OnlineTrackerBase
         /// </summary>
         private void Reacquire(ImagePyramid current, GroupMotion group, float[] score, float[] nx, float[] ny, float thr)
         {
-            for (int i = 0; i < _x.Length; i++)
+            int n = _x.Length;
+            var predicted = new (float X, float Y)[n];
+            var which = new List<int>();
+            for (int i = 0; i < n; i++)
             {
-                ImagePyramid? anchor = _anchor[i];
-                if (anchor is null || score[i] >= thr) continue;
-                var (px, py) = group.Apply(_x[i], _y[i]);
-                var (fwd, fb) = TrackFb(_lk, anchor, current, _ax[i], _ay[i], px, py, RefineLevels);
-                float s = _tracker.Score(fwd, fb, _ax[i], _ay[i]);
+                if (_anchor[i] is null || score[i] >= thr) continue;
+                predicted[i] = group.Apply(_x[i], _y[i]);
+                which.Add(i);
+            }
+            var fwdAll = new LkResult[n];
+            var fbAll = new float[n];
+            TrackFromAnchors(_lk, which, current, predicted, fwdAll, fbAll, RefineLevels);
+            foreach (int i in which)
+            {
+                var (px, py) = predicted[i];
+                LkResult fwd = fwdAll[i];
+                float s = _tracker.Score(fwd, fbAll[i], _ax[i], _ay[i]);
                 if (s >= thr && (_matcher is null || _matcher.Similarity(i, fwd.X, fwd.Y) >= _fusion.MinSimilarity))
                 {
                     score[i] = s;
@@ -427,12 +559,30 @@ public sealed class LkTracker : OnlineTrackerBase
             // Points lost on an earlier frame: their anchor's appearance is stale (the object turned or deformed since),
             // so the content at their group-propagated position on the previous frame is tracked instead, and kept when
             // it round-trips and moves as the group does (background under a wrong position moves differently).
-            for (int i = 0; i < _x.Length; i++)
+            var chain = new List<int>();
+            for (int i = 0; i < n; i++)
             {
                 if (score[i] >= thr || _age[i] == 0 || _anchor[i] is null) continue;
-                var (px, py) = group.Apply(_x[i], _y[i]);
-                var (fwd, fb) = TrackFb(_lk, _previous, current, _x[i], _y[i], px, py, RefineLevels);
-                float s = _tracker.Score(fwd, fb, _x[i], _y[i]);
+                chain.Add(i);
+            }
+            if (chain.Count == 0) return;
+            var from = new (float X, float Y)[chain.Count];
+            var to = new (float X, float Y)[chain.Count];
+            var chainFwd = new LkResult[chain.Count];
+            var chainFb = new float[chain.Count];
+            for (int j = 0; j < chain.Count; j++)
+            {
+                int i = chain[j];
+                from[j] = (_x[i], _y[i]);
+                to[j] = group.Apply(_x[i], _y[i]);
+            }
+            TrackFb(_lk, _previous, current, from, to, chainFwd, chainFb, RefineLevels);
+            for (int j = 0; j < chain.Count; j++)
+            {
+                int i = chain[j];
+                var (px, py) = to[j];
+                LkResult fwd = chainFwd[j];
+                float s = _tracker.Score(fwd, chainFb[j], _x[i], _y[i]);
                 if (s < thr) continue;
                 float mx = px - _x[i], my = py - _y[i];
                 float tol = MathF.Max(ChainTolerancePx, ChainToleranceFraction * MathF.Sqrt(mx * mx + my * my));
@@ -498,6 +648,8 @@ public sealed class LkTracker : OnlineTrackerBase
             if (_disposed) return;
             _disposed = true;
             Array.Clear(_anchor);
+            foreach (ImagePyramid p in _owned) p.Dispose();
+            _owned.Clear();
             _matcher?.Dispose();
         }
     }

@@ -33,19 +33,21 @@ internal readonly record struct LkResult(float X, float Y, bool Ok, float Residu
 
 /// <summary>
 /// Pyramidal Lucas-Kanade: OpenCV's <c>calcOpticalFlowPyrLK</c> (Bouguet's formulation) over precomputed
-/// <see cref="ImagePyramid"/>s, one point per call (each point has its own source pyramid, guess and levels), plus
-/// the appearance measures the tracker's visibility test needs: the level's mean absolute difference and the
-/// zero-mean normalised cross-correlation of the source and tracked windows (bilinear samples of the float levels,
-/// on which <see cref="LkOptions.MaxResidual"/> and the correlation thresholds were chosen; borders clamped).
+/// <see cref="ImagePyramid"/>s, plus the appearance measures the tracker's visibility test needs: the level's mean
+/// absolute difference and the zero-mean normalised cross-correlation of the source and tracked windows (bilinear
+/// samples of the float levels, on which <see cref="LkOptions.MaxResidual"/> and the correlation thresholds were
+/// chosen; borders clamped). All points of one pyramid pair go to OpenCV in one call: it solves every point on its
+/// own (same windows, iterations and arithmetic whatever else is in the call), so a batch gives what one call per
+/// point gives (<c>LucasKanadeBatchTests</c>) without the per-call cost (eight native wrappers, the solver's setup).
 /// </summary>
 internal sealed class LucasKanade
 {
     private readonly LkParameters _p;
     private readonly int _side;
     private readonly float[] _tI, _j;
-    private readonly float[] _prev = new float[2], _next = new float[2];
-    private readonly byte[] _status = new byte[1];
-    private readonly float[] _err = new float[1];
+    private float[] _prev = new float[2], _next = new float[2];
+    private byte[] _status = new byte[1];
+    private float[] _err = new float[1];
 
     public LucasKanade(LkParameters parameters)
     {
@@ -60,27 +62,55 @@ internal sealed class LucasKanade
 
     /// <summary>
     /// Tracks the content at (<paramref name="x"/>, <paramref name="y"/>) of <paramref name="from"/> into
-    /// <paramref name="to"/>, starting from the guess (<paramref name="guessX"/>, <paramref name="guessY"/>).
+    /// <paramref name="to"/>, starting from the guess (<paramref name="guessX"/>, <paramref name="guessY"/>): a batch
+    /// of one (see the batch overload).
+    /// </summary>
+    public LkResult Track(ImagePyramid from, ImagePyramid to, float x, float y, float guessX, float guessY, int maxLevels = int.MaxValue, int finest = 0)
+    {
+        Span<LkResult> result = stackalloc LkResult[1];
+        Track(from, to, [(x, y)], [(guessX, guessY)], result, maxLevels, finest);
+        return result[0];
+    }
+
+    /// <summary>
+    /// Tracks the content at each of <paramref name="points"/> of <paramref name="from"/> into <paramref name="to"/>,
+    /// starting from the matching <paramref name="guesses"/>; <paramref name="results"/>[k] is point k's outcome.
     /// Both pyramids must have the same size and depth. <paramref name="maxLevels"/> limits the pyramid levels used
     /// (a good guess needs only the finest ones, and coarse levels could pull it away); <paramref name="finest"/> stops
     /// at a coarser level (blurred frames: fine texture smeared by motion blur no longer matches, the coarse one still
     /// does), the residual and correlation then being that level's. Not thread-safe (scratch buffers).
     /// </summary>
-    public LkResult Track(ImagePyramid from, ImagePyramid to, float x, float y, float guessX, float guessY, int maxLevels = int.MaxValue, int finest = 0)
+    public void Track(ImagePyramid from, ImagePyramid to, ReadOnlySpan<(float X, float Y)> points, ReadOnlySpan<(float X, float Y)> guesses,
+        Span<LkResult> results, int maxLevels = int.MaxValue, int finest = 0)
     {
         if (_p.WindowRadius > from.WindowRadius || _p.WindowRadius > to.WindowRadius)
             throw new ArgumentException($"LK window radius {_p.WindowRadius} exceeds the pyramids' padding ({from.WindowRadius}, {to.WindowRadius}).");
+        int n = points.Length;
+        if (guesses.Length != n || results.Length != n)
+            throw new ArgumentException($"{n} points, {guesses.Length} guesses and {results.Length} results: one of each per point.");
+        if (n == 0) return;
         int levels = Math.Min(Math.Min(from.Levels.Count, to.Levels.Count), Math.Max(1, maxLevels));
         finest = Math.Clamp(finest, 0, levels - 1);
+        if (_status.Length < n)
+        {
+            int size = Math.Max(n, 2 * _status.Length);
+            _prev = new float[2 * size];
+            _next = new float[2 * size];
+            _status = new byte[size];
+            _err = new float[size];
+        }
         // Level `finest` is level 0 of the slices handed to OpenCV: coordinates in its pixels.
         float s = 1f / (1 << finest);
-        _prev[0] = x * s; _prev[1] = y * s;
-        _next[0] = guessX * s; _next[1] = guessY * s;
-        _status[0] = 0;
-        using (var prevPts = Mat.FromPixelData(1, 1, MatType.CV_32FC2, _prev))
-        using (var nextPts = Mat.FromPixelData(1, 1, MatType.CV_32FC2, _next))
-        using (var status = Mat.FromPixelData(1, 1, MatType.CV_8UC1, _status))
-        using (var err = Mat.FromPixelData(1, 1, MatType.CV_32FC1, _err))
+        for (int k = 0; k < n; k++)
+        {
+            _prev[2 * k] = points[k].X * s; _prev[2 * k + 1] = points[k].Y * s;
+            _next[2 * k] = guesses[k].X * s; _next[2 * k + 1] = guesses[k].Y * s;
+            _status[k] = 0;
+        }
+        using (var prevPts = Mat.FromPixelData(1, n, MatType.CV_32FC2, _prev))
+        using (var nextPts = Mat.FromPixelData(1, n, MatType.CV_32FC2, _next))
+        using (var status = Mat.FromPixelData(1, n, MatType.CV_8UC1, _status))
+        using (var err = Mat.FromPixelData(1, n, MatType.CV_32FC1, _err))
         using (var prevIn = InputArray.Create(prevPts))
         using (var nextInOut = InputOutputArray.Create(nextPts))
         using (var statusOut = OutputArray.Create(status))
@@ -95,8 +125,16 @@ internal sealed class LucasKanade
             GC.KeepAlive(from);
             GC.KeepAlive(to);
         }
-        float nx = _next[0], ny = _next[1];
-        bool ok = _status[0] != 0 && float.IsFinite(nx) && float.IsFinite(ny);
+        for (int k = 0; k < n; k++)
+            results[k] = Measure(from, to, points[k].X, points[k].Y, guesses[k].X, guesses[k].Y, _next[2 * k], _next[2 * k + 1], _status[k] != 0, finest);
+    }
+
+    /// <summary>One point's outcome from OpenCV's answer (<paramref name="nx"/>, <paramref name="ny"/> in level
+    /// <paramref name="finest"/>'s pixels): the window measures, back in level-0 pixels, and the frame test.</summary>
+    private LkResult Measure(ImagePyramid from, ImagePyramid to, float x, float y, float guessX, float guessY, float nx, float ny, bool converged, int finest)
+    {
+        float s = 1f / (1 << finest);
+        bool ok = converged && float.IsFinite(nx) && float.IsFinite(ny);
         float residual = float.NaN, correlation = float.NaN;
         if (ok)
         {

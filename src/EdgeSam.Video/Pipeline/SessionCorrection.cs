@@ -230,8 +230,8 @@ public static class SessionCorrection
     /// </summary>
     private static Mask ClickRegions(VideoSession session, int frame, Mask prior, IReadOnlyList<PromptPoint> clicks, int shapeFrame, Mask trusted, CancellationToken cancel)
     {
-        RgbImage image = session.Frames.Read(frame, 1, cancel).First();
-        RgbImage shapeImage = session.Frames.Read(shapeFrame, 1, cancel).First();
+        RgbImage image = session.ReadFrame(frame, cancel);
+        RgbImage shapeImage = session.ReadFrame(shapeFrame, cancel);
         Mask edited = prior.Clone();
         foreach (PromptPoint c in clicks)
         {

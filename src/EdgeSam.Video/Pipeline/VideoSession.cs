@@ -128,8 +128,7 @@ public sealed class VideoSession : IDisposable
         if (all.Count == 0 && useBox is null)
             throw new ArgumentException("Give at least one point or a box.", nameof(points));
 
-        RgbImage image = _frames.Read(frame, 1, cancel).FirstOrDefault()
-            ?? throw new EdgeSamException($"Frame {frame} could not be read from the video (it reports {FrameCount} frames).");
+        RgbImage image = ReadFrame(frame, cancel);
         using IFrameEmbedding embedding = _model.Segmenter.Embed(image);
         if (prior is not null && (prior.Width != Width || prior.Height != Height))
             throw new ArgumentException($"The prior mask is {prior.Width}x{prior.Height}, the video is {Width}x{Height}.", nameof(prior));
@@ -164,6 +163,11 @@ public sealed class VideoSession : IDisposable
             ? (p.Mask.Clone(), p.Points?.ToArray(), p.Box)
             : null;
 
+    /// <summary>Frame <paramref name="frame"/> of the video, or one line saying it could not be read.</summary>
+    internal RgbImage ReadFrame(int frame, CancellationToken cancel = default) =>
+        _frames.Read(frame, 1, cancel).FirstOrDefault()
+            ?? throw new EdgeSamException($"Frame {frame} could not be read from the video (it reports {FrameCount} frames).");
+
     /// <summary>The query points a propagation seeded from <paramref name="mask"/> on <paramref name="frame"/> would start
     /// with (the model's sampler, the session's <see cref="SamplerSeed"/>): positives first, then negatives.</summary>
     public IReadOnlyList<PromptPoint> SampleQueryPoints(int frame, int objectId, Mask mask, CancellationToken cancel = default)
@@ -171,8 +175,7 @@ public sealed class VideoSession : IDisposable
         ArgumentNullException.ThrowIfNull(mask);
         CheckFrame(frame);
         if (mask.IsEmpty) return [];
-        RgbImage image = _frames.Read(frame, 1, cancel).FirstOrDefault()
-            ?? throw new EdgeSamException($"Frame {frame} could not be read from the video (it reports {FrameCount} frames).");
+        RgbImage image = ReadFrame(frame, cancel);
         VideoSegmenterOptions o = _model.Options;
         // The same seed mix as a propagation's seeding, so a correction's points are reproducible.
         int seed = unchecked(SamplerSeed * 1_000_003 + frame * 7_919 + objectId * 104_729);
@@ -271,8 +274,7 @@ public sealed class VideoSession : IDisposable
             if ((only is null || only.Contains(id)) && _objects.TryGetValue(id, out ObjectState? o) && !o.Prompts.ContainsKey(start))
                 objects[id] = new ObjectContinuation(st.Points, st.Mask.ToMask(), st.SeedArea);
         if (objects.Count == 0) return null;
-        RgbImage image = _frames.Read(frame, 1, cancel).FirstOrDefault()
-            ?? throw new EdgeSamException($"Frame {frame} could not be read from the video (it reports {FrameCount} frames).");
+        RgbImage image = ReadFrame(frame, cancel);
         return new Continuation { Direction = direction, LastFrame = frame, Image = image, Objects = objects };
     }
 
@@ -361,8 +363,7 @@ public sealed class VideoSession : IDisposable
             var masks = o.Prompts.Where(kv => kv.Value.Points is null && !kv.Value.Mask.IsEmpty).ToList();
             if (masks.Count == 0) continue;
             var (frame, prompt) = masks.MinBy(kv => Math.Abs(kv.Key - start));
-            RgbImage image = _frames.Read(frame, 1, cancel).FirstOrDefault()
-                ?? throw new EdgeSamException($"Frame {frame} could not be read from the video (it reports {FrameCount} frames).");
+            RgbImage image = ReadFrame(frame, cancel);
             o.Anchor = PropagationRun.MakeAnchor(options, image, prompt.Mask);
         }
 

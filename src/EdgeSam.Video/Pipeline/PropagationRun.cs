@@ -57,6 +57,9 @@ internal sealed class PropagationRun : IDisposable
         /// <summary>Median displacement of the visible points on the latest tracker step (pixels).</summary>
         public float MotionX, MotionY;
         public int StepsSinceSeed;
+        /// <summary>How many of <see cref="Points"/> (the last ones) are the user's clicks of the prompt this walk started
+        /// from, tracked as query points (<see cref="VideoSegmenterOptions.TrackClicks"/>).</summary>
+        public int Clicks;
         /// <summary>Step where the current re-init window starts (the seed); results after it are provisional in
         /// <see cref="ReinitMode.OnSimilarMaskArea"/>.</summary>
         public int WindowStart;
@@ -205,7 +208,9 @@ internal sealed class PropagationRun : IDisposable
         if (area == 0) return result; // the prompt says the object is absent from here on
         PromptPoint[] points = Sample(mask, slot.Image, slot.Frame, o.State.Id);
         if (!HasPositive(points)) return result;
-        StartTrack(o, slot.Image, points);
+        PromptPoint[] clicks = _options.TrackClicks && prompt.Points is { Count: > 0 } given ? [.. given] : [];
+        StartTrack(o, slot.Image, [.. points, .. clicks]);
+        o.Clicks = clicks.Length;
         o.Prev = mask;
         o.PrevImage = slot.Image;
         if (prompt.Points is not null && o.State.Anchor is { } anchor)
@@ -267,6 +272,7 @@ internal sealed class PropagationRun : IDisposable
         for (int k = 0; k < points.Length; k++) xy[k] = (points[k].X, points[k].Y);
         o.Track = _tracker.Start(image, xy);
         o.Points = points;
+        o.Clicks = 0;
         o.Active = true;
         o.StepsSinceSeed = 0;
     }
@@ -410,7 +416,14 @@ internal sealed class PropagationRun : IDisposable
         long t0 = Stopwatch.GetTimestamp();
         PromptPoint[] points = Sample(raw, slot.Image, slot.Frame, o.State.Id);
         if (!HasPositive(points)) return false;
-        StartTrack(o, slot.Image, points);
+        // The user's clicks stay query points for the whole walk while the tracker sees them: a re-initialisation
+        // re-samples what the masks say, and the clicks say what the masks got wrong.
+        var clicks = new List<PromptPoint>(o.Clicks);
+        TrackedPromptPoint[] now = slot.Results[index].Points;
+        for (int k = now.Length - o.Clicks; k < now.Length; k++)
+            if (now[k].Visible) clicks.Add(new PromptPoint(now[k].X, now[k].Y, now[k].Label));
+        StartTrack(o, slot.Image, [.. points, .. clicks]);
+        o.Clicks = clicks.Count;
         _stats.AddTrack(Stopwatch.GetTimestamp() - t0);
         o.SeedArea = area;
         return true;

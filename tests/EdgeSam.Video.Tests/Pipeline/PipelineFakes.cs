@@ -146,21 +146,22 @@ internal sealed class OracleTracker(DiskClip clip) : IPointTracker
 }
 
 /// <summary>Wraps a tracker and reports the first <paramref name="hide"/> points of every track invisible on the
-/// frames <paramref name="onFrames"/> says (as a tracker losing some points would).</summary>
-internal sealed class DroppingTracker(IPointTracker inner, int hide, Func<int, bool> onFrames) : IPointTracker
+/// frames <paramref name="onFrames"/> says (as a tracker losing some points would); with <paramref name="fromEnd"/> the
+/// last <paramref name="hide"/> points instead.</summary>
+internal sealed class DroppingTracker(IPointTracker inner, int hide, Func<int, bool> onFrames, bool fromEnd = false) : IPointTracker
 {
     public string Name => inner.Name;
     public float VisibilityThreshold => inner.VisibilityThreshold;
     public TrackerMode PreferredMode => inner.PreferredMode;
     public int WindowLength => inner.WindowLength;
 
-    public IPointTrack Start(RgbImage frame, ReadOnlySpan<(float X, float Y)> points) => new Track(inner.Start(frame, points), hide, onFrames);
+    public IPointTrack Start(RgbImage frame, ReadOnlySpan<(float X, float Y)> points) => new Track(inner.Start(frame, points), hide, onFrames, fromEnd);
 
     public TrackedPoint[][] TrackWindow(IReadOnlyList<RgbImage> frames, ReadOnlySpan<QueryPoint> queries) => inner.TrackWindow(frames, queries);
 
     public void Dispose() => inner.Dispose();
 
-    private sealed class Track(IPointTrack inner, int hide, Func<int, bool> onFrames) : IPointTrack
+    private sealed class Track(IPointTrack inner, int hide, Func<int, bool> onFrames, bool fromEnd) : IPointTrack
     {
         public int PointCount => inner.PointCount;
 
@@ -168,7 +169,11 @@ internal sealed class DroppingTracker(IPointTracker inner, int hide, Func<int, b
         {
             TrackedPoint[] r = inner.Step(frame);
             if (onFrames(DiskClip.IndexOf(frame)))
-                for (int k = 0; k < Math.Min(hide, r.Length); k++) r[k] = r[k] with { Visibility = 0 };
+                for (int k = 0; k < Math.Min(hide, r.Length); k++)
+                {
+                    int i = fromEnd ? r.Length - 1 - k : k;
+                    r[i] = r[i] with { Visibility = 0 };
+                }
             return r;
         }
 

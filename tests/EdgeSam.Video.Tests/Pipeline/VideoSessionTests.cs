@@ -443,6 +443,52 @@ public class VideoSessionTests
     }
 
     [Fact]
+    public async Task TrackClicks_TheClicksStayQueryPointsThroughEveryReinit()
+    {
+        // Re-initialisations every 3 frames (11, 14, 17) re-sample the points from the mask; with TrackClicks the two
+        // clicks of frame 8 ride along: the positive moves with the disk (2 px a frame), the negative on the still
+        // background stays put. Without it they are gone after the first re-initialisation.
+        PromptPoint pos = new(38, 30, PointLabel.Positive), neg = new(70, 12, PointLabel.Negative);
+        async Task<List<FrameResult>> Walk(bool track)
+        {
+            using var rig = new Rig(20, new VideoSegmenterOptions { RefinementPasses = 0, Reinit = ReinitMode.Every, ReinitHorizon = 3, TrackClicks = track }, Red());
+            rig.Session.AddMask(0, 1, rig.Truth(1, 0));
+            rig.Session.AddPoints(8, 1, [pos, neg]);
+            return await CollectAsync(rig.Session.Propagate(8));
+        }
+        List<FrameResult> on = await Walk(true), off = await Walk(false);
+        Assert.Equal(Enumerable.Range(8, 12), on.Select(r => r.FrameIndex));
+        for (int k = 1; k < on.Count; k++)
+        {
+            TrackedPromptPoint[] with = [.. on[k].Object(1)!.Points], without = [.. off[k].Object(1)!.Points];
+            float dx = 2f * (on[k].FrameIndex - 8);
+            Assert.Equal(without.Length + 2, with.Length);
+            Assert.Equal(without, with[..without.Length]);
+            Assert.Equal(new TrackedPromptPoint(pos.X + dx, pos.Y, PointLabel.Positive, 1, true), with[^2]);
+            Assert.Equal(new TrackedPromptPoint(neg.X, neg.Y, PointLabel.Negative, 1, true), with[^1]);
+        }
+        Assert.True(on.Count(r => r.Object(1)!.Reinitialized) >= 3);
+    }
+
+    [Fact]
+    public async Task TrackClicks_ALostClickIsNotCarriedPastTheNextReinit()
+    {
+        // The tracker loses the last point of every track (the negative click) from frame 10 on: the re-initialisation
+        // at frame 11 keeps the positive click only.
+        using var rig = new Rig(16, new VideoSegmenterOptions { RefinementPasses = 0, Reinit = ReinitMode.Every, ReinitHorizon = 3 }, Red());
+        using var dropping = new DroppingTracker(rig.Tracker, 1, t => t >= 10, fromEnd: true);
+        using var model = new VideoSegmenter(rig.Segmenter, dropping, new VideoSegmenterOptions { RefinementPasses = 0, Reinit = ReinitMode.Every, ReinitHorizon = 3, Sampler = rig.Sampler.Sample });
+        using VideoSession session = model.OpenSession(rig.Clip);
+        session.AddMask(0, 1, rig.Truth(1, 0));
+        session.AddPoints(8, 1, [new PromptPoint(38, 30, PointLabel.Positive), new PromptPoint(70, 12, PointLabel.Negative)]);
+        List<FrameResult> fwd = await CollectAsync(session.Propagate(8));
+        FrameResult at10 = fwd.Single(r => r.FrameIndex == 10), at12 = fwd.Single(r => r.FrameIndex == 12);
+        Assert.Contains(at10.Object(1)!.Points, p => p.Label == PointLabel.Negative && p.X == 70 && p.Y == 12);
+        Assert.DoesNotContain(at12.Object(1)!.Points, p => p.Label == PointLabel.Negative && p.X == 70 && p.Y == 12);
+        Assert.Contains(at12.Object(1)!.Points, p => p.Label == PointLabel.Positive && p.X == 38 + 2 * 4 && p.Y == 30);
+    }
+
+    [Fact]
     public async Task AddBox_SegmentsThatFrame()
     {
         using var rig = new Rig(6, null, Red());

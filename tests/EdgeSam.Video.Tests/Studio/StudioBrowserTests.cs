@@ -15,7 +15,9 @@ namespace EdgeSam.Video.Tests.Studio;
 /// confidence and to the first flagged one, correct that with clicks, undo one, re-propagate, export. The masks the
 /// session folder holds on disk are scored against the ground truth after each step: the correction raised that
 /// frame's IoU, the re-propagation changed later frames and raised their mean IoU, and left the frames nearer the
-/// first prompt as they were.
+/// first prompt as they were. The walks re-sample every point from the masks (<c>--track-clicks false</c>): with the
+/// person's clicks tracked, the default, the first walk keeps the car on every frame (IoU 0.73-0.86 against 0.52-0.82;
+/// StudioApiTests.Tracked_clicks_keep_the_car_where_resampled_points_lose_it) and leaves nothing to correct.
 /// Screenshots of every step are kept in the test output (scratch/studio-browser-*/screenshots; also copied to
 /// $EDGESAM_STUDIO_SCREENSHOTS when set, which is how docs/studio/ was made).
 /// </summary>
@@ -31,7 +33,7 @@ public class StudioBrowserTests(ITestOutputHelper output)
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: src/bootstrap.sh installs it (apt-get install chromium)");
         const int frames = 20;
-        await using StudioHost host = await StudioHost.StartAsync(frames, sequence: "car-shadow", step: 2);
+        await using StudioHost host = await StudioHost.StartAsync(frames, sequence: "car-shadow", step: 2, trackClicks: false);
         string shots = Path.Combine(TestPaths.NewTempDir("studio-browser"), "screenshots");
         Directory.CreateDirectory(shots);
         string? docs = Environment.GetEnvironmentVariable("EDGESAM_STUDIO_SCREENSHOTS");

@@ -26,6 +26,8 @@ internal sealed class StudioHost : IAsyncDisposable
 
     /// <summary>Frame i of the clip is frame i * Step of the sequence.</summary>
     public int Step { get; init; } = 1;
+    /// <summary>Whether the studio's walks track the prompts' clicks (the default) or re-sample every point.</summary>
+    public bool TrackClicks { get; init; } = true;
 
     public required string Input { get; init; }
     public required string Out { get; init; }
@@ -35,14 +37,16 @@ internal sealed class StudioHost : IAsyncDisposable
 
     /// <summary>Starts the studio on <paramref name="frames"/> frames of <paramref name="sequence"/>, every
     /// <paramref name="step"/>-th from the first (or on <paramref name="input"/>/<paramref name="output"/> to reopen a
-    /// session).</summary>
+    /// session). <paramref name="trackClicks"/> false walks with every point re-sampled from the masks
+    /// (<c>--track-clicks false</c>).</summary>
     public static async Task<StudioHost> StartAsync(int frames = 12, string? input = null, string? output = null,
-        string sequence = DefaultSequence, int step = 1)
+        string sequence = DefaultSequence, int step = 1, bool trackClicks = true)
     {
         var host = new StudioHost
         {
             Sequence = sequence,
             Step = step,
+            TrackClicks = trackClicks,
             Input = input ?? Clip(sequence, frames, step),
             Out = output ?? Path.Combine(TestPaths.NewTempDir("studio"), "session"),
         };
@@ -72,7 +76,7 @@ internal sealed class StudioHost : IAsyncDisposable
             Input = Input,
             Out = Out,
             Port = 0,
-            Pipeline = new PipelineSettings { Segmenter = SegmenterChoice.GraphCut, Restarts = 1 },
+            Pipeline = new PipelineSettings { Segmenter = SegmenterChoice.GraphCut, Restarts = 1, TrackClicks = TrackClicks },
         };
         _run = Task.Run(() => StudioCommand.RunAsync(settings, ctx, s => started.TrySetResult(s), _stop.Token));
         Task first = await Task.WhenAny(started.Task, _run, Task.Delay(TimeSpan.FromSeconds(60)));

@@ -291,6 +291,7 @@ internal static class PipelineFactory
             MinPriorAgreement = s.PriorAgreement ?? (graphCut ? DefaultPriorAgreementGraphCut : 0f),
             ShowRecovered = s.ShowRecovered ?? graphCut,
             Redetect = s.Redetect ?? DefaultRedetect(graphCut),
+            TrackClicks = s.TrackClicks,
             ReferenceAppearance = s.ReferenceAppearance ?? graphCut,
             EncoderWorkers = EncoderWorkers(s, graphCut),
         };

@@ -109,6 +109,8 @@ internal sealed record PipelineSettings
     /// <summary>Search for lost objects by their prompt's colours (VideoSegmenterOptions.Redetect); null = per segmenter
     /// (graph cut on, EdgeSAM off as SAM-PT until measured with the real model).</summary>
     public bool? Redetect { get; init; }
+    /// <summary>Track the prompts' clicks as query points through their walks (VideoSegmenterOptions.TrackClicks).</summary>
+    public bool TrackClicks { get; init; } = true;
 }
 
 /// <summary>The command-line options behind <see cref="PipelineSettings"/>.</summary>
@@ -243,6 +245,11 @@ internal sealed class PipelineOptions
     {
         Description = "With --reinit every: when an object is lost (no mask, or a mask of its prompt's background colours), look for it by the colours of its prompt and re-seed it where found. Default per segmenter: on for graphcut, off (SAM-PT) for EdgeSAM; --redetect true|false.",
     };
+    private readonly Option<bool> _trackClicks = new("--track-clicks")
+    {
+        Description = "Track the clicks of a points prompt or a correction as query points through the walks from it, kept across re-initialisations while the tracker sees them (SAM-PT's interactive mode); --track-clicks false re-samples every point from the mask.",
+        DefaultValueFactory = _ => true,
+    };
     private readonly Option<bool?> _motionEvidence = new("--motion-evidence")
     {
         Description = "Tell the segmenter where the flow around the object moves like the object and where like its background (the graph cut adds it to its colour costs; EdgeSAM ignores it). Default per segmenter: on for graphcut; --motion-evidence true|false.",
@@ -263,7 +270,7 @@ internal sealed class PipelineOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _windowLength, _windowOverlap, _windowSize, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _seed, _restarts, _parallelRuns, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _redetect, _reference, _motionEvidence, _encoderThreads, _encoderWorkers, _decoderThreads, _verbose })
+        foreach (Option o in new Option[] { _tracker, _trackerModel, _lostMotion, _denseReacquire, _windowLength, _windowOverlap, _windowSize, _segmenter, _device, _edgesamModel, _encoder, _decoder, _maskSelection, _refine, _reinit, _horizon, _seed, _restarts, _parallelRuns, _reinitVisible, _recover, _negatives, _negativeRegion, _prior, _inset, _negInset, _priorMotion, _denseSplat, _pointGate, _priorAgreement, _showRecovered, _redetect, _reference, _motionEvidence, _trackClicks, _encoderThreads, _encoderWorkers, _decoderThreads, _verbose })
             command.Add(o);
     }
 
@@ -313,6 +320,7 @@ internal sealed class PipelineOptions
             ReferenceAppearance = r.GetValue(_reference),
             MotionEvidence = r.GetValue(_motionEvidence),
             Redetect = r.GetValue(_redetect),
+            TrackClicks = r.GetValue(_trackClicks),
             NegativeInset = negInset,
             PositiveInset = inset,
             PreviousMaskPrior = r.GetValue(_prior) switch { "on" => true, "off" => false, _ => null },

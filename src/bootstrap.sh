@@ -35,7 +35,9 @@ if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
   say "installing ffmpeg (apt)..."
   apt_install ffmpeg
 fi
-if ! ldconfig -p 2>/dev/null | grep -q 'libgtk-3\.so\.0'; then
+# grep reads all of ldconfig's list (not -q, which quits at the first match and, under pipefail, fails the pipe with
+# ldconfig's SIGPIPE, so the library read as missing on every launch).
+if ! ldconfig -p 2>/dev/null | grep 'libgtk-3\.so\.0' >/dev/null; then
   say "installing libgtk-3-0 (apt; OpenCV's native library links against it)..."
   apt_install libgtk-3-0
 fi

@@ -208,9 +208,7 @@ internal sealed class PropagationRun : IDisposable
         if (area == 0) return result; // the prompt says the object is absent from here on
         PromptPoint[] points = Sample(mask, slot.Image, slot.Frame, o.State.Id);
         if (!HasPositive(points)) return result;
-        PromptPoint[] clicks = _options.TrackClicks && prompt.Points is { Count: > 0 } given ? [.. given] : [];
-        StartTrack(o, slot.Image, [.. points, .. clicks]);
-        o.Clicks = clicks.Length;
+        StartTrack(o, slot.Image, points, _options.TrackClicks ? prompt.Points : null);
         o.Prev = mask;
         o.PrevImage = slot.Image;
         if (prompt.Points is not null && o.State.Anchor is { } anchor)
@@ -261,8 +259,11 @@ internal sealed class PropagationRun : IDisposable
         o.FinalStep = -1;
     }
 
-    private void StartTrack(ObjRun o, RgbImage image, PromptPoint[] points)
+    /// <summary>Starts tracking <paramref name="points"/> followed by the user's <paramref name="clicks"/> (none by default:
+    /// a seed from a mask alone, a recovery or a re-detection starts from sampled points only).</summary>
+    private void StartTrack(ObjRun o, RgbImage image, PromptPoint[] points, IReadOnlyList<PromptPoint>? clicks = null)
     {
+        if (clicks is { Count: > 0 }) points = [.. points, .. clicks];
         // One query set per object, positives and negatives together. Two sets (so a tracker that fits one group motion
         // per set, like lk, fits the object's and the background's apart) scored lower: J&F 0.559 / 0.571 on sampler
         // seeds 0 / 1 against 0.570 / 0.613 (graph cut + lk, 10 DAVIS 2016 val; libby 0.47 / 0.54 -> 0.34 / 0.38). Why
@@ -272,7 +273,7 @@ internal sealed class PropagationRun : IDisposable
         for (int k = 0; k < points.Length; k++) xy[k] = (points[k].X, points[k].Y);
         o.Track = _tracker.Start(image, xy);
         o.Points = points;
-        o.Clicks = 0;
+        o.Clicks = clicks?.Count ?? 0;
         o.Active = true;
         o.StepsSinceSeed = 0;
     }
@@ -422,8 +423,7 @@ internal sealed class PropagationRun : IDisposable
         TrackedPromptPoint[] now = slot.Results[index].Points;
         for (int k = now.Length - o.Clicks; k < now.Length; k++)
             if (now[k].Visible) clicks.Add(new PromptPoint(now[k].X, now[k].Y, now[k].Label));
-        StartTrack(o, slot.Image, [.. points, .. clicks]);
-        o.Clicks = clicks.Count;
+        StartTrack(o, slot.Image, points, clicks);
         _stats.AddTrack(Stopwatch.GetTimestamp() - t0);
         o.SeedArea = area;
         return true;
